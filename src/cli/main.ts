@@ -1,0 +1,53 @@
+import yargs, { type Argv } from 'yargs';
+import { VigilError } from '../errors.js';
+import type { CliCommand } from './command.js';
+import { commands as stepCommands } from './commands/step.js';
+
+/** Every command module; each adds its verbs and nouns here. */
+const ALL: CliCommand[] = [...stepCommands];
+
+function register(y: Argv, cmd: CliCommand, name: string, setExit: (code: number) => void): Argv {
+  const spec = cmd.positionals ? `${name} ${cmd.positionals}` : name;
+  return y.command(spec, cmd.describe, (sub) => (cmd.builder ? cmd.builder(sub) : sub), async (args) => {
+    setExit((await cmd.handler(args)) ?? 0);
+  });
+}
+
+/** Runs the `vigil` CLI on `argv` and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => (exitCode = code);
+  let cli = yargs(argv).scriptName('vigil').strict().demandCommand(1, 'name a command; see vigil --help');
+
+  const byVerb = new Map<string, CliCommand[]>();
+  for (const cmd of ALL) byVerb.set(cmd.verb, [...(byVerb.get(cmd.verb) ?? []), cmd]);
+  for (const [verb, cmds] of byVerb) {
+    const bare = cmds.find((c) => !c.noun);
+    if (bare) {
+      cli = register(cli, bare, verb, setExit);
+      continue;
+    }
+    const nouns = cmds.map((c) => c.noun).join(', ');
+    cli = cli.command(verb, `${verb} ${nouns}`, (sub) => {
+      for (const cmd of cmds) sub = register(sub, cmd, cmd.noun!, setExit);
+      return sub.demandCommand(1, `${verb} what? one of: ${nouns}`);
+    });
+  }
+
+  try {
+    await cli
+      .fail((msg, err) => {
+        throw err ?? new VigilError(msg);
+      })
+      .help()
+      .parseAsync();
+    return exitCode;
+  } catch (e) {
+    if (e instanceof VigilError) {
+      process.stderr.write(`vigil: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`vigil: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 2;
+  }
+}

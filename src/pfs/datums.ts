@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { packageRoot } from './package-root.js';
+import { pfsRoot } from './paths.js';
+
+/** One datum as a step sees it: Pachyderm's variables (`<input name>` = its path, `PACH_DATUM_ID`, ...). */
+export interface Datum {
+  env: Record<string, string>;
+}
+
+export type DatumHandler = (datum: Datum) => Promise<void>;
+
+interface NextDatumResponse {
+  env: string[];
+}
+
+type WorkerClient = grpc.Client & {
+  NextDatum(req: { error: string }, cb: (err: grpc.ServiceError | null, res: NextDatumResponse) => void): void;
+};
+
+/** The `pachyderm.worker.Worker` service definition, shared by this client and the embedded engine's server. */
+export function workerService(): grpc.ServiceDefinition {
+  const def = protoLoader.loadSync(join(packageRoot(), 'src', 'pfs', 'worker.proto'), { keepCase: true, defaults: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    pachyderm: { worker: { Worker: grpc.ServiceClientConstructor } };
+  };
+  return pkg.pachyderm.worker.Worker.service;
+}
+
+/** `K=V` lines (the `.env` file and the RPC's `env` field) as a record. */
+export function parseEnvLines(lines: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * Runs `handle` on every datum of this worker. With datum batching (`PPS_WORKER_GRPC_PORT`
+ * set) it loops on NextDatum, reporting each datum's failure in the next call; the worker ends
+ * the process when no datum is left, so this never returns then. Without batching the process
+ * is one datum, described by its own environment, and a failure exits non-zero.
+ */
+export async function forEachDatum(handle: DatumHandler): Promise<void> {
+  const port = process.env.PPS_WORKER_GRPC_PORT;
+  if (!port) {
+    await handle({ env: { ...(process.env as Record<string, string>) } });
+    return;
+  }
+  const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as WorkerClient;
+  const next = (error: string) =>
+    new Promise<NextDatumResponse>((resolve, reject) =>
+      client.NextDatum({ error }, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  let error = '';
+  for (;;) {
+    const res = await next(error);
+    // The response carries the datum's variables; Pachyderm also writes them to /pfs/.env.
+    const lines = res.env.length > 0 ? res.env : (await readFile(join(pfsRoot(), '.env'), 'utf8')).split('\n');
+    const env = { ...(process.env as Record<string, string>), ...parseEnvLines(lines) };
+    try {
+      await handle({ env });
+      error = '';
+    } catch (e) {
+      error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      process.stderr.write(`datum ${env.PACH_DATUM_ID ?? '?'} failed: ${error}\n`);
+    }
+  }
+}
