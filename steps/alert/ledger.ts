@@ -1,0 +1,88 @@
+/**
+ * The alert ledger: one file per delivery, keyed by (incident, target), that outlives jobs and
+ * re-runs. `<dir>/<user>-<device>/<incident>/<target>.json` holds the Delivery as recorded.
+ * Files are created atomically with link(2), which fails when the name exists: a record is
+ * either absent or complete, and the first writer wins. Works on local disks and NFS alike.
+ */
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Delivery } from '../../specs/index.js';
+import { VigilError } from '../../src/errors.js';
+
+export class Ledger {
+  constructor(readonly dir: string) {}
+
+  /** `VIGIL_ALERT_LEDGER`, else `<VIGIL_ROOT>/alert-ledger`. */
+  static fromEnv(env: Record<string, string | undefined>): Ledger {
+    const dir = env.VIGIL_ALERT_LEDGER || (env.VIGIL_ROOT && join(env.VIGIL_ROOT, 'alert-ledger'));
+    if (!dir) {
+      throw new VigilError('alert: no alert ledger: set VIGIL_ALERT_LEDGER (shared storage on a cluster) or VIGIL_ROOT; without it alerts could be sent twice');
+    }
+    return new Ledger(resolve(dir));
+  }
+
+  private file(incidentId: string, target: string): string {
+    // An incident id starts with <user>-<device>, and neither part contains "-".
+    const source = incidentId.split('-').slice(0, 2).join('-');
+    return join(this.dir, source, incidentId, `${target}.json`);
+  }
+
+  /** The delivery recorded for (incident, target), if any. */
+  async get(incidentId: string, target: string): Promise<Delivery | undefined> {
+    try {
+      return JSON.parse(await readFile(this.file(incidentId, target), 'utf8')) as Delivery;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  /** Ids of every incident of `<user>-<device>` with a recorded delivery. */
+  async incidentsOf(source: string): Promise<string[]> {
+    try {
+      return (await readdir(join(this.dir, source))).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Records a delivery durably unless one is already recorded for its key, and returns the
+   * record that holds: this one, or the earlier one.
+   */
+  async record(incidentId: string, delivery: Delivery): Promise<Delivery> {
+    const file = this.file(incidentId, delivery.target);
+    const dir = dirname(file);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${delivery.target}.${randomUUID()}.tmp`);
+    const handle = await open(tmp, 'wx');
+    try {
+      await handle.writeFile(JSON.stringify(delivery, null, 2) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await unlink(tmp);
+    }
+    // The record's entry, and the incident folder's when it was just made.
+    for (const d of [dir, dirname(dir)]) await syncDir(d);
+    return (await this.get(incidentId, delivery.target))!;
+  }
+}
+
+/** Makes a new directory entry durable. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
