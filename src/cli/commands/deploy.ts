@@ -1,0 +1,73 @@
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { VigilError } from '../../errors.js';
+import { packageRoot } from '../../pfs/package-root.js';
+import type { CliCommand } from '../command.js';
+
+/**
+ * `vigil deploy --print`: the pachctl commands that put Vigil on a Pachyderm cluster, derived
+ * from the same pipeline specs the embedded engine runs. Input repos are the repos the specs
+ * read that no spec produces.
+ */
+export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string): Promise<string[]> {
+  const { readPipelineSpecs, inputBranches } = await import('../../engine/spec.js');
+  const { dependencyOrder } = await import('../../engine/pipelines.js');
+  const files = (await readdir(pipelinesDir).catch(() => {
+    throw new VigilError(`no pipeline folder ${pipelinesDir}`);
+  })).filter((f) => /\.(ya?ml|json)$/.test(f));
+  const specs = (await Promise.all(files.map(async (f) => (await readPipelineSpecs(join(pipelinesDir, f))).map((spec) => ({ ...spec, file: f }))))).flat();
+  if (specs.length === 0) throw new VigilError(`no pipeline spec in ${pipelinesDir}`);
+  const produced = new Set(specs.map((s) => s.name));
+  const inputRepos = [...new Set(specs.flatMap((s) => inputBranches(s.input).map((b) => b.repo)))].filter((r) => !produced.has(r)).sort();
+  const shown = (p: string) => relative(process.cwd(), p) || '.';
+  return [
+    ...inputRepos.map((repo) => `pachctl create repo ${repo}`),
+    ...(inputRepos.includes('models')
+      ? [`vigil deploy --export-model --model-dir ${shown(modelDir)}`, `pachctl put file -r models@master:/ -f ${shown(modelDir)}`]
+      : []),
+    ...(inputRepos.includes('rules') ? [`pachctl put file -r rules@master:/ -f ${shown(rulesDir)}`] : []),
+    ...dependencyOrder(specs).map((s) => `pachctl create pipeline -f ${shown(join(pipelinesDir, s.file))}`),
+  ];
+}
+
+/** Writes the default detector's files (what `vigil init` puts into `models`) under `dir`. */
+async function exportDefaultModel(dir: string): Promise<number> {
+  const { defaultModelFiles } = (await import('../../../steps/detect/default-model.js')) as typeof import('../../../steps/detect/default-model.js');
+  const files = await defaultModelFiles();
+  for (const f of files) {
+    const target = join(dir, f.path);
+    await mkdir(dirname(target), { recursive: true });
+    await (f.file ? copyFile(f.file, target) : writeFile(target, f.data!));
+  }
+  return files.length;
+}
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'deploy',
+    describe: 'put Vigil on a Pachyderm cluster: print the pachctl commands, export the default model',
+    builder: (y) =>
+      y
+        .option('print', { type: 'boolean', describe: 'print the pachctl commands, input repos first, pipelines upstream first' })
+        .option('pipelines', { type: 'string', describe: 'folder of pipeline specs (default: the package\'s pipelines/)' })
+        .option('model-dir', { type: 'string', default: 'vigil-models', describe: 'where --export-model writes the model, and what the printed put file reads' })
+        .option('rules-dir', { type: 'string', default: 'rules', describe: 'your rules.yaml and subscriptions.yaml, for the printed put file' })
+        .option('export-model', { type: 'boolean', describe: 'write the default detector into --model-dir' })
+        .check((a) => {
+          if (!a.print && !a.exportModel) throw new VigilError('deploy: say --print, --export-model, or both');
+          return true;
+        }),
+    handler: async (args) => {
+      const modelDir = args.modelDir as string;
+      if (args.exportModel) {
+        const n = await exportDefaultModel(modelDir);
+        process.stderr.write(`wrote the default model (${n} files) to ${modelDir}/\n`);
+      }
+      if (args.print) {
+        const pipelinesDir = (args.pipelines as string | undefined) ?? join(packageRoot(), 'pipelines');
+        const lines = await deployCommands(pipelinesDir, modelDir, args.rulesDir as string);
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+    },
+  },
+];
