@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+import type { CliCommand } from '../command.js';
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'rules',
+    noun: 'check',
+    positionals: '<dir>',
+    describe: 'check rules.yaml and subscriptions.yaml in DIR as the match stage will, before committing them to the rules repo',
+    builder: (y) =>
+      y
+        .positional('dir', { type: 'string', describe: 'folder holding rules.yaml and subscriptions.yaml' })
+        .option('models', {
+          type: 'string',
+          describe: 'folder laid out like the models repo (/<model>/model.yaml) whose labels rule classes must be; default: the default model',
+        }),
+    handler: async (args) => {
+      const { compilePolicy, readModelLabels, readPolicyFiles } = await import('../../../steps/match/rules.js');
+      const dir = resolve(args.dir as string);
+      const labels = args.models
+        ? await readModelLabels(resolve(args.models as string), args.models as string)
+        : await import('../../../steps/detect/default-model.js').then((m) => [{ model: m.DEFAULT_MODEL_NAME, labels: m.COCO_LABELS }]);
+      const loaded = compilePolicy(await readPolicyFiles(dir, args.dir as string), labels);
+      const { ruleCount, users, deviceCount } = loaded.policy;
+      process.stdout.write(
+        `ok: ${ruleCount} rule(s), ${users.size} user(s), ${deviceCount} device subscription(s); ` +
+          `classes checked against ${labels.map((m) => `${m.model} (${m.labels.length} labels)`).join(', ')}\n`,
+      );
+    },
+  },
+];
