@@ -1,0 +1,39 @@
+import { VigilError } from '../../errors.js';
+import { withRoot, type CliCommand } from '../command.js';
+import { openStore } from '../open-store.js';
+import { printRaw, rawOption } from '../output.js';
+import { parseFileArg } from '../ref.js';
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'trace',
+    positionals: '[file]',
+    describe: 'trace a record (REPO@REF:/path) back to its camera frame, or a frame (--frame raw@REF:/path) forward, re-hashing every file',
+    builder: (y) =>
+      withRoot(y)
+        .positional('file', { type: 'string', describe: 'a file of alerts, matches, detections, validated or warehouse, e.g. alerts@master:/u1-cam1/u1-cam1-r200-20261126T041500Z.json' })
+        .option('frame', { type: 'string', describe: 'follow this camera frame forward instead: raw@REF:/<user>-<device>/<ts>.<ext>' })
+        .option('raw', rawOption)
+        .option('verify', { type: 'boolean', describe: 'exit 1, naming the hop, when a hash differs or a commit or file is missing' }),
+    handler: async (args) => {
+      const file = args.file as string | undefined;
+      const frame = args.frame as string | undefined;
+      if (Boolean(file) === Boolean(frame)) {
+        throw new VigilError(
+          'name one file to trace back (vigil trace alerts@master:/u1-cam1/<incident>.json) or one frame to follow forward (vigil trace --frame raw@master:/u1-cam1/<ts>.jpg)',
+        );
+      }
+      const target = parseFileArg((file ?? frame)!);
+      if (target.isFolder) throw new VigilError(`${file ?? frame} names a folder; vigil trace follows one file`);
+      const store = await openStore(args);
+      const { traceBack, traceForward } = await import('../../engine/trace.js');
+      const trace = file ? await traceBack(store, target) : await traceForward(store, target);
+      if (args.raw) printRaw([trace]);
+      else process.stdout.write((await import('../trace-tree.js')).renderTrace(trace));
+      if (!args.verify || trace.problems.length === 0) return 0;
+      const lines = trace.problems.map((p) => `  ${p.hop}: ${p.problem}\n`).join('');
+      process.stderr.write(`vigil: the trace does not verify, ${trace.problems.length} problem${trace.problems.length === 1 ? '' : 's'}:\n${lines}`);
+      return 1;
+    },
+  },
+];
