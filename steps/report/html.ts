@@ -1,0 +1,168 @@
+import type { DailyReport } from '../../specs/index.js';
+import { columnChart, escapeXml, horizontalBars, legend, type Bar } from './charts.js';
+
+/** Colours of the page's charts, one meaning each. */
+export const COLORS = {
+  critical: '#c92a2a',
+  error: '#e8590c',
+  warning: '#f59f00',
+  info: '#1c7ed6',
+  threats: '#364fc7',
+  rejections: '#7048e8',
+  sent: '#2f9e44',
+  failed: '#c92a2a',
+  skipped: '#adb5bd',
+  grouped: '#74c0fc',
+} as const;
+
+const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+
+/** Users drawn in the per-user chart; the JSON lists them all. */
+const MAX_USERS = 12;
+
+const STYLE = `
+  * { box-sizing: border-box; }
+  body { margin: 0; padding: 24px 32px; background: #f8f9fa; color: #212529;
+         font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+  h1 { margin: 0; font-size: 26px; }
+  h2 { margin: 0 0 12px; font-size: 16px; }
+  .sub { margin: 4px 0 20px; color: #495057; }
+  .totals { display: grid; grid-template-columns: repeat(5, 1fr); gap: 12px; margin-bottom: 20px; }
+  .total { background: #fff; border: 1px solid #dee2e6; border-radius: 8px; padding: 12px 14px; }
+  .total .n { font-size: 26px; font-weight: 700; }
+  .total .what { color: #495057; font-size: 13px; }
+  .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+  .card { background: #fff; border: 1px solid #dee2e6; border-radius: 8px; padding: 16px; min-width: 0; }
+  .empty { color: #868e96; font-style: italic; margin: 8px 0; }
+  .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 0 0 10px; font-size: 12px; color: #495057; }
+  .key { display: inline-flex; align-items: center; gap: 5px; }
+  .swatch { width: 11px; height: 11px; border-radius: 2px; display: inline-block; }
+  table { border-collapse: collapse; width: 100%; font-size: 13px; }
+  th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e9ecef; }
+  th { color: #495057; font-weight: 600; }
+  td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+  svg { display: block; max-width: 100%; height: auto; }
+  svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; fill: #343a40; }
+  svg text.tick { fill: #868e96; font-size: 11px; }
+  svg text.value { font-weight: 600; }
+  svg line.grid { stroke: #e9ecef; }
+  svg line.axis { stroke: #adb5bd; }
+  footer { margin-top: 20px; color: #868e96; font-size: 12px; }
+`;
+
+function section(title: string, body: string, empty: boolean, emptyText: string): string {
+  return `<section class="card"><h2>${escapeXml(title)}</h2>\n${empty ? `<p class="empty">${escapeXml(emptyText)}</p>` : body}\n</section>`;
+}
+
+function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cell = (tag: string, v: string | number) => `<${tag}${typeof v === 'number' ? ' class="n"' : ''}>${escapeXml(String(v))}</${tag}>`;
+  const numeric = rows[0]?.map((v) => typeof v === 'number') ?? [];
+  const head = headers.map((h, i) => (numeric[i] ? `<th class="n">${escapeXml(h)}</th>` : `<th>${escapeXml(h)}</th>`)).join('');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((v) => cell('td', v)).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+const seconds = (s: number): string => (s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+
+/** The day's report as a self-contained HTML page (inline CSS and SVG; no script, no network). */
+export function renderDailyHtml(report: DailyReport): string {
+  const t = report.totals;
+  const totals: Array<[number, string]> = [
+    [t.threats, 'threats'],
+    [t.usersWithThreats, 'users with threats'],
+    [t.devicesWithThreats, 'devices with threats'],
+    [t.incidents, 'incidents'],
+    [t.alertsSent, 'alerts sent'],
+    [t.framesAnalysed, 'frames analysed'],
+    [t.unmatchedFrames, 'frames with no threat'],
+    [t.rejectedFrames, 'frames rejected'],
+    [t.alertsFailed, 'alerts failed'],
+    [report.threatsByRule.length, 'rules fired'],
+  ];
+
+  const userBars: Bar[] = report.threatsByUser.slice(0, MAX_USERS).map((u) => ({
+    label: u.user,
+    segments: SEVERITIES.map((s) => ({ value: u[s], color: COLORS[s], name: s })),
+  }));
+  const deviceBars: Bar[] = report.topDevices.map((d) => ({
+    label: `${d.user}-${d.device}`,
+    segments: [{ value: d.threats, color: COLORS.threats }],
+  }));
+  const reasonBars: Bar[] = report.rejectionReasons.map((r) => ({
+    label: r.code,
+    segments: [{ value: r.frames, color: COLORS.rejections }],
+  }));
+  const outcomeBars: Bar[] = report.alertOutcomes.map((o) => ({
+    label: `${o.channel} · ${o.status}`,
+    segments: [{ value: o.deliveries, color: COLORS[o.status as keyof typeof COLORS] ?? COLORS.skipped, name: o.status }],
+  }));
+  const statuses = [...new Set(report.alertOutcomes.map((o) => o.status))].sort();
+
+  const sections = [
+    section(
+      'Threats per user',
+      legend(SEVERITIES.map((s) => ({ name: s, color: COLORS[s] }))) +
+        horizontalBars(userBars, { title: 'Threats per user, by severity' }) +
+        (report.threatsByUser.length > MAX_USERS
+          ? `<p class="empty">and ${report.threatsByUser.length - MAX_USERS} more users with fewer threats (all in ${escapeXml(report.day)}.json)</p>`
+          : ''),
+      userBars.length === 0,
+      'No threats this day.',
+    ),
+    section(
+      'Threats per hour (UTC)',
+      columnChart(
+        report.threatsByHour.map((h) => ({ label: String(h.hour).padStart(2, '0'), value: h.threats })),
+        { title: 'Threats per hour (UTC)', color: COLORS.threats, labelEvery: 3, minStep: 1 },
+      ),
+      t.threats === 0,
+      'No threats this day.',
+    ),
+    section('Top devices', horizontalBars(deviceBars, { title: 'Devices with the most threats' }), deviceBars.length === 0, 'No threats this day.'),
+    section(
+      'Threats per rule',
+      table(['rule', 'severity', 'threats'], report.threatsByRule.map((r) => [`${r.rule} (#${r.ruleId})`, r.severity, r.threats])),
+      report.threatsByRule.length === 0,
+      'No rule fired this day.',
+    ),
+    section('Rejection reasons', horizontalBars(reasonBars, { title: 'Rejected frames per reason' }), reasonBars.length === 0, 'No frame was rejected this day.'),
+    section(
+      'Alert delivery outcomes',
+      legend(statuses.map((s) => ({ name: s, color: COLORS[s as keyof typeof COLORS] ?? COLORS.skipped }))) +
+        horizontalBars(outcomeBars, { title: 'Alert deliveries per channel and outcome' }) +
+        (report.alertLatency.length === 0
+          ? ''
+          : '<h2 style="margin-top:16px">Capture to delivery</h2>' +
+            table(
+              ['channel', 'sent', 'median', 'p90', 'p99', 'max'],
+              report.alertLatency.map((l) => [l.channel, l.delivered, seconds(l.p50Seconds), seconds(l.p90Seconds), seconds(l.p99Seconds), seconds(l.maxSeconds)]),
+            )),
+      outcomeBars.length === 0,
+      'No alert was delivered this day.',
+    ),
+  ];
+
+  const source = report.source.commit ? `${report.source.repo}@${report.source.commit}` : report.source.repo;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Vigil daily threat report, ${escapeXml(report.day)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Daily threat report: ${escapeXml(report.day)}</h1>
+<p class="sub">UTC day · computed from ${escapeXml(source)} · the same numbers are in ${escapeXml(report.day)}.json</p>
+</header>
+<section class="totals">
+${totals.map(([n, what]) => `<div class="total"><div class="n">${n}</div><div class="what">${escapeXml(what)}</div></div>`).join('\n')}
+</section>
+<div class="grid">
+${sections.join('\n')}
+</div>
+<footer>Vigil · a threat is one rule firing on one frame · times are UTC</footer>
+</body>
+</html>
+`;
+}
