@@ -1,0 +1,92 @@
+import { VigilError } from '../../errors.js';
+import type { Store } from '../../engine/store.js';
+import { withRoot, type CliCommand } from '../command.js';
+import { openStore } from '../open-store.js';
+import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
+
+type Registry = {
+  pipelinesReading?: (store: Store, repo: string) => Promise<string[]>;
+  listPipelines?: (store: Store) => Promise<Array<{ name: string }>>;
+};
+
+/** The pipeline registry's answers about `repo`, where this build has them: who reads it, and whether a pipeline writes it. */
+async function pipelineUse(store: Store, repo: string): Promise<{ readers: string[]; producer: boolean }> {
+  const registry: Registry = await import('../../engine/pipelines.js');
+  const readers = typeof registry.pipelinesReading === 'function' ? await registry.pipelinesReading(store, repo) : [];
+  const pipelines = typeof registry.listPipelines === 'function' ? await registry.listPipelines(store) : [];
+  return { readers, producer: pipelines.some((p) => p.name === repo) };
+}
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'create',
+    noun: 'repo',
+    positionals: '<name>',
+    describe: 'create a repo',
+    builder: (y) => withRoot(y).option('description', { alias: 'd', type: 'string', describe: 'what the repo holds' }),
+    handler: async (args) => {
+      const store = await openStore(args);
+      await store.createRepo(args.name as string, { description: args.description as string | undefined });
+    },
+  },
+  {
+    verb: 'list',
+    noun: 'repo',
+    describe: 'list repos',
+    builder: (y) => withRoot(y).option('raw', rawOption),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const repos = await store.listRepos();
+      if (args.raw) {
+        const { repoInfoJson } = await import('../../engine/store/pfs-json.js');
+        return printRaw(repos.map(repoInfoJson));
+      }
+      printTable(
+        ['NAME', 'CREATED', 'SIZE (MASTER)', 'DESCRIPTION'],
+        repos.map((r) => [r.name, r.created, formatBytes(r.sizeBytes), r.description ?? '']),
+      );
+    },
+  },
+  {
+    verb: 'inspect',
+    noun: 'repo',
+    positionals: '<name>',
+    describe: 'show one repo',
+    builder: (y) => withRoot(y).option('raw', rawOption),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const repo = await store.inspectRepo(args.name as string);
+      if (args.raw) {
+        const { repoInfoJson } = await import('../../engine/store/pfs-json.js');
+        return printRaw([repoInfoJson(repo)]);
+      }
+      process.stdout.write(
+        `Name: ${repo.name}\nDescription: ${repo.description ?? ''}\nCreated: ${repo.created}\n` +
+          `Size of HEAD on master: ${formatBytes(repo.sizeBytes)}\nBranches: ${repo.branches.join(', ')}\n`,
+      );
+    },
+  },
+  {
+    verb: 'delete',
+    noun: 'repo',
+    positionals: '<name>',
+    describe: 'delete a repo and all its commits (refused while a pipeline reads or writes it)',
+    builder: (y) => withRoot(y),
+    handler: async (args) => {
+      const name = args.name as string;
+      const store = await openStore(args);
+      await store.inspectRepo(name);
+      const { readers, producer } = await pipelineUse(store, name);
+      if (readers.length) {
+        throw new VigilError(
+          `repo "${name}" is an input of pipeline${readers.length > 1 ? 's' : ''} ${readers.join(', ')}; ` +
+            `delete ${readers.length > 1 ? 'them' : 'it'} first (vigil delete pipeline NAME)`,
+        );
+      }
+      if (producer) {
+        throw new VigilError(`repo "${name}" is the output of pipeline ${name}; delete the pipeline instead (vigil delete pipeline ${name})`);
+      }
+      await store.deleteRepo(name);
+    },
+  },
+];

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { VigilError } from '../../errors.js';
+import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../atomic.js';
+import { mapLimit } from './parallel.js';
+
+/** Sources up to this size are read whole; larger ones (and streams) are hashed while copied. */
+const READ_WHOLE_MAX = 16 * 1024 * 1024;
+/** fsyncs and renames in flight at once: enough for the disk to merge them into few journal commits. */
+const IO_PARALLEL = 32;
+/** A batch of at least this many files is flushed with one syncfs rather than one fsync each. */
+const SYNCFS_MIN = 64;
+
+export type ObjectSource = string | Uint8Array | AsyncIterable<Uint8Array>;
+
+/**
+ * Content-addressed blobs: `objects/<sha256[0:2]>/<sha256[2:]>`, written once, never modified
+ * (mode 0444). A blob appears under its name only once its bytes are on disk, so "the object
+ * exists" always means "the object is complete"; writers never need to check the content.
+ *
+ * Adding an object writes and fsyncs a temporary file, renames it into place and fsyncs its
+ * folder. With `batch: true` all of that waits for flush(), which a commit calls for all its
+ * objects at once: the files are flushed together (one syncfs for a big batch, else parallel
+ * fsyncs), then renamed, then each folder fsynced once (at most 256), instead of two
+ * journal commits per file.
+ */
+export class ObjectStore {
+  /** sha256 → its file in the tmp folder, written but neither flushed nor renamed into place yet. */
+  private readonly pending = new Map<string, string>();
+  /** Objects under their final name whose folder this process fsynced: durable for sure. */
+  private readonly durable = new Set<string>();
+  /**
+   * Objects found under their final name, written by another process that may have died before
+   * fsyncing the folder: a commit naming them fsyncs their folders again (flush).
+   */
+  private readonly found = new Set<string>();
+
+  constructor(
+    readonly dir: string,
+    private readonly tmpDir: string,
+  ) {}
+
+  path(sha256: string): string {
+    return join(this.dir, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  async add(source: ObjectSource, opts: { batch?: boolean } = {}): Promise<{ sha256: string; size: number }> {
+    const batch = opts.batch === true;
+    if (typeof source === 'string') {
+      const path = source;
+      const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
+        throw sourceError(path, e);
+      });
+      if (info.isDirectory()) throw new VigilError(`"${path}" is a folder, not a file`);
+      if (!info.isFile()) throw new VigilError(`"${path}" is not a regular file`);
+      if (info.size > READ_WHOLE_MAX) return this.addStream(readStream(path), batch);
+      source = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+        throw sourceError(path, e);
+      });
+    }
+    if (source instanceof Uint8Array) return this.addBytes(source, batch);
+    return this.addStream(source, batch);
+  }
+
+  private async addBytes(bytes: Uint8Array, batch: boolean): Promise<{ sha256: string; size: number }> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const result = { sha256, size: bytes.byteLength };
+    if (await this.has(sha256)) return result;
+    const tmp = tmpPathFor(sha256, this.tmpDir);
+    try {
+      await writeNewFile(tmp, bytes, { mode: 0o444, sync: !batch });
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await this.settle(sha256, tmp, batch);
+    return result;
+  }
+
+  private async addStream(chunks: AsyncIterable<Uint8Array>, batch: boolean): Promise<{ sha256: string; size: number }> {
+    const tmp = tmpPathFor('stream', this.tmpDir);
+    const hash = createHash('sha256');
+    let size = 0;
+    const handle = await open(tmp, 'wx', 0o444);
+    try {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        await handle.write(chunk);
+      }
+      if (!batch) await handle.sync();
+    } catch (e) {
+      await handle.close();
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await handle.close();
+    const sha256 = hash.digest('hex');
+    if (await this.has(sha256)) await rm(tmp, { force: true });
+    else await this.settle(sha256, tmp, batch);
+    return { sha256, size };
+  }
+
+  /** Makes a written tmp file the object: at once (it is fsynced), or at the next flush in a batch. */
+  private async settle(sha256: string, tmp: string, batch: boolean): Promise<void> {
+    if (this.durable.has(sha256) || this.found.has(sha256) || this.pending.has(sha256)) {
+      await rm(tmp, { force: true }); // a concurrent add of the same bytes won
+    } else if (batch) {
+      this.pending.set(sha256, tmp);
+    } else {
+      await rename(tmp, this.path(sha256));
+      await fsyncPath(dirname(this.path(sha256)));
+      this.durable.add(sha256);
+    }
+  }
+
+  /** Whether the object exists (durable) or is pending in this process. */
+  async has(sha256: string): Promise<boolean> {
+    if (this.durable.has(sha256) || this.found.has(sha256) || this.pending.has(sha256)) return true;
+    const exists = await stat(this.path(sha256)).then(() => true, () => false);
+    if (exists) this.found.add(sha256);
+    return exists;
+  }
+
+  /** The objects of `shas` that are neither durable nor pending here. */
+  async missing(shas: Iterable<string>): Promise<string[]> {
+    const unique = [...new Set(shas)];
+    const present = await mapLimit(unique, 64, (sha) => this.has(sha));
+    return unique.filter((_, i) => !present[i]);
+  }
+
+  /**
+   * Makes the objects of `shas` visible and durable: flush the pending ones' files, rename them
+   * into place, then fsync every folder holding one that this process has not fsynced yet. Once
+   * this returns, a commit record naming them may be written.
+   */
+  async flush(shas: Iterable<string>): Promise<void> {
+    const unsure = [...new Set(shas)].filter((sha) => !this.durable.has(sha));
+    const toRename = unsure.filter((sha) => this.pending.has(sha));
+    const files = toRename.map((sha) => this.pending.get(sha)!);
+    if (files.length < SYNCFS_MIN || !(await syncFilesystem(this.tmpDir))) await mapLimit(files, IO_PARALLEL, fsyncPath);
+    await mapLimit(toRename, IO_PARALLEL, (sha) => rename(this.pending.get(sha)!, this.path(sha)));
+    const dirs = [...new Set(unsure.map((sha) => dirname(this.path(sha))))];
+    await mapLimit(dirs, IO_PARALLEL, fsyncPath);
+    for (const sha of unsure) {
+      this.pending.delete(sha);
+      this.found.delete(sha);
+      this.durable.add(sha);
+    }
+  }
+}
+
+async function* readStream(path: string): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+  } catch (e) {
+    throw sourceError(path, e as NodeJS.ErrnoException);
+  }
+}
+
+function sourceError(path: string, e: NodeJS.ErrnoException): Error {
+  if (e.code === 'ENOENT') return new VigilError(`file "${path}" does not exist`);
+  if (e.code === 'EACCES' || e.code === 'EPERM') return new VigilError(`cannot read "${path}": permission denied`);
+  if (e.code === 'EISDIR') return new VigilError(`"${path}" is a folder, not a file`);
+  return e;
+}
