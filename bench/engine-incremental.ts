@@ -1,0 +1,27 @@
+import type { Bench } from './bench.js';
+import { DATUMS, addOneFile, engineFixture, timedVigil } from './engine-fixture.js';
+
+/**
+ * After the full run of engine-overhead's 10,000 datums, one new file: the whole `vigil run`
+ * (a fresh CLI process) must process 1 datum, skip 10,000, and finish in under a second.
+ * Baseline: the first, full run over the same pipeline.
+ */
+export const bench: Bench = {
+  name: 'engine-incremental',
+  describe: `wall seconds of vigil run after one new file beside ${DATUMS} processed datums`,
+  async run() {
+    const f = await engineFixture();
+    await addOneFile(f.root, `new-${Date.now()}`);
+    const { stdout, ms } = await timedVigil(['run'], f.root);
+    if (!new RegExp(`JOB_SUCCESS: 1 processed, ${DATUMS} skipped`).test(stdout)) throw new Error(`expected 1 processed, ${DATUMS} skipped:\n${stdout}`);
+    return {
+      name: 'engine-incremental',
+      value: ms / 1000,
+      unit: 's',
+      baseline: f.firstRunMs / 1000,
+      target: '<1',
+      targetOn: 'value',
+      notes: [`1 processed, ${DATUMS} skipped`, stdout.trim().split('\n').find((l) => l.includes('JOB_SUCCESS')) ?? ''],
+    };
+  },
+};

@@ -1,0 +1,98 @@
+import { VigilError } from '../../errors.js';
+import type { JobRecord } from '../../engine/jobs.js';
+import type { Store } from '../../engine/store.js';
+import { withRoot, type CliCommand } from '../command.js';
+import { openStore } from '../open-store.js';
+import { printRaw, printTable, rawOption } from '../output.js';
+
+/** `PIPELINE@JOB` (JOB a job id or a unique prefix of one); without `@JOB`, the pipeline's latest job. */
+async function resolveJob(store: Store, arg: string): Promise<JobRecord> {
+  const { inspectPipeline } = await import('../../engine/pipelines.js');
+  const { inspectJob, listJobs } = await import('../../engine/jobs.js');
+  const [pipeline, id] = arg.split('@', 2) as [string, string | undefined];
+  await inspectPipeline(store, pipeline);
+  if (id) return inspectJob(store.root, pipeline, id);
+  const job = (await listJobs(store.root, [pipeline]))[0];
+  if (!job) throw new VigilError(`pipeline ${pipeline} has no jobs yet (run \`vigil run\`)`);
+  return job;
+}
+
+function duration(job: JobRecord): string {
+  if (!job.finished) return '-';
+  const ms = Date.parse(job.finished) - Date.parse(job.started);
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** pachctl's progress column: processed + skipped / total, then failures. */
+function progress(job: JobRecord): string {
+  const extra = [job.dataFailed ? `${job.dataFailed} failed` : '', job.dataRecovered ? `${job.dataRecovered} recovered` : ''].filter(Boolean);
+  return `${job.dataProcessed} + ${job.dataSkipped} / ${job.dataTotal}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+}
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'list',
+    noun: 'job',
+    describe: 'list jobs, newest first',
+    builder: (y) =>
+      withRoot(y).option('raw', rawOption).option('pipeline', { alias: 'p', type: 'string', describe: 'only the jobs of this pipeline' }),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const { inspectPipeline, listPipelines } = await import('../../engine/pipelines.js');
+      const { jobInfoJson, listJobs } = await import('../../engine/jobs.js');
+      const pipelines = args.pipeline ? [(await inspectPipeline(store, args.pipeline as string)).name] : (await listPipelines(store)).map((p) => p.name);
+      const jobs = await listJobs(store.root, pipelines);
+      if (args.raw) return printRaw(jobs.map(jobInfoJson));
+      printTable(
+        ['PIPELINE', 'ID', 'STARTED', 'DURATION', 'PROGRESS', 'STATE', 'REASON'],
+        jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, j.reason ?? '']),
+      );
+    },
+  },
+  {
+    verb: 'inspect',
+    noun: 'job',
+    positionals: '<job>',
+    describe: 'show one job: PIPELINE@JOB_ID (--raw: JobInfo)',
+    builder: (y) => withRoot(y).option('raw', rawOption),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const { jobInfoJson } = await import('../../engine/jobs.js');
+      const job = await resolveJob(store, args.job as string);
+      if (args.raw) return printRaw([jobInfoJson(job)]);
+      const lines = [
+        `ID: ${job.id}`,
+        `Pipeline: ${job.pipeline} (version ${job.pipelineVersion})`,
+        `State: ${job.state}`,
+        ...(job.reason ? [`Reason: ${job.reason}`] : []),
+        `Started: ${job.started}`,
+        `Duration: ${duration(job)}`,
+        `Datums: ${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed, ${job.dataRecovered} recovered, ${job.dataTotal} total`,
+        `Input: ${job.inputCommits.map((c) => `${c.repo}@${c.id}`).join(', ')}`,
+        `Output commit: ${job.outputCommit ? `${job.outputCommit.repo}@${job.outputCommit.id}` : '-'}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    },
+  },
+  {
+    verb: 'list',
+    noun: 'datum',
+    positionals: '<job>',
+    describe: 'list the datums of a job: PIPELINE@JOB_ID, or PIPELINE for its latest job (--raw: DatumInfo)',
+    builder: (y) => withRoot(y).option('raw', rawOption),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const { datumInfoJson, readDatums } = await import('../../engine/jobs.js');
+      const job = await resolveJob(store, args.job as string);
+      const datums = await readDatums(store.root, job.pipeline, job.id);
+      if (args.raw) return printRaw(datums.map((d) => datumInfoJson(job, d)));
+      printTable(
+        ['ID', 'STATE', 'FILES', 'REASON'],
+        datums.map((d) => {
+          const files = d.inputs.flatMap((i) => i.files.map((f) => `${i.repo}@${i.commit.slice(0, 8)}:${f.path}`));
+          return [d.id, d.state, files.length > 3 ? `${files.slice(0, 3).join(', ')} (+${files.length - 3})` : files.join(', '), d.reason ?? ''];
+        }),
+      );
+    },
+  },
+];

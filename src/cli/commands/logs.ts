@@ -1,0 +1,34 @@
+import { withRoot, type CliCommand } from '../command.js';
+import { openStore } from '../open-store.js';
+import { printRaw } from '../output.js';
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'logs',
+    positionals: '<pipeline>',
+    describe: "what a pipeline's step printed (stdout and stderr), per datum; default: its latest job",
+    builder: (y) =>
+      withRoot(y)
+        .positional('pipeline', { type: 'string', describe: 'the pipeline' })
+        .option('job', { alias: 'j', type: 'string', describe: 'this job (id or unique prefix)' })
+        .option('datum', { alias: 'd', type: 'string', describe: "only this datum's lines; without --job, from the latest job that ran it" })
+        .option('raw', { type: 'boolean', describe: "one JSON object a line, with Pachyderm's LogMessage field names" }),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const { inspectPipeline } = await import('../../engine/pipelines.js');
+      const { inspectJob, listJobs } = await import('../../engine/jobs.js');
+      const { readJobLog } = await import('../../engine/logs.js');
+      const pipeline = (await inspectPipeline(store, args.pipeline as string)).name;
+      const datum = args.datum as string | undefined;
+      const jobs = args.job ? [await inspectJob(store.root, pipeline, args.job as string)] : await listJobs(store.root, [pipeline]);
+      // Newest first: without --job, the latest job (or, with --datum, the latest that logged that datum).
+      for (const job of datum ? jobs : jobs.slice(0, 1)) {
+        const entries = await readJobLog(store.root, pipeline, job.id, datum);
+        if (entries.length === 0) continue;
+        if (args.raw) printRaw(entries);
+        else process.stdout.write(entries.map((e) => e.message + '\n').join(''));
+        return;
+      }
+    },
+  },
+];

@@ -1,0 +1,100 @@
+import type { DatumResult } from '../../engine/executor.js';
+import type { JobRecord } from '../../engine/jobs.js';
+import type { PipelineOutcome, RunProgress } from '../../engine/runner.js';
+import { withRoot, type CliCommand } from '../command.js';
+import { openStore } from '../open-store.js';
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 3_600_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 3_600_000).toFixed(1)}h`;
+}
+
+/**
+ * Progress per pipeline: on a terminal, one line redrawn (datums done/total, rate, ETA) on
+ * stderr; otherwise a plain line when each job starts. The job's summary goes to stdout.
+ */
+class Progress implements RunProgress {
+  private started = 0;
+  private toProcess = 0;
+  private done = 0;
+  private drawn = 0;
+
+  constructor(private readonly tty: boolean) {}
+
+  idle(outcome: PipelineOutcome): void {
+    process.stdout.write(idleLine(outcome).line + '\n');
+  }
+
+  jobStarted(job: JobRecord, toProcess: number): void {
+    this.started = Date.now();
+    this.toProcess = toProcess;
+    this.done = 0;
+    if (!this.tty) process.stdout.write(`${job.pipeline}: job ${job.id}: ${toProcess} datums to process, ${job.dataSkipped} skipped\n`);
+    else this.draw(job, true);
+  }
+
+  datumDone(job: JobRecord, _result: DatumResult): void {
+    this.done++;
+    if (this.tty) this.draw(job, false);
+  }
+
+  jobFinished(job: JobRecord): void {
+    if (this.tty) process.stderr.write('\r\x1b[K');
+    process.stdout.write(summary(job) + '\n');
+  }
+
+  private draw(job: JobRecord, force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.drawn < 100 && this.done < this.toProcess) return;
+    this.drawn = now;
+    const elapsed = (now - this.started) / 1000;
+    const rate = elapsed > 0 ? this.done / elapsed : 0;
+    const eta = rate > 0 ? ` ETA ${seconds(((this.toProcess - this.done) / rate) * 1000)}` : '';
+    process.stderr.write(`\r\x1b[K${job.pipeline}: ${this.done}/${this.toProcess} datums, ${job.dataSkipped} skipped, ${rate.toFixed(1)}/s${eta}`);
+  }
+}
+
+function summary(job: JobRecord): string {
+  const took = job.finished ? ` in ${seconds(Date.parse(job.finished) - Date.parse(job.started))}` : '';
+  const counts = `${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed, ${job.dataRecovered} recovered`;
+  return `${job.pipeline}: job ${job.id} ${job.state}: ${counts}${took}${job.reason ? `: ${job.reason}` : ''}`;
+}
+
+/** What a pipeline without a new job says, and whether it is healthy. */
+function idleLine(outcome: PipelineOutcome): { line: string; ok: boolean } {
+  const { pipeline, last } = outcome;
+  if (!last) return { line: `${pipeline}: nothing to process yet (its inputs have no commits)`, ok: true };
+  if (last.state === 'JOB_FAILURE') {
+    return { line: `${pipeline}: 0 datums processed: inputs unchanged since job ${last.id} failed: ${last.reason}`, ok: false };
+  }
+  return { line: `${pipeline}: up to date, 0 datums processed (last job ${last.id} ${last.state})`, ok: true };
+}
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'run',
+    positionals: '[pipeline]',
+    describe: 'bring every pipeline (or one and its upstream) up to date; returns when nothing is left to do',
+    builder: (y) => withRoot(y).positional('pipeline', { type: 'string', describe: 'only this pipeline and the ones it reads from' }),
+    handler: async (args) => {
+      const store = await openStore(args);
+      const { runPipelines } = await import('../../engine/runner.js');
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      let outcomes: PipelineOutcome[];
+      try {
+        outcomes = await runPipelines(store, {
+          pipeline: args.pipeline as string | undefined,
+          signal: abort.signal,
+          progress: new Progress(Boolean(process.stderr.isTTY)),
+        });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
+      if (abort.signal.aborted) return 130;
+      const ok = outcomes.every((o) => (o.job ? o.job.state === 'JOB_SUCCESS' : idleLine(o).ok));
+      process.stdout.write(ok ? 'nothing left to do\n' : 'some jobs failed; see `vigil list job` and `vigil logs PIPELINE`\n');
+      return ok ? 0 : 1;
+    },
+  },
+];

@@ -1,0 +1,69 @@
+/**
+ * Helpers for tests that run pipelines on the embedded engine: input files go in through the
+ * store, pipelines are created and run through the real CLI, outputs are read back from the store.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Store } from '../../src/engine/store.js';
+import { tempDir, vigil, vigilOk, type CliResult } from './cli.js';
+
+/** One commit to `repo@master` (created if missing): a string puts that file, null deletes it. */
+export async function commitFiles(root: string, repo: string, files: Record<string, string | null>): Promise<string> {
+  const store = await Store.open(root);
+  if (!(await store.listRepos()).some((r) => r.name === repo)) await store.createRepo(repo);
+  const put = [];
+  for (const [path, text] of Object.entries(files)) {
+    if (text !== null) put.push({ path, ...(await store.addObject(Buffer.from(text))) });
+  }
+  const del = Object.entries(files).filter(([, text]) => text === null).map(([path]) => path);
+  return (await store.commit(repo, 'master', { put, delete: del })).id;
+}
+
+export async function createRepo(root: string, repo: string): Promise<void> {
+  await (await Store.open(root)).createRepo(repo);
+}
+
+/** Every file of `repo@ref` with its text; null when the branch has no commit. */
+export async function readTree(root: string, repo: string, ref = 'master'): Promise<Record<string, string> | null> {
+  const store = await Store.open(root);
+  if (ref === 'master' && !(await store.headCommit(repo))) return null;
+  const commit = await store.resolveCommit(repo, ref);
+  const files = await store.listFiles(repo, commit.id);
+  const entries = await Promise.all(files.map(async (f) => [f.path, await readFile(store.objectPath(f.sha256), 'utf8')] as const));
+  return Object.fromEntries(entries);
+}
+
+/** Writes the specs as one JSON stream and runs `vigil create pipeline -f` on it. */
+export async function createPipelines(root: string, ...specs: object[]): Promise<void> {
+  const file = join(await tempDir('vigil-spec-'), 'specs.json');
+  await writeFile(file, specs.map((s) => JSON.stringify(s, null, 2)).join('\n'));
+  await vigilOk(['create', 'pipeline', '-f', file], { root });
+}
+
+export function run(root: string, ...pipeline: string[]): Promise<CliResult> {
+  return vigil(['run', ...pipeline], { root });
+}
+
+/** `--raw` output: one JSON object a line. */
+export function parseRaw<T = Record<string, any>>(stdout: string): T[] {
+  return stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+}
+
+export async function listJobs(root: string, pipeline: string): Promise<Record<string, any>[]> {
+  return parseRaw(await vigilOk(['list', 'job', '--raw', '-p', pipeline], { root }));
+}
+
+export async function listDatums(root: string, job: string): Promise<Record<string, any>[]> {
+  return parseRaw(await vigilOk(['list', 'datum', job, '--raw'], { root }));
+}
+
+/** A pfs input in a spec. */
+export function pfs(repo: string, glob: string, extra: Record<string, unknown> = {}): { pfs: Record<string, unknown> } {
+  return { pfs: { repo, glob, ...extra } };
+}
+
+/** A spec whose step is a shell one-liner, one process per datum. */
+export function shellPipeline(name: string, input: object, script: string, extra: Record<string, unknown> = {}): object {
+  const { transform, ...rest } = extra as { transform?: Record<string, unknown> };
+  return { pipeline: { name }, input, transform: { cmd: ['sh', '-c', script], ...transform }, ...rest };
+}
