@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { io, Tensor } from '@tensorflow/tfjs';
+import type { ModelConfig } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
+import { sha256 } from '../../src/pfs/files.js';
+import { VigilError } from '../../src/errors.js';
+import type { Runtime, Tf } from './backend.js';
+import { columnIndex, type Size } from './core.js';
+import { DEFAULT_MODEL_NAME } from './default-model.js';
+
+type GraphModel = Awaited<ReturnType<Tf['loadGraphModel']>>;
+type ModelArtifacts = io.ModelArtifacts;
+
+/** A loaded, verified, warmed-up detector and everything a detection record says about it. */
+export interface Detector {
+  name: string;
+  weightsSha256: string;
+  config: ModelConfig;
+  labels: readonly string[];
+  input: Size;
+  inputName: string;
+  inputDtype: 'float32' | 'int32';
+  model: GraphModel;
+  /** Graphs with control flow or dynamic shapes (e.g. NMS inside) only run with executeAsync. */
+  needsAsync: boolean;
+  runtime: Runtime;
+}
+
+/**
+ * The model folder to use in the models input: `VIGIL_MODEL`, else the only folder there,
+ * else `centernet`.
+ */
+export async function chooseModel(modelsDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.VIGIL_MODEL) return env.VIGIL_MODEL;
+  const entries = await readdir(modelsDir, { withFileTypes: true }).catch(() => {
+    throw new VigilError(`the models input ${modelsDir} is missing`);
+  });
+  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  return folders.length === 1 ? folders[0] : DEFAULT_MODEL_NAME;
+}
+
+/** A model's folder, and how errors name it (a repo path in a pipeline, the folder elsewhere). */
+interface ModelFolder {
+  dir: string;
+  shown: string;
+}
+
+function fail(folder: ModelFolder, file: string, problem: string): never {
+  throw new VigilError(`model file ${folder.shown}/${file} ${problem}`);
+}
+
+async function readModelFile(folder: ModelFolder, file: string): Promise<Buffer> {
+  return readFile(join(folder.dir, file)).catch(() => fail(folder, file, 'is missing'));
+}
+
+function parseJson(folder: ModelFolder, file: string, bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    fail(folder, file, `is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and checks model.yaml. */
+async function readConfig(folder: ModelFolder): Promise<ModelConfig> {
+  const text = (await readModelFile(folder, 'model.yaml')).toString('utf8');
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    fail(folder, 'model.yaml', `is not YAML: ${(e as Error).message}`);
+  }
+  let config: ModelConfig;
+  try {
+    config = assertValid<ModelConfig>('model-config', raw, `model file ${folder.shown}/model.yaml`);
+  } catch (e) {
+    throw new VigilError((e as Error).message);
+  }
+  const columns = columnIndex(config.outputLayout);
+  if ('error' in columns) fail(folder, 'model.yaml', `is unusable: ${columns.error}`);
+  return config;
+}
+
+/** Checks every file model.yaml lists a sha256 for, before anything is parsed from it. */
+async function verifyHashes(folder: ModelFolder, config: ModelConfig): Promise<void> {
+  for (const [file, expected] of Object.entries(config.sha256 ?? {})) {
+    const actual = sha256(await readModelFile(folder, file));
+    if (actual !== expected) fail(folder, file, `is corrupt: sha256 ${actual}, expected ${expected} (model.yaml)`);
+  }
+}
+
+async function readLabels(folder: ModelFolder, config: ModelConfig): Promise<string[]> {
+  if (Array.isArray(config.labels)) return config.labels;
+  const file = config.labels;
+  const labels = parseJson(folder, file, await readModelFile(folder, file));
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) fail(folder, file, 'is not a JSON array of labels');
+  return labels;
+}
+
+/** model.json: the artifacts TensorFlow.js loads, with the weights listed by file. */
+type ModelJson = Omit<ModelArtifacts, 'weightSpecs' | 'weightData'> & {
+  weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[];
+};
+
+/** model.json and its weights as TensorFlow.js artifacts, and the sha256 over the weight files in path order. */
+async function readArtifacts(folder: ModelFolder): Promise<{ artifacts: ModelArtifacts; weightsSha256: string }> {
+  const json = parseJson(folder, 'model.json', await readModelFile(folder, 'model.json')) as ModelJson;
+  if (!json?.modelTopology || !Array.isArray(json.weightsManifest)) {
+    fail(folder, 'model.json', 'is not a TensorFlow.js graph model (no modelTopology or weightsManifest)');
+  }
+  // The weights concatenate in manifest order; the version hash goes over the files sorted by path.
+  const paths = json.weightsManifest.flatMap((group) => group.paths);
+  const weights = new Map<string, Buffer>();
+  for (const path of paths) weights.set(path, await readModelFile(folder, path));
+  const hash = createHash('sha256');
+  for (const path of [...paths].sort()) hash.update(weights.get(path)!);
+  const data = Buffer.concat(paths.map((p) => weights.get(p)!));
+  return {
+    artifacts: {
+      ...json,
+      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+      weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+    },
+    weightsSha256: hash.digest('hex'),
+  };
+}
+
+/**
+ * Loads the model in `<modelsDir>/<name>`: checks model.yaml, verifies the listed sha256s,
+ * builds the graph, checks its input against the config and runs it once so the first frame
+ * does not pay for compilation. Any problem is a VigilError naming the file, under
+ * `shownAs/<name>/` (default: the folder itself).
+ */
+export async function loadDetector(modelsDir: string, name: string, runtime: Runtime, shownAs = modelsDir): Promise<Detector> {
+  const folder: ModelFolder = { dir: join(modelsDir, name), shown: `${shownAs}/${name}` };
+  const config = await readConfig(folder);
+  await verifyHashes(folder, config);
+  const labels = await readLabels(folder, config);
+  const { artifacts, weightsSha256 } = await readArtifacts(folder);
+  const { tf } = runtime;
+  let model: GraphModel;
+  try {
+    model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    fail(folder, 'model.json', `cannot be loaded with its weights: ${(e as Error).message}`);
+  }
+  const input = model.inputs.find((i) => i.name === (config.inputName ?? model.inputs[0]?.name));
+  if (!input || (!config.inputName && model.inputs.length !== 1)) {
+    fail(folder, 'model.yaml', `must name inputName, one of the model's inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
+  }
+  const [, h, w, c] = input.shape ?? [];
+  const fixed = (d: number | undefined, want: number) => d === undefined || d === -1 || d === want;
+  if (!fixed(h, config.inputSize.height) || !fixed(w, config.inputSize.width) || !fixed(c, 3)) {
+    fail(folder, 'model.yaml', `inputSize ${config.inputSize.width}x${config.inputSize.height} does not fit the model's input ${input.name} [${input.shape?.join(',')}]`);
+  }
+  if (input.dtype !== 'float32' && input.dtype !== 'int32') {
+    fail(folder, 'model.json', `input ${input.name} is ${input.dtype}; Vigil feeds float32 or int32`);
+  }
+  const detector: Detector = {
+    name, weightsSha256, config, labels, runtime, model, needsAsync: false,
+    input: config.inputSize, inputName: input.name, inputDtype: input.dtype,
+  };
+  // The warm-up inference also finds out how the graph must run.
+  const blank = new Uint8Array(config.inputSize.width * config.inputSize.height * 3);
+  try {
+    await infer(detector, blank);
+  } catch {
+    detector.needsAsync = true;
+    try {
+      await infer(detector, blank);
+    } catch (e) {
+      fail(folder, 'model.yaml', `does not fit the model: a test inference failed: ${(e as Error).message}`);
+    }
+  }
+  return detector;
+}
+
+/** Pixel levels 0-255 as the values the model takes: int32 as they are, float32 mapped onto valueRange. */
+function toInputValues(rgb: Uint8Array, detector: Detector): Int32Array | Float32Array {
+  if (detector.inputDtype === 'int32') return Int32Array.from(rgb);
+  const [low, high] = detector.config.valueRange;
+  const scale = (high - low) / 255;
+  const values = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) values[i] = rgb[i] * scale + low;
+  return values;
+}
+
+/** The raw output of one inference on an RGB image of exactly the input size: its values and row length. */
+export async function infer(detector: Detector, rgb: Uint8Array): Promise<{ values: Float32Array; rowLength: number }> {
+  const { tf } = detector.runtime;
+  const { width, height } = detector.input;
+  const pixels = tf.tensor4d(toInputValues(rgb, detector), [1, height, width, 3], detector.inputDtype);
+  try {
+    const feed = { [detector.inputName]: pixels };
+    const { outputName } = detector.config;
+    const output = (detector.needsAsync ? await detector.model.executeAsync(feed, outputName) : detector.model.execute(feed, outputName)) as Tensor;
+    try {
+      const rowLength = output.shape[output.shape.length - 1] ?? 0;
+      return { values: (await output.data()) as Float32Array, rowLength };
+    } finally {
+      output.dispose();
+    }
+  } finally {
+    pixels.dispose();
+  }
+}
