@@ -2,9 +2,22 @@ import yargs, { type Argv } from 'yargs';
 import { VigilError } from '../errors.js';
 import type { CliCommand } from './command.js';
 import { commands as stepCommands } from './commands/step.js';
+import { commands as repoCommands } from './commands/repo.js';
+import { commands as fileCommands } from './commands/file.js';
+import { commands as commitCommands } from './commands/commit.js';
+import { commands as rulesCommands } from './commands/rules.js';
+import { commands as sqlCommands } from './commands/sql.js';
+import { commands as reportCommands } from './commands/report.js';
+import { commands as traceCommands } from './commands/trace.js';
+import { commands as pipelineCommands } from './commands/pipeline.js';
+import { commands as jobCommands } from './commands/job.js';
+import { commands as runCommands } from './commands/run.js';
+import { commands as initCommands } from './commands/init.js';
+import { commands as logsCommands } from './commands/logs.js';
+import { commands as deployCommands } from './commands/deploy.js';
 
 /** Every command module; each adds its verbs and nouns here. */
-const ALL: CliCommand[] = [...stepCommands];
+const ALL: CliCommand[] = [...stepCommands, ...repoCommands, ...fileCommands, ...commitCommands, ...rulesCommands, ...sqlCommands, ...reportCommands, ...traceCommands, ...pipelineCommands, ...jobCommands, ...runCommands, ...initCommands, ...logsCommands, ...deployCommands];
 
 function register(y: Argv, cmd: CliCommand, name: string, setExit: (code: number) => void): Argv {
   const spec = cmd.positionals ? `${name} ${cmd.positionals}` : name;

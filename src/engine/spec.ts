@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -87,6 +87,23 @@ export async function readPipelineSpecs(file: string): Promise<PipelineSpec[]> {
     throw new VigilError(`cannot read pipeline spec ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return parsePipelineSpecs(text, file);
+}
+
+/** Every spec in a folder of YAML/JSON files, each with its file name; VigilError on a name defined twice. */
+export async function readPipelineFolder(dir: string): Promise<Array<PipelineSpec & { file: string }>> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch (e) {
+    throw new VigilError(`cannot read the pipelines folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const specs = (await Promise.all(files.map(async (file) => (await readPipelineSpecs(join(dir, file))).map((spec) => ({ ...spec, file }))))).flat();
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) throw new VigilError(`pipeline "${spec.name}" is defined twice in ${dir}`);
+    seen.add(spec.name);
+  }
+  return specs;
 }
 
 /** Parses one or several specs from `text`; `source` names it in errors. */

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { VigilError } from '../../errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
@@ -10,12 +10,9 @@ import type { CliCommand } from '../command.js';
  * read that no spec produces.
  */
 export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string): Promise<string[]> {
-  const { readPipelineSpecs, inputBranches } = await import('../../engine/spec.js');
+  const { readPipelineFolder, inputBranches } = await import('../../engine/spec.js');
   const { dependencyOrder } = await import('../../engine/pipelines.js');
-  const files = (await readdir(pipelinesDir).catch(() => {
-    throw new VigilError(`no pipeline folder ${pipelinesDir}`);
-  })).filter((f) => /\.(ya?ml|json)$/.test(f));
-  const specs = (await Promise.all(files.map(async (f) => (await readPipelineSpecs(join(pipelinesDir, f))).map((spec) => ({ ...spec, file: f }))))).flat();
+  const specs = await readPipelineFolder(pipelinesDir);
   if (specs.length === 0) throw new VigilError(`no pipeline spec in ${pipelinesDir}`);
   const produced = new Set(specs.map((s) => s.name));
   const inputRepos = [...new Set(specs.flatMap((s) => inputBranches(s.input).map((b) => b.repo)))].filter((r) => !produced.has(r)).sort();

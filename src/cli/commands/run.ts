@@ -1,8 +1,12 @@
 import type { DatumResult } from '../../engine/executor.js';
 import type { JobRecord } from '../../engine/jobs.js';
 import type { PipelineOutcome, RunProgress } from '../../engine/runner.js';
+import type { Store } from '../../engine/store.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
+
+const TTY_REDRAW_MS = 100;
+const PLAIN_LINE_MS = 5_000;
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 3_600_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 3_600_000).toFixed(1)}h`;
@@ -10,7 +14,8 @@ function seconds(ms: number): string {
 
 /**
  * Progress per pipeline: on a terminal, one line redrawn (datums done/total, rate, ETA) on
- * stderr; otherwise a plain line when each job starts. The job's summary goes to stdout.
+ * stderr; otherwise plain lines on stdout, when each job starts and then every few seconds of
+ * a long job (a log file gets no control characters). The job's summary goes to stdout.
  */
 class Progress implements RunProgress {
   private started = 0;
@@ -28,13 +33,14 @@ class Progress implements RunProgress {
     this.started = Date.now();
     this.toProcess = toProcess;
     this.done = 0;
+    this.drawn = this.started;
     if (!this.tty) process.stdout.write(`${job.pipeline}: job ${job.id}: ${toProcess} datums to process, ${job.dataSkipped} skipped\n`);
     else this.draw(job, true);
   }
 
   datumDone(job: JobRecord, _result: DatumResult): void {
     this.done++;
-    if (this.tty) this.draw(job, false);
+    this.draw(job, false);
   }
 
   jobFinished(job: JobRecord): void {
@@ -44,12 +50,15 @@ class Progress implements RunProgress {
 
   private draw(job: JobRecord, force: boolean): void {
     const now = Date.now();
-    if (!force && now - this.drawn < 100 && this.done < this.toProcess) return;
+    const every = this.tty ? TTY_REDRAW_MS : PLAIN_LINE_MS;
+    if (!force && (now - this.drawn < every || this.done >= this.toProcess)) return;
     this.drawn = now;
     const elapsed = (now - this.started) / 1000;
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const eta = rate > 0 ? ` ETA ${seconds(((this.toProcess - this.done) / rate) * 1000)}` : '';
-    process.stderr.write(`\r\x1b[K${job.pipeline}: ${this.done}/${this.toProcess} datums, ${job.dataSkipped} skipped, ${rate.toFixed(1)}/s${eta}`);
+    const line = `${job.pipeline}: ${this.done}/${this.toProcess} datums, ${job.dataSkipped} skipped, ${rate.toFixed(1)}/s${eta}`;
+    if (this.tty) process.stderr.write(`\r\x1b[K${line}`);
+    else process.stdout.write(line + '\n');
   }
 }
 
@@ -69,6 +78,23 @@ function idleLine(outcome: PipelineOutcome): { line: string; ok: boolean } {
   return { line: `${pipeline}: up to date, 0 datums processed (last job ${last.id} ${last.state})`, ok: true };
 }
 
+/**
+ * `vigil run`'s work, shared with `vigil demo`: runs the pipelines with progress on stderr (a
+ * terminal) or plain lines, and stops the steps on SIGINT/SIGTERM.
+ */
+export async function runWithProgress(store: Store, pipeline?: string): Promise<{ outcomes: PipelineOutcome[]; aborted: boolean }> {
+  const { runPipelines } = await import('../../engine/runner.js');
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    const outcomes = await runPipelines(store, { pipeline, signal: abort.signal, progress: new Progress(Boolean(process.stderr.isTTY)) });
+    return { outcomes, aborted: abort.signal.aborted };
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
 export const commands: CliCommand[] = [
   {
     verb: 'run',
@@ -76,22 +102,8 @@ export const commands: CliCommand[] = [
     describe: 'bring every pipeline (or one and its upstream) up to date; returns when nothing is left to do',
     builder: (y) => withRoot(y).positional('pipeline', { type: 'string', describe: 'only this pipeline and the ones it reads from' }),
     handler: async (args) => {
-      const store = await openStore(args);
-      const { runPipelines } = await import('../../engine/runner.js');
-      const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-      let outcomes: PipelineOutcome[];
-      try {
-        outcomes = await runPipelines(store, {
-          pipeline: args.pipeline as string | undefined,
-          signal: abort.signal,
-          progress: new Progress(Boolean(process.stderr.isTTY)),
-        });
-      } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      }
-      if (abort.signal.aborted) return 130;
+      const { outcomes, aborted } = await runWithProgress(await openStore(args), args.pipeline as string | undefined);
+      if (aborted) return 130;
       const ok = outcomes.every((o) => (o.job ? o.job.state === 'JOB_SUCCESS' : idleLine(o).ok));
       process.stdout.write(ok ? 'nothing left to do\n' : 'some jobs failed; see `vigil list job` and `vigil logs PIPELINE`\n');
       return ok ? 0 : 1;

@@ -1,0 +1,100 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Alert, Detection, Match, Rejection } from '../../specs/index.js';
+import type { FileEntry, Store } from '../engine/store.js';
+
+/** What the demo reports, every number read back from the store's repos (not from the run). */
+export interface DemoSummary {
+  frames: number;
+  valid: number;
+  rejected: Record<string, number>;
+  /** Objects the detector is at least this sure of, by label. */
+  minScore: number;
+  detectionsByLabel: Record<string, number>;
+  matchesByRule: Record<string, number>;
+  incidents: string[];
+  alerts: Record<string, number>;
+  outbox: string;
+  emails: number;
+  reports: string[];
+}
+
+/** Detections below this are kept in the records (rules apply their own thresholds) but not worth a summary line. */
+const SUMMARY_MIN_SCORE = 0.5;
+
+async function headFiles(store: Store, repo: string): Promise<FileEntry[]> {
+  const head = await store.headCommit(repo).catch(() => null);
+  return head ? store.listFiles(repo, head.id) : [];
+}
+
+async function readRecords<T>(store: Store, repo: string, filter: (path: string) => boolean = (p) => p.endsWith('.json')): Promise<Array<{ path: string; record: T }>> {
+  const files = (await headFiles(store, repo)).filter((f) => filter(f.path));
+  return Promise.all(files.map(async (f) => ({ path: f.path, record: JSON.parse(await readFile(store.objectPath(f.sha256), 'utf8')) as T })));
+}
+
+function count(into: Record<string, number>, key: string): void {
+  into[key] = (into[key] ?? 0) + 1;
+}
+
+export async function summarise(store: Store, outbox: string): Promise<DemoSummary> {
+  const validated = await headFiles(store, 'validated');
+  const rejected: Record<string, number> = {};
+  for (const { record } of await readRecords<Rejection>(store, 'validated', (p) => p.startsWith('/rejected/'))) {
+    for (const reason of record.reasons) count(rejected, reason.code);
+  }
+  const detectionsByLabel: Record<string, number> = {};
+  for (const { record } of await readRecords<Detection>(store, 'detections')) {
+    for (const o of record.objects) if (o.score >= SUMMARY_MIN_SCORE) count(detectionsByLabel, o.label);
+  }
+  const matchesByRule: Record<string, number> = {};
+  for (const { record } of await readRecords<Match>(store, 'matches')) {
+    for (const rule of record.fired) count(matchesByRule, `${rule.ruleId} ${rule.name}`);
+  }
+  const alerts: Record<string, number> = {};
+  const incidents: string[] = [];
+  for (const { path, record } of await readRecords<Alert>(store, 'alerts')) {
+    incidents.push(path);
+    for (const d of record.deliveries) count(alerts, `${d.channel} ${d.status}`);
+  }
+  const emails = (await readdir(outbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml')).length;
+  return {
+    frames: (await headFiles(store, 'raw')).length,
+    valid: validated.filter((f) => f.path.startsWith('/valid/')).length,
+    rejected,
+    minScore: SUMMARY_MIN_SCORE,
+    detectionsByLabel,
+    matchesByRule,
+    incidents: incidents.sort(),
+    alerts,
+    outbox,
+    emails,
+    reports: (await headFiles(store, 'reports')).map((f) => f.path).filter((p) => /^\/daily\/.*\.html$/.test(p)),
+  };
+}
+
+function list(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length ? entries.map(([k, n]) => `${k}: ${n}`).join(', ') : 'none';
+}
+
+export function formatSummary(s: DemoSummary, root: string): string {
+  const lines = [
+    `frames in raw:        ${s.frames}`,
+    `validated:            ${s.valid} valid, ${s.frames - s.valid} rejected${Object.keys(s.rejected).length ? ` (reasons: ${list(s.rejected)})` : ''}`,
+    `detections (≥ ${s.minScore}):    ${list(s.detectionsByLabel)}`,
+    `matches by rule:      ${list(s.matchesByRule)}`,
+    `incidents:            ${s.incidents.length}`,
+    `alerts:               ${list(s.alerts)}`,
+    `emails in the outbox: ${s.emails} in ${s.outbox}`,
+  ];
+  for (const report of s.reports) {
+    const date = report.replace(/^\/daily\/|\.html$/g, '');
+    lines.push(`daily report:         reports@master:${report}  (open it: vigil report daily --date ${date} --open --root ${root})`);
+  }
+  if (s.incidents[0]) lines.push(`trace an alert:       vigil trace alerts@master:${s.incidents[0]} --verify --root ${root}`);
+  return lines.join('\n');
+}
+
+export function defaultOutbox(root: string): string {
+  return process.env.VIGIL_OUTBOX || join(root, 'outbox');
+}
