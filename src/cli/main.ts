@@ -15,9 +15,10 @@ import { commands as runCommands } from './commands/run.js';
 import { commands as initCommands } from './commands/init.js';
 import { commands as logsCommands } from './commands/logs.js';
 import { commands as deployCommands } from './commands/deploy.js';
+import { commands as demoCommands } from './commands/demo.js';
 
 /** Every command module; each adds its verbs and nouns here. */
-const ALL: CliCommand[] = [...stepCommands, ...repoCommands, ...fileCommands, ...commitCommands, ...rulesCommands, ...sqlCommands, ...reportCommands, ...traceCommands, ...pipelineCommands, ...jobCommands, ...runCommands, ...initCommands, ...logsCommands, ...deployCommands];
+const ALL: CliCommand[] = [...stepCommands, ...repoCommands, ...fileCommands, ...commitCommands, ...rulesCommands, ...sqlCommands, ...reportCommands, ...traceCommands, ...pipelineCommands, ...jobCommands, ...runCommands, ...initCommands, ...logsCommands, ...deployCommands, ...demoCommands];
 
 function register(y: Argv, cmd: CliCommand, name: string, setExit: (code: number) => void): Argv {
   const spec = cmd.positionals ? `${name} ${cmd.positionals}` : name;

@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { FileEntry, Store } from '../../engine/store.js';
+import { VigilError } from '../../errors.js';
+import { packageRoot } from '../../pfs/package-root.js';
+import { withRoot, type CliCommand } from '../command.js';
+import { defaultOutbox, formatSummary, summarise } from '../demo-summary.js';
+import { openStore } from '../open-store.js';
+import { initStore } from './init.js';
+import { runWithProgress } from './run.js';
+
+/** A file to put at `path` in a repo, read from `source` on disk. */
+interface DemoFile {
+  path: string;
+  source: string;
+}
+
+/** demo/frames.yaml: repo paths in `raw` and the sample photograph each one is. */
+async function demoFrames(demoDir: string): Promise<DemoFile[]> {
+  const manifestPath = join(demoDir, 'frames.yaml');
+  const manifest = parse(await readFile(manifestPath, 'utf8')) as { source: string; frames: Record<string, string> };
+  const sourceDir = resolve(dirname(manifestPath), manifest.source);
+  return Object.entries(manifest.frames).map(([path, file]) => ({ path: `/${path}`, source: join(sourceDir, file) }));
+}
+
+/**
+ * Puts the files that are new or changed against the branch head in one commit, and nothing
+ * when every file is already there: re-running the demo must not make new commits, or every
+ * pipeline would run again.
+ */
+async function putChanged(store: Store, repo: string, files: DemoFile[]): Promise<number> {
+  const head = await store.headCommit(repo);
+  const current = new Map<string, FileEntry>((head ? await store.listFiles(repo, head.id) : []).map((f) => [f.path, f]));
+  const put: FileEntry[] = [];
+  for (const f of files) {
+    const object = await store.addObject(f.source, { batch: true });
+    if (current.get(f.path)?.sha256 !== object.sha256) put.push({ path: f.path, ...object });
+  }
+  if (put.length > 0) await store.commit(repo, 'master', { put }, { description: 'vigil demo' });
+  return put.length;
+}
+
+/** The demo: a store with sample rules and frames, every pipeline run, and what came out. */
+async function demo(store: Store, log: (line: string) => void): Promise<number> {
+  const demoDir = join(packageRoot(), 'demo');
+  log(`store: ${store.root}`);
+  await initStore(store, undefined, log);
+  const rules = ['rules.yaml', 'subscriptions.yaml'].map((f) => ({ path: `/${f}`, source: join(demoDir, 'rules', f) }));
+  const newRules = await putChanged(store, 'rules', rules);
+  const newFrames = await putChanged(store, 'raw', await demoFrames(demoDir));
+  log(`rules: ${newRules ? `${newRules} file(s) committed` : 'unchanged'}; frames: ${newFrames ? `${newFrames} new frame(s) committed to raw` : 'no new frames'}`);
+
+  const { outcomes, aborted } = await runWithProgress(store);
+  if (aborted) return 130;
+  const failed = outcomes.filter((o) => o.job && o.job.state !== 'JOB_SUCCESS');
+  const processed = outcomes.reduce((n, o) => n + (o.job?.dataProcessed ?? 0), 0);
+  log(processed === 0 ? 'nothing new to process: every pipeline is up to date' : `processed ${processed} datums`);
+  log('');
+  log(formatSummary(await summarise(store, defaultOutbox(store.root)), store.root));
+  if (failed.length > 0) {
+    throw new VigilError(`jobs failed: ${failed.map((o) => `${o.pipeline} (${o.job!.reason})`).join('; ')}; see \`vigil logs PIPELINE --root ${store.root}\``);
+  }
+  return 0;
+}
+
+export const commands: CliCommand[] = [
+  {
+    verb: 'demo',
+    describe: 'create a store with sample rules and camera frames, run every pipeline and summarise what came out; safe to run again',
+    builder: withRoot,
+    handler: async (args) => demo(await openStore(args), (line) => process.stdout.write(line + '\n')),
+  },
+];
