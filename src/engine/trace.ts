@@ -16,6 +16,7 @@ import type { Alert, Delivery, Detection, Match, ModelVersion, Rejection, RulesV
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import { VigilError } from '../errors.js';
 import { parseFramePath, parseTimestamp } from '../pfs/frame-path.js';
+import { weightFiles, weightsSha256 } from '../pfs/model-version.js';
 import { listJobs, readDatums, type DatumRecord, type DatumState, type JobRecord, type JobState } from './jobs.js';
 import { listPipelines } from './pipelines.js';
 import type { CommitInfo, FileEntry, Store } from './store.js';
@@ -409,19 +410,17 @@ class Tracer {
       if (!manifest) return [`${where}: no /${model.name}/model.json`];
       let paths: string[];
       try {
-        const json = JSON.parse(await readFile(this.store.objectPath(manifest.sha256), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
-        paths = json.weightsManifest.flatMap((group) => group.paths);
+        paths = weightFiles(JSON.parse(await readFile(this.store.objectPath(manifest.sha256), 'utf8')));
       } catch (e) {
         return [`${where}: model.json has no readable weightsManifest: ${(e as Error).message}`];
       }
-      // The version as steps/detect/model.ts defines it: sha256 over the weight files, sorted by path.
-      const hash = createHash('sha256');
-      for (const path of [...paths].sort()) {
+      const weights = new Map<string, Uint8Array>();
+      for (const path of paths) {
         const file = tree.get(`/${model.name}/${path}`);
         if (!file) return [`${where}: the weight file ${path} is missing`];
-        for await (const chunk of createReadStream(this.store.objectPath(file.sha256))) hash.update(chunk as Buffer);
+        weights.set(path, await readFile(this.store.objectPath(file.sha256)));
       }
-      const actual = hash.digest('hex');
+      const actual = weightsSha256(weights);
       return actual === model.weightsSha256 ? [] : [`${where}: the weight files hash to ${actual}, not the recorded ${model.weightsSha256}`];
     });
   }

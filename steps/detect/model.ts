@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -6,6 +5,7 @@ import type { io, Tensor } from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
+import { weightFiles, weightsSha256 } from '../../src/pfs/model-version.js';
 import { VigilError } from '../../src/errors.js';
 import type { Runtime, Tf } from './backend.js';
 import { columnIndex, type Size } from './core.js';
@@ -111,12 +111,9 @@ async function readArtifacts(folder: ModelFolder): Promise<{ artifacts: ModelArt
   if (!json?.modelTopology || !Array.isArray(json.weightsManifest)) {
     fail(folder, 'model.json', 'is not a TensorFlow.js graph model (no modelTopology or weightsManifest)');
   }
-  // The weights concatenate in manifest order; the version hash goes over the files sorted by path.
-  const paths = json.weightsManifest.flatMap((group) => group.paths);
+  const paths = weightFiles(json);
   const weights = new Map<string, Buffer>();
   for (const path of paths) weights.set(path, await readModelFile(folder, path));
-  const hash = createHash('sha256');
-  for (const path of [...paths].sort()) hash.update(weights.get(path)!);
   const data = Buffer.concat(paths.map((p) => weights.get(p)!));
   return {
     artifacts: {
@@ -124,7 +121,7 @@ async function readArtifacts(folder: ModelFolder): Promise<{ artifacts: ModelArt
       weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
       weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
     },
-    weightsSha256: hash.digest('hex'),
+    weightsSha256: weightsSha256(weights),
   };
 }
 
