@@ -1,17 +1,29 @@
 import type { Bench } from './bench.js';
 import { benchLine } from './bench.js';
 
-/** Every benchmark, by name; `npm run bench -- NAME` runs the ones whose name starts with NAME. */
-const BENCHES: Array<() => Promise<Bench>> = [];
+/**
+ * Every benchmark by name, in pipeline order; `npm run bench -- NAME` runs the ones whose name
+ * starts with NAME. Modules load only when chosen (some load TensorFlow or DuckDB).
+ */
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  'store-put': () => import('./store-put.js').then((m) => m.bench),
+  'engine-overhead': () => import('./engine-overhead.js').then((m) => m.bench),
+  'engine-incremental': () => import('./engine-incremental.js').then((m) => m.bench),
+  validate: () => import('./validate.js').then((m) => m.bench),
+  detect: () => import('./detect.js').then((m) => m.bench),
+  match: () => import('./match.js').then((m) => m.bench),
+  warehouse: () => import('./warehouse.js').then((m) => m.bench),
+};
 
 const wanted = process.argv.slice(2);
-const benches = await Promise.all(BENCHES.map((load) => load()));
-const chosen = wanted.length ? benches.filter((b) => wanted.some((w) => b.name === w || b.name.startsWith(w))) : benches;
+const names = Object.keys(BENCHES);
+const chosen = wanted.length ? names.filter((n) => wanted.some((w) => n.startsWith(w))) : names;
 if (chosen.length === 0) {
-  console.error(`no benchmark named ${wanted.join(', ')}; benchmarks: ${benches.map((b) => b.name).join(', ')}`);
+  console.error(`no benchmark named ${wanted.join(', ')}; benchmarks: ${names.join(', ')}`);
   process.exit(1);
 }
-for (const bench of chosen) {
+for (const name of chosen) {
+  const bench = await BENCHES[name]();
   console.log(`# ${bench.name}: ${bench.describe}`);
   const results = [await bench.run()].flat();
   for (const r of results) {
