@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
@@ -336,13 +336,14 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
   it('without SMTP, mail goes to the .eml outbox; no routing key or secret: the page and webhook are skipped', async () => {
     const root = await tempDir();
     const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u3', targets }));
-    const quiet = { NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS! };
+    const noSecrets = join(root, 'not-mounted');
+    const quiet = { NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!, VIGIL_SECRETS_DIR: noSecrets };
     const { files, alerts: [record] } = await step(root, matches, quiet);
     assert.deepEqual(record!.deliveries.map((d) => [d.channel, d.status, d.error]), [
       ['email', 'sent', undefined],
       ['email', 'sent', undefined],
-      ['pagerduty', 'skipped', 'no PagerDuty routing key in $VIGIL_PD_KEY_U1'],
-      ['webhook', 'skipped', 'no webhook signing secret in $VIGIL_WEBHOOK_SECRET'],
+      ['pagerduty', 'skipped', `no PagerDuty routing key in $VIGIL_PD_KEY_U1 or ${noSecrets}/VIGIL_PD_KEY_U1`],
+      ['webhook', 'skipped', `no webhook signing secret in $VIGIL_WEBHOOK_SECRET or ${noSecrets}/VIGIL_WEBHOOK_SECRET`],
     ]);
     const outbox = join(root, 'outbox');
     const eml = (await readdir(outbox)).sort();
@@ -354,6 +355,24 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const { files: again } = await step(root, matches, quiet);
     assert.deepEqual(again, files);
     assert.equal((await readdir(outbox)).length, 2);
+  });
+
+  it('on a cluster, a routing key only in the mounted secret folder pages, and stays out of the record', async () => {
+    const root = await tempDir();
+    const secrets = join(root, 'secrets');
+    await mkdir(secrets);
+    await writeFile(join(secrets, 'VIGIL_PD_KEY_U5'), 'rk-from-file\n');
+    const paged = { pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U5' } };
+    const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u5', targets: paged }));
+    const before = pd.requests.length;
+    const { files, alerts: [record] } = await step(root, matches, {
+      VIGIL_PAGERDUTY_SERVER: pd.server, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!, VIGIL_SECRETS_DIR: secrets,
+    });
+    assert.deepEqual(pd.requests.slice(before).map((e) => [e.routing_key, e.dedup_key]), [['rk-from-file', record!.id]]);
+    assert.deepEqual(record!.deliveries.map((d) => [d.channel, d.recipient, d.status, d.response?.status]), [
+      ['pagerduty', 'VIGIL_PD_KEY_U5', 'sent', 202],
+    ]);
+    assert.ok(![...files.values()].some((text) => text.includes('rk-from-file')));
   });
 
   it('an incident crossing UTC midnight is one incident per day: each day is its own datum', async () => {

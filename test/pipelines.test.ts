@@ -7,6 +7,8 @@ import { inputBranches, officialValidator, parsePipelineSpecs } from '../src/eng
 import { dependencyOrder } from '../src/engine/pipelines.js';
 import { STEPS } from '../src/cli/commands/step.js';
 import { packageRoot } from '../src/pfs/package-root.js';
+import { CLUSTER_STATE_DIR } from '../steps/alert/ledger.js';
+import { DEFAULT_SECRETS_DIR } from '../steps/alert/secrets.js';
 import { tempDir, vigil, vigilOk } from './helpers/cli.js';
 
 const root = packageRoot();
@@ -43,7 +45,17 @@ test("every spec passes the engine's stricter checks and runs a vigil step from 
   assert.deepEqual(dependencyOrder(specs).map((s) => s.name), ['validated', 'detections', 'matches', 'alerts', 'warehouse', 'reports']);
 });
 
-test('vigil deploy --print gives the pachctl commands: input repos, their data, then pipelines upstream first', async () => {
+test('alerts mounts its secret and the ledger claim where the step looks on a cluster', () => {
+  const [alerts] = parsePipelineSpecs(readFileSync(join(dir, 'alerts.yaml'), 'utf8'), 'alerts.yaml');
+  const request = alerts!.request as { transform: { secrets: unknown }; podPatch: string };
+  assert.deepEqual(request.transform.secrets, [{ name: 'vigil-alerts', mountPath: DEFAULT_SECRETS_DIR }]);
+  assert.deepEqual(JSON.parse(request.podPatch), [
+    { op: 'add', path: '/volumes/-', value: { name: 'vigil-alert-ledger', persistentVolumeClaim: { claimName: 'vigil-alert-ledger' } } },
+    { op: 'add', path: '/containers/0/volumeMounts/-', value: { name: 'vigil-alert-ledger', mountPath: CLUSTER_STATE_DIR } },
+  ]);
+});
+
+test('vigil deploy --print gives the pachctl commands: input repos, their data, the secrets, then pipelines upstream first', async () => {
   const out = await vigilOk(['deploy', '--print', '--model-dir', 'm', '--rules-dir', 'r'], { root: await tempDir() });
   assert.deepEqual(out.trim().split('\n'), [
     'pachctl create repo models',
@@ -52,6 +64,7 @@ test('vigil deploy --print gives the pachctl commands: input repos, their data, 
     'vigil deploy --export-model --model-dir m',
     'pachctl put file -r models@master:/ -f m',
     'pachctl put file -r rules@master:/ -f r',
+    'pachctl create secret -f vigil-alerts.secret.json',
     'pachctl create pipeline -f pipelines/validated.yaml',
     'pachctl create pipeline -f pipelines/detections.yaml',
     'pachctl create pipeline -f pipelines/matches.yaml',

@@ -8,18 +8,24 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Delivery } from '../../specs/index.js';
-import { VigilError } from '../../src/errors.js';
+
+/** Where alerts.yaml's podPatch mounts the `vigil-alert-ledger` claim in the cluster's pods. */
+export const CLUSTER_STATE_DIR = '/var/lib/vigil';
+
+/**
+ * The folder for what must outlive jobs (the ledger, the email outbox): the store's folder
+ * under the embedded engine, which sets VIGIL_ROOT; on a cluster, the persistent volume.
+ */
+export function stateDir(env: Record<string, string | undefined>): string {
+  return env.VIGIL_ROOT || CLUSTER_STATE_DIR;
+}
 
 export class Ledger {
   constructor(readonly dir: string) {}
 
-  /** `VIGIL_ALERT_LEDGER`, else `<VIGIL_ROOT>/alert-ledger`. */
+  /** `VIGIL_ALERT_LEDGER`, else `<state dir>/alert-ledger`. */
   static fromEnv(env: Record<string, string | undefined>): Ledger {
-    const dir = env.VIGIL_ALERT_LEDGER || (env.VIGIL_ROOT && join(env.VIGIL_ROOT, 'alert-ledger'));
-    if (!dir) {
-      throw new VigilError('alert: no alert ledger: set VIGIL_ALERT_LEDGER (shared storage on a cluster) or VIGIL_ROOT; without it alerts could be sent twice');
-    }
-    return new Ledger(resolve(dir));
+    return new Ledger(resolve(env.VIGIL_ALERT_LEDGER || join(stateDir(env), 'alert-ledger')));
   }
 
   private file(incidentId: string, target: string): string {

@@ -1,13 +1,21 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import type { PipelineSpec } from '../../engine/spec.js';
 import { VigilError } from '../../errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import type { CliCommand } from '../command.js';
 
+/** The Kubernetes secrets a spec's `transform.secrets` use (as files or as variables). */
+function secretNames(spec: PipelineSpec): string[] {
+  const transform = spec.request.transform as { secrets?: Array<{ name?: string | null } | null> | null } | null | undefined;
+  return (transform?.secrets ?? []).flatMap((s) => (s?.name ? [s.name] : []));
+}
+
 /**
  * `vigil deploy --print`: the pachctl commands that put Vigil on a Pachyderm cluster, derived
  * from the same pipeline specs the embedded engine runs. Input repos are the repos the specs
- * read that no spec produces.
+ * read that no spec produces; secrets, the ones they mount, each from `<name>.secret.json`,
+ * which the operator writes (a pipeline whose secret is missing does not start).
  */
 export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string): Promise<string[]> {
   const { readPipelineFolder, inputBranches } = await import('../../engine/spec.js');
@@ -16,6 +24,7 @@ export async function deployCommands(pipelinesDir: string, modelDir: string, rul
   if (specs.length === 0) throw new VigilError(`no pipeline spec in ${pipelinesDir}`);
   const produced = new Set(specs.map((s) => s.name));
   const inputRepos = [...new Set(specs.flatMap((s) => inputBranches(s.input).map((b) => b.repo)))].filter((r) => !produced.has(r)).sort();
+  const secrets = [...new Set(specs.flatMap(secretNames))].sort();
   const shown = (p: string) => relative(process.cwd(), p) || '.';
   return [
     ...inputRepos.map((repo) => `pachctl create repo ${repo}`),
@@ -23,6 +32,7 @@ export async function deployCommands(pipelinesDir: string, modelDir: string, rul
       ? [`vigil deploy --export-model --model-dir ${shown(modelDir)}`, `pachctl put file -r models@master:/ -f ${shown(modelDir)}`]
       : []),
     ...(inputRepos.includes('rules') ? [`pachctl put file -r rules@master:/ -f ${shown(rulesDir)}`] : []),
+    ...secrets.map((name) => `pachctl create secret -f ${name}.secret.json`),
     ...dependencyOrder(specs).map((s) => `pachctl create pipeline -f ${shown(join(pipelinesDir, s.file))}`),
   ];
 }

@@ -1,6 +1,6 @@
 /**
- * Email with nodemailer: over SMTP when `VIGIL_SMTP_URL` is set, else as an .eml file in the
- * outbox folder (`VIGIL_OUTBOX`, default `<VIGIL_ROOT>/outbox`), the embedded default. The
+ * Email with nodemailer: over SMTP when the secret `VIGIL_SMTP_URL` is set, else as an .eml file
+ * in the outbox folder (`VIGIL_OUTBOX`, default `<state dir>/outbox`), the embedded default. The
  * Message-ID is derived from the incident and target, so a message repeated after a crash
  * carries the same id and mail clients thread or drop it.
  */
@@ -8,7 +8,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type NodemailerError, type SendMailOptions } from 'nodemailer';
 import type { Incident } from '../incidents.js';
+import { stateDir } from '../ledger.js';
 import { withRetry, type TryResult } from '../retry.js';
+import { readSecret } from '../secrets.js';
 import type { EmailTarget } from '../targets.js';
 import {
   describeObjects, errorMessage, frameRef, headline, localTimeText, REQUEST_TIMEOUT_MS,
@@ -101,8 +103,8 @@ async function tryOutbox(outbox: string, file: string, mail: SendMailOptions): P
 
 export async function sendEmail(incident: Incident, target: EmailTarget, env: Env): Promise<ChannelResult> {
   const mail = composeEmail(incident, target, env);
-  if (env.VIGIL_SMTP_URL) return withRetry(() => trySmtp(env.VIGIL_SMTP_URL!, mail));
-  const outbox = env.VIGIL_OUTBOX || (env.VIGIL_ROOT && join(env.VIGIL_ROOT, 'outbox'));
-  if (!outbox) return { skipped: 'no VIGIL_SMTP_URL, and no VIGIL_OUTBOX or VIGIL_ROOT for the .eml outbox' };
+  const smtpUrl = await readSecret('VIGIL_SMTP_URL', env);
+  if (smtpUrl) return withRetry(() => trySmtp(smtpUrl, mail));
+  const outbox = env.VIGIL_OUTBOX || join(stateDir(env), 'outbox');
   return withRetry(() => tryOutbox(outbox, `${incident.id}.${target.key}.eml`, mail));
 }

@@ -1,12 +1,13 @@
 /**
  * PagerDuty Events API v2 with @pagerduty/pdjs: one `trigger` per incident, `dedup_key` = the
  * incident id, so PagerDuty itself folds a repeat into the open alert even if the ledger is lost.
- * The routing key comes from the variable the subscription names; without it the page is skipped.
+ * The routing key is the secret the subscription names (readSecret); without it the page is skipped.
  * `VIGIL_PAGERDUTY_SERVER` (host[:port]) replaces events.pagerduty.com, for tests.
  */
 import { event } from '@pagerduty/pdjs';
 import type { Incident } from '../incidents.js';
 import { DEFAULT_RETRY, httpOutcome, withRetry, type TryResult } from '../retry.js';
+import { readSecret, secretFile } from '../secrets.js';
 import type { PagerDutyTarget } from '../targets.js';
 import {
   errorMessage, frameRef, headline, MAX_BODY_CHARS, REQUEST_TIMEOUT_MS, truncate,
@@ -71,8 +72,8 @@ async function tryTrigger(data: EventPayloadV2, server: string | undefined): Pro
 }
 
 export async function sendPagerDuty(incident: Incident, target: PagerDutyTarget, env: Env): Promise<ChannelResult> {
-  const routingKey = env[target.routingKeyEnv];
-  if (!routingKey) return { skipped: `no PagerDuty routing key in $${target.routingKeyEnv}` };
+  const routingKey = await readSecret(target.routingKeyEnv, env);
+  if (!routingKey) return { skipped: `no PagerDuty routing key in $${target.routingKeyEnv} or ${secretFile(target.routingKeyEnv, env)}` };
   const data = pagerDutyEvent(incident, routingKey);
   return withRetry(() => tryTrigger(data, env.VIGIL_PAGERDUTY_SERVER || undefined));
 }

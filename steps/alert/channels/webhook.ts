@@ -2,13 +2,14 @@
  * Webhooks: a POST of the incident's first match as JSON, signed with HMAC-SHA256 over the
  * exact body bytes (`X-Vigil-Signature: sha256=<hex>`, as GitHub signs). `X-Vigil-Delivery` is
  * the same on every repeat of one notification, so a receiver can drop duplicates. The key is
- * in the variable the targets name (`webhookSecretEnv`, default VIGIL_WEBHOOK_SECRET); without
- * it nothing is sent unsigned: the delivery is skipped.
+ * the secret the targets name (`webhookSecretEnv`, default VIGIL_WEBHOOK_SECRET; readSecret);
+ * without it nothing is sent unsigned: the delivery is skipped.
  */
 import { createHmac } from 'node:crypto';
 import type { Match } from '../../../specs/index.js';
 import type { Incident } from '../incidents.js';
 import { httpOutcome, withRetry, type TryResult } from '../retry.js';
+import { readSecret, secretFile } from '../secrets.js';
 import type { WebhookTarget } from '../targets.js';
 import { errorMessage, MAX_BODY_CHARS, REQUEST_TIMEOUT_MS, truncate, type ChannelResult, type Env, type Reply } from './channel.js';
 
@@ -40,8 +41,8 @@ async function tryPost(url: string, body: string, headers: Record<string, string
 }
 
 export async function sendWebhook(incident: Incident, target: WebhookTarget, env: Env): Promise<ChannelResult> {
-  const secret = env[target.secretEnv];
-  if (!secret) return { skipped: `no webhook signing secret in $${target.secretEnv}` };
+  const secret = await readSecret(target.secretEnv, env);
+  if (!secret) return { skipped: `no webhook signing secret in $${target.secretEnv} or ${secretFile(target.secretEnv, env)}` };
   const body = JSON.stringify({ incident: incident.id, rule: incident.rule, match: incident.firstMatch } satisfies WebhookBody);
   const headers = {
     'content-type': 'application/json',
