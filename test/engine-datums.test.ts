@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { compileGlob, makeDatums, type Datum, type HeadTree } from '../src/engine/datums.js';
 import type { Input, PfsInput } from '../src/engine/spec.js';
 import type { FileEntry } from '../src/engine/store.js';
-import { VigilError } from '../src/errors.js';
+import { VigilError } from '../src/pfs/errors.js';
 
 function file(path: string, content = `bytes of ${path}`): FileEntry {
   return { path, sha256: createHash('sha256').update(content).digest('hex'), size: content.length };

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parsePipelineSpecs } from '../src/engine/spec.js';
-import { VigilError } from '../src/errors.js';
+import { VigilError } from '../src/pfs/errors.js';
 import { tempDir, vigil, vigilOk } from './helpers/cli.js';
 import { commitFiles, createPipelines, parseRaw, pfs, shellPipeline } from './helpers/engine.js';
 

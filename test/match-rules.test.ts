@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VigilError } from '../src/errors.js';
+import { VigilError } from '../src/pfs/errors.js';
 import { packageRoot } from '../src/pfs/package-root.js';
 import { compilePolicy, readModelLabels } from '../steps/match/rules.js';
 import { vigil, tempDir } from './helpers/cli.js';

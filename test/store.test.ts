@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VigilError } from '../src/errors.js';
+import { VigilError } from '../src/pfs/errors.js';
 import { acquireLock } from '../src/engine/lock.js';
 import { Store, type FileEntry } from '../src/engine/store.js';
 import { normalizeRepoPath, parseAncestry } from '../src/engine/store/names.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validatorFor, type Rejection } from '../specs/index.js';
-import { VigilError } from '../src/errors.js';
+import { VigilError } from '../src/pfs/errors.js';
 import { CONFIG_ENV, configVersion, loadConfig, resolveConfig } from '../steps/validate/config.js';
 import {
   datumScope,

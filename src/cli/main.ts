@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import type { CliCommand } from './command.js';
 import { commands as stepCommands } from './commands/step.js';
 import { commands as repoCommands } from './commands/repo.js';

@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { checkBranchName, checkRepoName, normalizeRepoPath } from '../engine/store/names.js';
 
 /** `repo@ref:/path` as pachctl writes it; ref defaults to master, path to `/`. */

@@ -1,5 +1,5 @@
 import type { CommitInfo, FileEntry, Store } from '../engine/store.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 
 /** The `reports` pipeline's latest output (reports@master): its commit and files. */
 export interface LatestReports {

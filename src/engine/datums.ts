@@ -5,7 +5,7 @@
  * decide whether a datum can be skipped.
  */
 import { hash as digest } from 'node:crypto';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import type { Input, PfsInput } from './spec.js';
 import type { FileEntry } from './store.js';
 

@@ -1,6 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { atomicWriteFile } from './atomic.js';
 import type { DatumInput } from './datums.js';
 import { ppsDir } from './pipelines.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { processAlive } from './atomic.js';
 
 /** What a lock file holds: who took it, so that others can say who is busy and spot a dead holder. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { atomicWriteFile } from './atomic.js';
 import { inputBranches } from './inputs.js';
 import type { PipelineSpec } from './spec.js';

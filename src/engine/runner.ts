@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { makeDatums, type Datum } from './datums.js';
 import { processDatums, type DatumResult } from './executor.js';
 import { finishJob, latestJobs, markAbandonedJob, readDatums, saveDatums, startJob, type CommitPointer, type DatumRecord, type JobRecord } from './jobs.js';

@@ -6,7 +6,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
 import { describeErrors } from '../../specs/index.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { packageRoot } from '../pfs/package-root.js';
 
 /**

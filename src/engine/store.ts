@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from './atomic.js';
 import { acquireLock } from './lock.js';
 import { checkBranchName, checkRepoName, parseAncestry } from './store/names.js';

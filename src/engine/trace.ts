@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Alert, Delivery, Detection, Match, ModelVersion, Rejection, RulesVersion } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../pfs/errors.js';
 import { parseFramePath, parseTimestamp } from '../pfs/frame-path.js';
 import { weightFiles, weightsSha256 } from '../pfs/model-version.js';
 import { listJobs, readDatums, type DatumRecord, type DatumState, type JobRecord, type JobState } from './jobs.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { packageDir } from './package-dir.js';
 
 export type Tf = typeof import('@tensorflow/tfjs');

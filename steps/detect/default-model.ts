@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ModelConfig } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { packageDir } from './package-dir.js';
 
 /** The default detector's folder in the models repo. */

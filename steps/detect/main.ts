@@ -6,7 +6,7 @@ import { forEachDatum } from '../../src/pfs/datums.js';
 import { sha256, writeJsonOutput } from '../../src/pfs/files.js';
 import { parseFramePath } from '../../src/pfs/frame-path.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { startBackend, type Runtime } from './backend.js';
 import { detectInFrame } from './frame.js';
 import { chooseModel, loadDetector, type Detector } from './model.js';

@@ -6,7 +6,7 @@ import type { ModelConfig } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { weightFiles, weightsSha256 } from '../../src/pfs/model-version.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import type { Runtime, Tf } from './backend.js';
 import { columnIndex, type Size } from './core.js';
 import { DEFAULT_MODEL_NAME } from './default-model.js';

@@ -9,7 +9,7 @@ import { assertValid, type Detection, type FileRef } from '../../specs/index.js'
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { sha256, writeJsonOutput } from '../../src/pfs/files.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { matchFrame, matchRecord } from './core.js';
 import { compilePolicy, readModelLabels, readPolicyFiles, type LoadedPolicy } from './rules.js';
 

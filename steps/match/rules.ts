@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { describeErrors, validatorFor, type ModelConfig, type Rule, type RulesFile, type SubscriptionsFile } from '../../specs/index.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { type CompiledRule, type DevicePolicy, type DeviceRule, type Policy } from './core.js';
 import { canonicalTimeZone, clockFor, parseSchedule } from './schedule.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { describeErrors, validatorFor, type ValidateConfig } from '../../specs/index.js';
 

@@ -6,7 +6,7 @@
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { FileRef } from '../../specs/index.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { sha256, sha256File, writeJsonOutput, writeOutput } from '../../src/pfs/files.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { PipelineSpec } from '../../engine/spec.js';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import type { CliCommand } from '../command.js';
 

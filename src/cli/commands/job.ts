@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import type { JobRecord } from '../../engine/jobs.js';
 import type { Store } from '../../engine/store.js';
 import { withRoot, type CliCommand } from '../command.js';

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DailyReport } from '../../../specs/index.js';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printTable } from '../output.js';

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBResultReader } from '@duckdb/node-api';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printTable } from '../output.js';

@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw, rawOption } from '../output.js';

@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 
 /** Pachyderm's rule for repo names (a repo name is also a folder name in the store). */
 const NAME = /^[A-Za-z0-9_-]{1,63}$/;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../atomic.js';
 import { mapLimit } from './parallel.js';
 

@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../pfs/errors.js';
 import { normalizeRepoPath } from './names.js';
 
 /** One file of a commit's tree. `path` is absolute (`/a/b.jpg`); the content is the object `sha256`. */
