@@ -70,6 +70,43 @@ describe('datum batching', () => {
     assert.deepEqual(await readTree(root, 'lenient'), { '/a.txt': 'ALPHA', '/c.txt': 'GAMMA', '/e.txt': 'EPSILON' });
   });
 
+  test("each datum's outputs are stored as its own while the step goes on to the next datum", async () => {
+    const root = await tempDir();
+    const big = 'b'.repeat(1536 * 1024); // over the size stored synchronously: streamed into the store
+    await commitFiles(root, 'raw', {
+      '/cam1/a.txt': 'alpha',
+      '/cam1/deep/er/b.txt': 'beta',
+      '/cam2/big.txt': big,
+      '/cam3/empty.txt': '',
+      '/cam4/d.txt': 'delta',
+    });
+    await createPipelines(root, batchPipeline('nested'));
+    assert.match((await run(root)).stdout, /nested: job [0-9a-f]{32} JOB_SUCCESS: 4 processed/);
+    const expected = { '/cam1/a.txt': 'ALPHA', '/cam1/deep/er/b.txt': 'BETA', '/cam2/big.txt': big.toUpperCase(), '/cam3/empty.txt': '', '/cam4/d.txt': 'DELTA' };
+    assert.deepEqual(await readTree(root, 'nested'), expected);
+
+    // Outputs carried over belong to the datum that wrote them: changing cam2 and deleting cam3 touch only theirs.
+    await commitFiles(root, 'raw', { '/cam2/big.txt': 'small now', '/cam3/empty.txt': null });
+    assert.match((await run(root)).stdout, /nested: job [0-9a-f]{32} JOB_SUCCESS: 1 processed, 2 skipped/);
+    const { '/cam3/empty.txt': _gone, ...kept } = expected;
+    assert.deepEqual(await readTree(root, 'nested'), { ...kept, '/cam2/big.txt': 'SMALL NOW' });
+  });
+
+  test('an output the engine cannot store fails its datum and the job, naming both', async () => {
+    const root = await tempDir();
+    await commitFiles(root, 'raw', { '/a.txt': 'alpha', '/b.txt': 'dangle', '/c.txt': 'gamma' });
+    await createPipelines(root, batchPipeline('dangling'));
+    assert.equal((await run(root)).code, 1);
+    const [job] = await listJobs(root, 'dangling');
+    const datums = await listDatums(root, `dangling@${job.job.id}`);
+    const b = datums.find((d) => d.data[0].file.path === '/b.txt')!;
+    assert.equal(b.state, 'FAILED');
+    assert.match(b.reason, /cannot store the output of datum [0-9a-f]+: file ".*\/b\.txt" does not exist/);
+    assert.match(job.reason, new RegExp(`^cannot store the output of datum ${b.datum.id}`));
+    assert.equal(datums.find((d) => d.data[0].file.path === '/a.txt')?.state, 'SUCCESS');
+    assert.equal(await readTree(root, 'dangling'), null, 'a failed job commits nothing');
+  });
+
   test('a step that exits in the middle of a datum fails that datum', async () => {
     const root = await tempDir();
     await commitFiles(root, 'raw', { '/a.txt': 'alpha', '/b.txt': 'crash now' });

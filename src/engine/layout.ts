@@ -1,8 +1,14 @@
-import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Datum } from './datums.js';
 import type { FileEntry, Store } from './store.js';
+
+/**
+ * Outputs up to this size are stored synchronously (a millisecond or two of the event loop at
+ * most); larger ones are streamed, so that other workers' NextDatum calls are not held up.
+ */
+const SYNC_STORE_MAX = 1024 * 1024;
 
 /**
  * One worker's stand-in for `/pfs` (its PFS_ROOT): the current datum's files under
@@ -20,6 +26,8 @@ export class DatumLayout {
   private shown = new Map<string, string>();
   /** Folders this layout created below the root, besides out/. */
   private dirs = new Set<string>();
+  /** How many out/ folders takeOut has handed over: names the next one. */
+  private taken = 0;
 
   private constructor(
     readonly root: string,
@@ -106,24 +114,68 @@ export class DatumLayout {
 
   /**
    * Moves every file the step wrote under out/ into the store and empties out/; returns them as
-   * repo files. Objects are batched: the job's output commit makes them durable all at once.
+   * repo files (see takeOut and collect).
    */
   async collectOutputs(): Promise<FileEntry[]> {
+    const taken = this.takeOut();
+    return taken ? this.collect(taken) : [];
+  }
+
+  /**
+   * Hands the finished datum's out/ over for collecting and gives the step an empty one: one
+   * rename and one mkdir, so that the step may go on with the next datum while `collect` stores
+   * this one's files. Returns the folder to collect, or null when the datum wrote nothing (most
+   * datums of a no-op or skipping step: one readdir is then the whole cost). The folder lies
+   * beside the root, never under it, where the step cannot see or touch it.
+   */
+  takeOut(): string | null {
+    if (readdirSync(this.outDir).length === 0) return null;
+    const taken = `${this.root}.out-${++this.taken}`;
+    renameSync(this.outDir, taken);
+    mkdirSync(this.outDir);
+    return taken;
+  }
+
+  /**
+   * Stores every file under `taken` (a folder from takeOut) as a repo file, removing the folder
+   * as it goes. Objects are batched: the job's output commit makes them durable all at once,
+   * before its record names them. Small files are stored synchronously, like `show`: a few
+   * cheap syscalls each, where thread-pool round trips would cost more CPU than the work itself.
+   */
+  async collect(taken: string): Promise<FileEntry[]> {
     const files: FileEntry[] = [];
+    // Each entry is removed once stored, each folder once empty: the walk already knows what a
+    // recursive rm would look up again.
     const walk = async (dir: string, repoDir: string): Promise<void> => {
-      for (const entry of await readdir(dir, { withFileTypes: true })) {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         const repoPath = `${repoDir}/${entry.name}`;
-        if (entry.isDirectory()) await walk(path, repoPath);
+        if (entry.isDirectory()) {
+          await walk(path, repoPath);
+          rmdirSync(path);
+          continue;
+        }
         // Files and symlinks (a step may link an input into out/, as on Pachyderm); the object is what they point at.
-        else if (entry.isFile() || entry.isSymbolicLink()) files.push({ path: repoPath, ...(await this.store.addObject(path, { batch: true })) });
+        if (entry.isFile() || entry.isSymbolicLink()) files.push({ path: repoPath, ...(await this.storeFile(path)) });
+        unlinkSync(path);
       }
     };
-    // Most datums of a no-op or skipping step write nothing: one readdir is then the whole cost.
-    if (readdirSync(this.outDir).length === 0) return files;
-    await walk(this.outDir, '');
-    await this.clearOut();
+    try {
+      await walk(taken, '');
+      rmdirSync(taken);
+    } catch (e) {
+      rmSync(taken, { recursive: true, force: true });
+      throw e;
+    }
     return files;
+  }
+
+  private async storeFile(path: string): Promise<{ sha256: string; size: number }> {
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info?.isFile() && info.size <= SYNC_STORE_MAX) return this.store.addObjectBatchSync(readFileSync(path));
+    // Large, or not a regular file (a link to nothing or to a folder): addObject streams the one
+    // and names the trouble with the other.
+    return this.store.addObject(path, { batch: true });
   }
 
   /** Empties out/ (after a failed try, whose output is dropped). */

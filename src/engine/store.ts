@@ -176,13 +176,17 @@ export class Store {
     try {
       return await fn();
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      if (NO_SPACE.has(code)) {
-        throw new VigilError(`no space left for the store ${this.root} (${code}); nothing was committed: free some space and try again`);
-      }
-      if (READ_ONLY.has(code)) throw new VigilError(`cannot write to the store ${this.root} (${code}); nothing was committed`);
-      throw e;
+      throw this.writeError(e);
     }
+  }
+
+  private writeError(e: unknown): unknown {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (NO_SPACE.has(code)) {
+      return new VigilError(`no space left for the store ${this.root} (${code}); nothing was committed: free some space and try again`);
+    }
+    if (READ_ONLY.has(code)) return new VigilError(`cannot write to the store ${this.root} (${code}); nothing was committed`);
+    return e;
   }
 
   // ---- repos ----
@@ -365,6 +369,18 @@ export class Store {
    */
   addObject(source: ObjectSource, opts: { batch?: boolean } = {}): Promise<{ sha256: string; size: number }> {
     return this.mapWriteErrors(() => this.objects.add(source, opts));
+  }
+
+  /**
+   * addObject(bytes, { batch: true }) done synchronously, for small outputs on a path where each
+   * thread-pool round trip counts (the runner between two datums); see ObjectStore.addBatchSync.
+   */
+  addObjectBatchSync(bytes: Uint8Array): { sha256: string; size: number } {
+    try {
+      return this.objects.addBatchSync(bytes);
+    } catch (e) {
+      throw this.writeError(e);
+    }
   }
 
   /**

@@ -2,12 +2,13 @@
  * A datum-batching step for the engine tests, run by pipelines as `node dist/test/helpers/batch-step.js`.
  * For each datum it writes every file under `$PFS_ROOT/<input>/` (input `raw`, or $STEP_INPUT)
  * to out/ at the same path, upper-cased, and logs `pid <pid> datum <id>` on stderr. A file
- * holding `fail` makes the datum report an error over NextDatum; `crash` exits the process.
+ * holding `fail` makes the datum report an error over NextDatum; `crash` exits the process;
+ * `dangle` puts a link to nothing in out/ instead, an output the engine cannot store.
  *
  * `node --test dist/test/` runs every file under test/, this one too: outside a pipeline
  * (no PFS_ROOT) it does nothing.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, symlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { writeOutput } from '../../src/pfs/files.js';
@@ -26,6 +27,10 @@ if (process.env.PFS_ROOT) {
       const text = await readFile(file, 'utf8');
       if (text.includes('crash')) process.exit(3);
       if (text.includes('fail')) throw new Error(`cannot process ${relative(inputDir, file)}`);
+      if (text.includes('dangle')) {
+        await symlink(join(inputDir, 'nowhere'), join(outDir(env), relative(inputDir, file)));
+        continue;
+      }
       await writeOutput(join(outDir(env), relative(inputDir, file)), text.toUpperCase());
     }
   });
