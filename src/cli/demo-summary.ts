@@ -78,20 +78,23 @@ function list(counts: Record<string, number>): string {
 }
 
 export function formatSummary(s: DemoSummary, root: string): string {
-  const lines = [
-    `frames in raw:        ${s.frames}`,
-    `validated:            ${s.valid} valid, ${s.frames - s.valid} rejected${Object.keys(s.rejected).length ? ` (reasons: ${list(s.rejected)})` : ''}`,
-    `detections (≥ ${s.minScore}):    ${list(s.detectionsByLabel)}`,
-    `matches by rule:      ${list(s.matchesByRule)}`,
-    `incidents:            ${s.incidents.length}`,
-    `alerts:               ${list(s.alerts)}`,
-    `emails in the outbox: ${s.emails} in ${s.outbox}`,
+  const rows: Array<[string, string]> = [
+    ['frames in raw', String(s.frames)],
+    ['validated', `${s.valid} valid, ${s.frames - s.valid} rejected${Object.keys(s.rejected).length ? ` (reasons: ${list(s.rejected)})` : ''}`],
+    [`detections ≥ ${s.minScore}`, list(s.detectionsByLabel)],
+    ['matches by rule', list(s.matchesByRule)],
+    ['incidents', String(s.incidents.length)],
+    ['alerts', list(s.alerts)],
+    ['emails in the outbox', `${s.emails} in ${s.outbox}`],
   ];
+  // In a clone `vigil` is this package's bin: npx finds it.
   for (const report of s.reports) {
     const date = report.replace(/^\/daily\/|\.html$/g, '');
-    lines.push(`daily report:         reports@master:${report}  (open it: vigil report daily --date ${date} --open --root ${root})`);
+    rows.push(['daily report', `reports@master:${report}  (open it: npx vigil report daily --date ${date} --open --root ${root})`]);
   }
-  if (s.incidents[0]) lines.push(`trace an alert:       vigil trace alerts@master:${s.incidents[0]} --verify --root ${root}`);
+  if (s.incidents[0]) rows.push(['trace an alert', `npx vigil trace alerts@master:${s.incidents[0]} --verify --root ${root}`]);
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  const lines = rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
   return lines.join('\n');
 }
 
