@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VigilError } from '../pfs/errors.js';
 import { processAlive } from './atomic.js';
@@ -55,18 +55,22 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   }
 }
 
+/**
+ * Creates the lock file with its owner already in it: written beside it, then hard-linked into
+ * place (atomic, and EEXIST when taken). A lock file is therefore never seen empty, even when
+ * its creator is killed half-way (an empty one could not be told from one being written).
+ */
 async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+  const draft = `${path}.${owner.token}.${process.pid}.tmp`;
+  await writeFile(draft, JSON.stringify(owner));
   try {
-    const handle = await open(path, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify(owner));
-    } finally {
-      await handle.close();
-    }
+    await link(draft, path);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
+  } finally {
+    await rm(draft, { force: true });
   }
 }
 
