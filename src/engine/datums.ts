@@ -4,8 +4,8 @@
  * branch's head tree and gets back every datum of the job, with the identity and hash that
  * decide whether a datum can be skipped.
  */
-import { hash as digest } from 'node:crypto';
 import { VigilError } from '../pfs/errors.js';
+import { sha256 } from '../pfs/files.js';
 import type { Input, PfsInput } from './spec.js';
 import type { FileEntry } from './store.js';
 
@@ -184,12 +184,6 @@ function datumHash(id: string, inputs: Tuple, salt: string): string {
     for (const file of input.files) s += `${file.path}\0${file.sha256}\0`;
   }
   return sha256(s);
-}
-
-// One-shot crypto.hash is about three times faster than createHash for short strings; the
-// runner hashes two strings per datum.
-function sha256(s: string): string {
-  return digest('sha256', s, 'hex');
 }
 
 /** `$n` / `${n}` in a joinOn or groupBy template become capture n (`$0` the whole path), `$$` a `$`. */

@@ -9,12 +9,11 @@
  * that wrote it (the job's datum table), else, for a commit no job of this engine made, the file
  * of its commit's provenance at the same `/<user>-<device>/<ts>.<ext>`.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Alert, Delivery, Detection, Match, ModelVersion, Rejection, RulesVersion } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import { VigilError } from '../pfs/errors.js';
+import { sha256File } from '../pfs/files.js';
 import { parseFramePath, parseTimestamp } from '../pfs/frame-path.js';
 import { weightFiles, weightsSha256 } from '../pfs/model-version.js';
 import { listJobs, readDatums, type DatumRecord, type DatumState, type JobRecord, type JobState } from './jobs.js';
@@ -202,16 +201,12 @@ class Tracer {
 
   /** The sha256 of the object's bytes as they are now (objects are named by the hash they had when stored). */
   private objectHash(object: string): Promise<string | null> {
-    return memo(this.hashes, object, async () => {
-      const hash = createHash('sha256');
-      try {
-        for await (const chunk of createReadStream(this.store.objectPath(object))) hash.update(chunk as Buffer);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return memo(this.hashes, object, () =>
+      sha256File(this.store.objectPath(object)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null;
         throw e;
-      }
-      return hash.digest('hex');
-    });
+      }),
+    );
   }
 
   /** The head of `repo`'s master; null when the repo does not exist (yet) or has no commits. */

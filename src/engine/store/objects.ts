@@ -3,6 +3,7 @@ import { createReadStream, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
+import { sha256 as sha256Of } from '../../pfs/files.js';
 import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../atomic.js';
 import { mapLimit } from './parallel.js';
 
@@ -180,10 +181,6 @@ export class ObjectStore {
       this.durable.add(sha);
     }
   }
-}
-
-function sha256Of(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function* readStream(path: string): AsyncIterable<Uint8Array> {
