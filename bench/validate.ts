@@ -13,6 +13,8 @@ const FRAMES = 1000;
 const FIXTURES = ['motorcycle_left.png', 'astronaut.png'];
 /** The engine runs one worker per core (no parallelismSpec); the bare loop runs as many lanes. */
 const LANES = availableParallelism();
+/** Each side runs this many times, alternating, and keeps its best: a shared machine's load comes and goes. */
+const ROUNDS = 2;
 
 /** 1,000 frames, the 741x500 and 512x512 fixtures in turn, in 10 camera folders: `raw` as a camera fleet fills it. */
 async function layFrames(dir: string): Promise<string[]> {
@@ -48,41 +50,45 @@ async function bareLoop(frames: string, out: string, paths: string[]): Promise<v
   });
 }
 
+/** Seconds of `vigil run validated` over the frames, in a store of its own; checks that it processed every frame. */
+async function throughEngine(root: string, frames: string): Promise<number> {
+  const opts = { root };
+  await vigilOk(['create', 'repo', 'raw'], opts);
+  await vigilOk(['put', 'file', '-r', 'raw@master:/', '-f', frames], opts);
+  await vigilOk(['create', 'pipeline', '-f', join(packageRoot(), 'pipelines', 'validated.yaml')], opts);
+  const seconds = await timed(() => vigilOk(['run', 'validated'], opts));
+  const jobs = jobsOf(await vigilOk(['list', 'job', '--raw'], opts), 'validated');
+  if (jobs.length !== 1 || jobs[0].processed !== FRAMES) {
+    throw new Error(`bench validate: expected one job of ${FRAMES} datums, got ${JSON.stringify(jobs)}`);
+  }
+  return seconds;
+}
+
 export const bench: Bench = {
   name: 'validate',
-  describe: `frames/s of the validate step through the engine (vigil run) on ${FRAMES} copies of the 741x500 and 512x512 fixtures; baseline: a bare loop doing the same sharp work on the same files, ${LANES} at a time, no engine`,
+  describe: `frames/s of the validate step through the engine (vigil run) on ${FRAMES} copies of the 741x500 and 512x512 fixtures; baseline: a bare loop doing the same sharp work on the same files, ${LANES} at a time, no engine; best of ${ROUNDS} alternating runs each`,
   async run(): Promise<BenchResult> {
     const work = await tempDir('vigil-bench-validate-');
     try {
       const frames = join(work, 'frames');
       const paths = await layFrames(frames);
-      const opts = { root: join(work, 'store') };
-      await vigilOk(['create', 'repo', 'raw'], opts);
-      await vigilOk(['put', 'file', '-r', 'raw@master:/', '-f', frames], opts);
-      await vigilOk(['create', 'pipeline', '-f', join(packageRoot(), 'pipelines', 'validated.yaml')], opts);
-
-      // The bare loop runs before and after the engine, and counts as their mean: on a shared
-      // machine the load drifts, and one side measured alone would take all of the drift.
-      const bareBeforeS = await timed(() => bareLoop(frames, join(work, 'bare1'), paths));
-      const engineS = await timed(() => vigilOk(['run', 'validated'], opts));
-      const bareAfterS = await timed(() => bareLoop(frames, join(work, 'bare2'), paths));
-      const bareS = (bareBeforeS + bareAfterS) / 2;
-
-      const jobs = jobsOf(await vigilOk(['list', 'job', '--raw'], opts), 'validated');
-      if (jobs.length !== 1 || jobs[0].processed !== FRAMES) {
-        throw new Error(`bench validate: expected one job of ${FRAMES} datums, got ${JSON.stringify(jobs)}`);
+      const bareRuns: number[] = [];
+      const engineRuns: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        bareRuns.push(await timed(() => bareLoop(frames, join(work, `bare${round}`), paths)));
+        engineRuns.push(await throughEngine(join(work, `store${round}`), frames));
       }
-
+      const show = (runs: number[]) => runs.map((s) => `${s.toFixed(1)} s`).join(', ');
       return {
         name: 'validate',
-        value: FRAMES / engineS,
+        value: FRAMES / Math.min(...engineRuns),
         unit: 'frames/s',
-        baseline: FRAMES / bareS,
+        baseline: FRAMES / Math.min(...bareRuns),
         target: '>=0.8',
         targetOn: 'ratio',
         notes: [
-          `engine: ${FRAMES} frames in ${engineS.toFixed(1)} s (vigil run validated, ${LANES} workers)`,
-          `bare loop: ${FRAMES} frames in ${bareBeforeS.toFixed(1)} s before the engine, ${bareAfterS.toFixed(1)} s after (${LANES} lanes)`,
+          `engine: ${FRAMES} frames in ${show(engineRuns)} (vigil run validated, ${LANES} workers)`,
+          `bare loop: ${FRAMES} frames in ${show(bareRuns)} (${LANES} lanes)`,
         ],
       };
     } finally {

@@ -3,7 +3,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 /**
  * One CLI command in pachctl's grammar: a verb, an optional noun, positionals
  * (`vigil create repo <name>`, `vigil run [pipeline]`). Modules under commands/ export a list
- * of these; main.ts groups them by verb. Handlers import heavy code lazily so that a step's
+ * of these; program.ts groups them by verb. Handlers import heavy code lazily so that a step's
  * process starts fast.
  */
 export interface CliCommand {

@@ -4,6 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseEnvLines } from '../pfs/datums.js';
 import type { Datum } from './datums.js';
 import { DatumLayout } from './layout.js';
+import { Remover } from './remover.js';
 import type { JobLog } from './logs.js';
 import type { PipelineSpec } from './spec.js';
 import { exitFailure, startStep, type StepProcess } from './step-process.js';
@@ -68,8 +69,9 @@ export async function processDatums(opts: ExecOptions, plan: Promise<Datum[]>): 
     ctx.fatal ??= reason;
     stop.abort(new Error(reason));
   };
+  const remover = new Remover();
   const startWorker = async (i: number) => {
-    const layout = await DatumLayout.create(join(opts.workDir, `w${i}`), opts.store);
+    const layout = await DatumLayout.create(join(opts.workDir, `w${i}`), opts.store, remover);
     try {
       if (opts.spec.transform.datumBatching) await new BatchWorker(ctx, i, layout, fail).run();
       else await perDatumWorker(ctx, i, layout);
@@ -79,14 +81,18 @@ export async function processDatums(opts: ExecOptions, plan: Promise<Datum[]>): 
   };
   const workers = opts.spec.transform.datumBatching ? [startWorker(0)] : [];
   try {
-    await ctx.planned;
-  } catch (e) {
-    stop.abort(e);
-    await Promise.allSettled(workers);
-    throw e;
+    try {
+      await ctx.planned;
+    } catch (e) {
+      stop.abort(e);
+      await Promise.allSettled(workers);
+      throw e;
+    }
+    for (let i = workers.length; i < workerCount(opts.spec, ctx.datums.length); i++) workers.push(startWorker(i));
+    await Promise.all(workers);
+  } finally {
+    await remover.close();
   }
-  for (let i = workers.length; i < workerCount(opts.spec, ctx.datums.length); i++) workers.push(startWorker(i));
-  await Promise.all(workers);
   return ctx.fatal ? { fatal: ctx.fatal } : {};
 }
 

@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Datum } from './datums.js';
+import type { Remover } from './remover.js';
 import type { FileEntry, Store } from './store.js';
 
 /**
@@ -32,12 +33,14 @@ export class DatumLayout {
   private constructor(
     readonly root: string,
     private readonly store: Store,
+    private readonly remover: Remover,
   ) {}
 
-  static async create(root: string, store: Store): Promise<DatumLayout> {
+  /** A layout at `root`; collected outputs are removed by `remover`, off the event loop. */
+  static async create(root: string, store: Store, remover: Remover): Promise<DatumLayout> {
     await rm(root, { recursive: true, force: true });
     await mkdir(join(root, 'out'), { recursive: true });
-    return new DatumLayout(root, store);
+    return new DatumLayout(root, store, remover);
   }
 
   get outDir(): string {
@@ -137,36 +140,30 @@ export class DatumLayout {
   }
 
   /**
-   * Stores every file under `taken` (a folder from takeOut) as a repo file, removing the folder
-   * as it goes. Objects are batched: the job's output commit makes them durable all at once,
-   * before its record names them. Small files are stored synchronously, like `show`: a few
-   * cheap syscalls each, where thread-pool round trips would cost more CPU than the work itself.
+   * Stores every file under `taken` (a folder from takeOut) as a repo file, then has the folder
+   * removed in the background (see Remover). Objects are batched: the job's output commit makes
+   * them durable all at once, before its record names them. Small files are stored
+   * synchronously, like `show`: a few cheap syscalls each, where thread-pool round trips would
+   * cost more CPU than the work itself.
    */
   async collect(taken: string): Promise<FileEntry[]> {
     const files: FileEntry[] = [];
-    // Each entry is removed once stored, each folder once empty: the walk already knows what a
-    // recursive rm would look up again.
     const walk = async (dir: string, repoDir: string): Promise<void> => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         const repoPath = `${repoDir}/${entry.name}`;
-        if (entry.isDirectory()) {
-          await walk(path, repoPath);
-          rmdirSync(path);
-          continue;
-        }
+        if (entry.isDirectory()) await walk(path, repoPath);
         // Files and symlinks (a step may link an input into out/, as on Pachyderm); the object is what they point at.
-        if (entry.isFile() || entry.isSymbolicLink()) files.push({ path: repoPath, ...(await this.storeFile(path)) });
-        unlinkSync(path);
+        else if (entry.isFile() || entry.isSymbolicLink()) files.push({ path: repoPath, ...(await this.storeFile(path)) });
       }
     };
     try {
       await walk(taken, '');
-      rmdirSync(taken);
     } catch (e) {
       rmSync(taken, { recursive: true, force: true });
       throw e;
     }
+    this.remover.remove(taken);
     return files;
   }
 

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { workerService } from '../pfs/datums.js';
+import { WORKER_CHANNEL_OPTIONS, workerService } from '../pfs/datums.js';
 
 /**
  * Answers one NextDatum call: `error` closes the previous datum ('' = it succeeded; the first
@@ -20,7 +20,7 @@ export class WorkerServer {
   ) {}
 
   static async start(handle: NextDatumHandler): Promise<WorkerServer> {
-    const server = new grpc.Server();
+    const server = new grpc.Server(WORKER_CHANNEL_OPTIONS);
     server.addService(workerService(), {
       NextDatum: (call: grpc.ServerUnaryCall<{ error: string }, { env: string[] }>, callback: grpc.sendUnaryData<{ env: string[] }>) => {
         handle(call.request.error ?? '').then(

@@ -54,7 +54,7 @@ export async function main(): Promise<void> {
     const ledger = Ledger.fromEnv(env);
     for (const incident of groupIncidents(await readMatches(env))) {
       const deliveries = await deliver(incident, ledger, env);
-      await writeJsonOutput(join(outDir(env), `${incident.user}-${incident.device}`, `${incident.id}.json`), alertRecord(incident, deliveries));
+      writeJsonOutput(join(outDir(env), `${incident.user}-${incident.device}`, `${incident.id}.json`), alertRecord(incident, deliveries));
     }
   });
 }

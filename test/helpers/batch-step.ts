@@ -31,7 +31,7 @@ if (process.env.PFS_ROOT) {
         await symlink(join(inputDir, 'nowhere'), join(outDir(env), relative(inputDir, file)));
         continue;
       }
-      await writeOutput(join(outDir(env), relative(inputDir, file)), text.toUpperCase());
+      writeOutput(join(outDir(env), relative(inputDir, file)), text.toUpperCase());
     }
   });
 }

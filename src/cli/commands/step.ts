@@ -2,6 +2,17 @@ import type { CliCommand } from '../command.js';
 
 /** The steps a pipeline spec can run as `vigil step <name>`; each is `steps/<name>/main.ts`. */
 export const STEPS = ['validate', 'detect', 'match', 'alert', 'warehouse', 'report'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export function isStep(name: string): name is StepName {
+  return (STEPS as readonly string[]).includes(name);
+}
+
+/** Runs one step over /pfs; returns its exit code (0 when it returns none). */
+export async function runStep(name: StepName): Promise<number | void> {
+  const step = (await import(`../../../steps/${name}/main.js`)) as { main(): Promise<number | void> };
+  return step.main();
+}
 
 export const commands: CliCommand[] = [
   {
@@ -9,9 +20,6 @@ export const commands: CliCommand[] = [
     positionals: '<name>',
     describe: `run one pipeline step over /pfs (${STEPS.join(', ')}); what a pipeline spec's cmd calls`,
     builder: (y) => y.positional('name', { choices: STEPS, describe: 'the step' }),
-    handler: async (args) => {
-      const step = (await import(`../../../steps/${args.name as string}/main.js`)) as { main(): Promise<number | void> };
-      return step.main();
-    },
+    handler: (args) => runStep(args.name as StepName),
   },
 ];
