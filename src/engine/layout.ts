@@ -159,11 +159,9 @@ export class DatumLayout {
     };
     try {
       await walk(taken, '');
-    } catch (e) {
-      rmSync(taken, { recursive: true, force: true });
-      throw e;
+    } finally {
+      this.remover.remove(taken);
     }
-    this.remover.remove(taken);
     return files;
   }
 
