@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { packageRoot } from '../src/pfs/package-root.js';
-import { formatTimestamp } from '../src/pfs/frame-path.js';
+import { formatTimestamp } from '../src/contract/frame-path.js';
 import { defaultModelFiles } from '../steps/detect/default-model.js';
 import type { Bench } from './bench.js';
 

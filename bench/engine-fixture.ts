@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../src/engine/store.js';
-import { WorkerServer } from '../src/engine/worker-server.js';
+import { Store } from '../src/engine/store/store.js';
+import { WorkerServer } from '../src/engine/worker/next-datum-server.js';
 import { packageRoot } from '../src/pfs/package-root.js';
 
 export const DATUMS = 10_000;

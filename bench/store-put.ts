@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Store, type FileEntry } from '../src/engine/store.js';
+import { Store, type FileEntry } from '../src/engine/store/store.js';
 import { mapLimit } from '../src/engine/store/parallel.js';
 import { tempDir } from '../test/helpers/cli.js';
 import type { Bench, BenchResult } from './bench.js';

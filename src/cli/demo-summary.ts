@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Alert, Detection, Match, Rejection } from '../../specs/index.js';
-import type { FileEntry, Store } from '../engine/store.js';
+import type { FileEntry, Store } from '../engine/store/store.js';
 
 /** What the demo reports, every number read back from the store's repos (not from the run). */
 export interface DemoSummary {

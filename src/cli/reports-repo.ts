@@ -1,4 +1,4 @@
-import type { CommitInfo, FileEntry, Store } from '../engine/store.js';
+import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
 import { VigilError } from '../pfs/errors.js';
 
 /** The `reports` pipeline's latest output (reports@master): its commit and files. */

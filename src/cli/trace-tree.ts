@@ -1,4 +1,4 @@
-import { hopName, type Hop, type HopKind, type Trace } from '../engine/trace.js';
+import { hopName, type Hop, type HopKind, type Trace } from '../lineage/trace.js';
 
 /** How `vigil trace` prints a trace for people: one hop per node, its checks below it, problems marked ✗. */
 

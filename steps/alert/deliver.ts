@@ -8,7 +8,7 @@ import type { Env } from './channels/channel.js';
 import { sendEmail } from './channels/email.js';
 import { sendPagerDuty } from './channels/pagerduty.js';
 import { sendWebhook } from './channels/webhook.js';
-import { incidentStart, type Incident } from './incidents.js';
+import { incidentStart, type Incident } from './core.js';
 import type { Ledger } from './ledger.js';
 import { expandTargets, type Target } from './targets.js';
 

@@ -11,7 +11,7 @@ import { sha256, writeJsonOutput } from '../../src/pfs/files.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
 import type { Env } from './channels/channel.js';
 import { deliver } from './deliver.js';
-import { groupIncidents, type Incident, type MatchInput } from './incidents.js';
+import { groupIncidents, type Incident, type MatchInput } from './core.js';
 import { Ledger } from './ledger.js';
 
 /** The pipeline's input name, which is also the repo's. */

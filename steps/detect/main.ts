@@ -4,7 +4,7 @@ import type { Detection } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { sha256, writeJsonOutput } from '../../src/pfs/files.js';
-import { parseFramePath } from '../../src/pfs/frame-path.js';
+import { parseFramePath } from '../../src/contract/frame-path.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { startBackend, type Runtime } from './backend.js';

@@ -5,7 +5,7 @@ import type { io, Tensor } from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
-import { weightFiles, weightsSha256 } from '../../src/pfs/model-version.js';
+import { weightFiles, weightsSha256 } from '../../src/contract/model-version.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import type { Runtime, Tf } from './backend.js';
 import { columnIndex, type Size } from './core.js';

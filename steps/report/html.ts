@@ -1,5 +1,5 @@
 import type { DailyReport } from '../../specs/index.js';
-import { columnChart, escapeXml, horizontalBars, legend, type Bar } from './charts.js';
+import { columnChart, escapeXml, horizontalBars, legend, type Bar } from '../../src/render/charts.js';
 
 /** Colours of the page's charts, one meaning each. */
 export const COLORS = {

@@ -3,7 +3,7 @@
  * which fail, and where the result goes. The shell (main.ts) gathers the measurements.
  */
 import type { FileRef, Rejection, RejectionReason } from '../../specs/index.js';
-import { parseFramePath, type FramePath } from '../../src/pfs/frame-path.js';
+import { parseFramePath, type FramePath } from '../../src/contract/frame-path.js';
 import type { ResolvedConfig } from './config.js';
 
 /** Formats told apart by their magic numbers; only those in `config.formats` are accepted. */

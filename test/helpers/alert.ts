@@ -2,7 +2,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlertTargets, Match } from '../../specs/index.js';
-import { formatTimestamp } from '../../src/pfs/frame-path.js';
+import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { vigil, type CliResult } from './cli.js';
 

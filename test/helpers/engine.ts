@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Store } from '../../src/engine/store.js';
+import { Store } from '../../src/engine/store/store.js';
 import { tempDir, vigil, vigilOk, type CliResult } from './cli.js';
 
 /** One commit to `repo@master` (created if missing): a string puts that file, null deletes it. */

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { validatorFor, type Rejection } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
-import { formatTimestamp } from '../../src/pfs/frame-path.js';
+import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 
 export const fixturePath = (name: string) => join(packageRoot(), 'test', 'fixtures', name);

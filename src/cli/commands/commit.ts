@@ -1,4 +1,4 @@
-import type { CommitInfo } from '../../engine/store.js';
+import type { CommitInfo } from '../../engine/store/store.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { formatBytes, printRaw, printTable, rawOption } from '../output.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { FileEntry, Store } from '../../engine/store.js';
+import type { FileEntry, Store } from '../../engine/store/store.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import { withRoot, type CliCommand } from '../command.js';

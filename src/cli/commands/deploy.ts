@@ -1,6 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { PipelineSpec } from '../../engine/spec.js';
+import type { PipelineSpec } from '../../engine/pps/spec.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import type { CliCommand } from '../command.js';
@@ -18,8 +18,8 @@ function secretNames(spec: PipelineSpec): string[] {
  * which the operator writes (a pipeline whose secret is missing does not start).
  */
 export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string): Promise<string[]> {
-  const { readPipelineFolder, inputBranches } = await import('../../engine/spec.js');
-  const { dependencyOrder } = await import('../../engine/pipelines.js');
+  const { readPipelineFolder, inputBranches } = await import('../../engine/pps/spec.js');
+  const { dependencyOrder } = await import('../../engine/pps/pipelines.js');
   const specs = await readPipelineFolder(pipelinesDir);
   if (specs.length === 0) throw new VigilError(`no pipeline spec in ${pipelinesDir}`);
   const produced = new Set(specs.map((s) => s.name));

@@ -4,7 +4,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { VigilError } from '../../pfs/errors.js';
-import type { CommitInfo, FileEntry, Store } from '../../engine/store.js';
+import type { CommitInfo, FileEntry, Store } from '../../engine/store/store.js';
 import { mapLimit } from '../../engine/store/parallel.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Store } from '../../engine/store.js';
+import type { Store } from '../../engine/store/store.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
@@ -30,8 +30,8 @@ async function commitDefaultModel(store: Store): Promise<string> {
  * or updates every pipeline in `pipelinesDir` in dependency order. Safe to run again.
  */
 export async function initStore(store: Store, pipelinesDir: string | undefined, log: (line: string) => void): Promise<void> {
-  const { readPipelineFolder } = await import('../../engine/spec.js');
-  const { dependencyOrder, listPipelines, putPipeline } = await import('../../engine/pipelines.js');
+  const { readPipelineFolder } = await import('../../engine/pps/spec.js');
+  const { dependencyOrder, listPipelines, putPipeline } = await import('../../engine/pps/pipelines.js');
   // Every spec is read and checked before anything is created.
   const specs = await readPipelineFolder(resolve(pipelinesDir ?? join(packageRoot(), 'pipelines')));
   const ordered = dependencyOrder(specs);

@@ -1,14 +1,14 @@
 import { VigilError } from '../../pfs/errors.js';
-import type { JobRecord } from '../../engine/jobs.js';
-import type { Store } from '../../engine/store.js';
+import type { JobRecord } from '../../engine/pps/job-records.js';
+import type { Store } from '../../engine/store/store.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw, printTable, rawOption } from '../output.js';
 
 /** `PIPELINE@JOB` (JOB a job id or a unique prefix of one); without `@JOB`, the pipeline's latest job. */
 async function resolveJob(store: Store, arg: string): Promise<JobRecord> {
-  const { inspectPipeline } = await import('../../engine/pipelines.js');
-  const { inspectJob, listJobs } = await import('../../engine/jobs.js');
+  const { inspectPipeline } = await import('../../engine/pps/pipelines.js');
+  const { inspectJob, listJobs } = await import('../../engine/pps/job-records.js');
   const [pipeline, id] = arg.split('@', 2) as [string, string | undefined];
   await inspectPipeline(store, pipeline);
   if (id) return inspectJob(store.root, pipeline, id);
@@ -38,8 +38,8 @@ export const commands: CliCommand[] = [
       withRoot(y).option('raw', rawOption).option('pipeline', { alias: 'p', type: 'string', describe: 'only the jobs of this pipeline' }),
     handler: async (args) => {
       const store = await openStore(args);
-      const { inspectPipeline, listPipelines } = await import('../../engine/pipelines.js');
-      const { jobInfoJson, listJobs } = await import('../../engine/jobs.js');
+      const { inspectPipeline, listPipelines } = await import('../../engine/pps/pipelines.js');
+      const { jobInfoJson, listJobs } = await import('../../engine/pps/job-records.js');
       const pipelines = args.pipeline ? [(await inspectPipeline(store, args.pipeline as string)).name] : (await listPipelines(store)).map((p) => p.name);
       const jobs = await listJobs(store.root, pipelines);
       if (args.raw) return printRaw(jobs.map(jobInfoJson));
@@ -57,7 +57,7 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
       const store = await openStore(args);
-      const { jobInfoJson } = await import('../../engine/jobs.js');
+      const { jobInfoJson } = await import('../../engine/pps/job-records.js');
       const job = await resolveJob(store, args.job as string);
       if (args.raw) return printRaw([jobInfoJson(job)]);
       const lines = [
@@ -82,7 +82,7 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
       const store = await openStore(args);
-      const { datumInfoJson, readDatums } = await import('../../engine/jobs.js');
+      const { datumInfoJson, readDatums } = await import('../../engine/pps/job-records.js');
       const job = await resolveJob(store, args.job as string);
       const datums = await readDatums(store.root, job.pipeline, job.id);
       if (args.raw) return printRaw(datums.map((d) => datumInfoJson(job, d)));

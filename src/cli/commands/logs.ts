@@ -15,9 +15,9 @@ export const commands: CliCommand[] = [
         .option('raw', { type: 'boolean', describe: "one JSON object a line, with Pachyderm's LogMessage field names" }),
     handler: async (args) => {
       const store = await openStore(args);
-      const { inspectPipeline } = await import('../../engine/pipelines.js');
-      const { inspectJob, listJobs } = await import('../../engine/jobs.js');
-      const { readJobLog } = await import('../../engine/logs.js');
+      const { inspectPipeline } = await import('../../engine/pps/pipelines.js');
+      const { inspectJob, listJobs } = await import('../../engine/pps/job-records.js');
+      const { readJobLog } = await import('../../engine/pps/logs.js');
       const pipeline = (await inspectPipeline(store, args.pipeline as string)).name;
       const datum = args.datum as string | undefined;
       const jobs = args.job ? [await inspectJob(store.root, pipeline, args.job as string)] : await listJobs(store.root, [pipeline]);

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import type { Store } from '../../engine/store.js';
-import type { PipelineSpec } from '../../engine/spec.js';
+import type { Store } from '../../engine/store/store.js';
+import type { PipelineSpec } from '../../engine/pps/spec.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw, printTable, rawOption } from '../output.js';
@@ -11,8 +11,8 @@ function withFile(y: Argv): Argv {
 
 /** Creates (or updates) every spec of a file, upstream first; all are parsed and checked before any is stored. */
 async function putSpecs(store: Store, file: string, opts: { update: boolean; reprocess?: boolean }): Promise<void> {
-  const { readPipelineSpecs } = await import('../../engine/spec.js');
-  const { dependencyOrder, putPipeline } = await import('../../engine/pipelines.js');
+  const { readPipelineSpecs } = await import('../../engine/pps/spec.js');
+  const { dependencyOrder, putPipeline } = await import('../../engine/pps/pipelines.js');
   const specs: PipelineSpec[] = dependencyOrder(await readPipelineSpecs(file));
   for (const spec of specs) await putPipeline(store, spec, opts);
 }
@@ -44,9 +44,9 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
       const store = await openStore(args);
-      const { listPipelines, pipelineInfoJson } = await import('../../engine/pipelines.js');
-      const { latestJobs } = await import('../../engine/jobs.js');
-      const { pfsInputs } = await import('../../engine/inputs.js');
+      const { listPipelines, pipelineInfoJson } = await import('../../engine/pps/pipelines.js');
+      const { latestJobs } = await import('../../engine/pps/job-records.js');
+      const { pfsInputs } = await import('../../engine/pps/inputs.js');
       const records = await listPipelines(store);
       const lastStates = await Promise.all(records.map(async (r) => (await latestJobs(store.root, r.name)).last?.state));
       if (args.raw) return printRaw(records.map((r, i) => pipelineInfoJson(r, lastStates[i])));
@@ -64,9 +64,9 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
       const store = await openStore(args);
-      const { inspectPipeline, pipelineInfoJson } = await import('../../engine/pipelines.js');
-      const { latestJobs } = await import('../../engine/jobs.js');
-      const { pfsInputs } = await import('../../engine/inputs.js');
+      const { inspectPipeline, pipelineInfoJson } = await import('../../engine/pps/pipelines.js');
+      const { latestJobs } = await import('../../engine/pps/job-records.js');
+      const { pfsInputs } = await import('../../engine/pps/inputs.js');
       const record = await inspectPipeline(store, args.name as string);
       const { last } = await latestJobs(store.root, record.name);
       if (args.raw) return printRaw([pipelineInfoJson(record, last?.state)]);
@@ -92,7 +92,7 @@ export const commands: CliCommand[] = [
     describe: 'delete a pipeline, its jobs and its output repo (refused while another pipeline reads it)',
     builder: withRoot,
     handler: async (args) => {
-      const { deletePipeline } = await import('../../engine/pipelines.js');
+      const { deletePipeline } = await import('../../engine/pps/pipelines.js');
       await deletePipeline(await openStore(args), args.name as string);
     },
   },

@@ -1,5 +1,5 @@
 import { VigilError } from '../../pfs/errors.js';
-import type { Store } from '../../engine/store.js';
+import type { Store } from '../../engine/store/store.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
@@ -11,7 +11,7 @@ type Registry = {
 
 /** The pipeline registry's answers about `repo`, where this build has them: who reads it, and whether a pipeline writes it. */
 async function pipelineUse(store: Store, repo: string): Promise<{ readers: string[]; producer: boolean }> {
-  const registry: Registry = await import('../../engine/pipelines.js');
+  const registry: Registry = await import('../../engine/pps/pipelines.js');
   const readers = typeof registry.pipelinesReading === 'function' ? await registry.pipelinesReading(store, repo) : [];
   const pipelines = typeof registry.listPipelines === 'function' ? await registry.listPipelines(store) : [];
   return { readers, producer: pipelines.some((p) => p.name === repo) };

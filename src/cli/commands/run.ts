@@ -1,7 +1,7 @@
-import type { DatumResult } from '../../engine/executor.js';
-import type { JobRecord } from '../../engine/jobs.js';
-import type { PipelineOutcome, RunProgress } from '../../engine/runner.js';
-import type { Store } from '../../engine/store.js';
+import type { DatumResult } from '../../engine/worker/driver.js';
+import type { JobRecord } from '../../engine/pps/job-records.js';
+import type { PipelineOutcome, RunProgress } from '../../engine/pps/job-runner.js';
+import type { Store } from '../../engine/store/store.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 
@@ -83,7 +83,7 @@ function idleLine(outcome: PipelineOutcome): { line: string; ok: boolean } {
  * terminal) or plain lines, and stops the steps on SIGINT/SIGTERM.
  */
 export async function runWithProgress(store: Store, pipeline?: string): Promise<{ outcomes: PipelineOutcome[]; aborted: boolean }> {
-  const { runPipelines } = await import('../../engine/runner.js');
+  const { runPipelines } = await import('../../engine/pps/job-runner.js');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);

@@ -26,7 +26,7 @@ export const commands: CliCommand[] = [
       const target = parseFileArg((file ?? frame)!);
       if (target.isFolder) throw new VigilError(`${file ?? frame} names a folder; vigil trace follows one file`);
       const store = await openStore(args);
-      const { traceBack, traceForward } = await import('../../engine/trace.js');
+      const { traceBack, traceForward } = await import('../../lineage/trace.js');
       const trace = file ? await traceBack(store, target) : await traceForward(store, target);
       if (args.raw) printRaw([trace]);
       else process.stdout.write((await import('../trace-tree.js')).renderTrace(trace));

@@ -4,7 +4,7 @@ import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { sha256 as sha256Of } from '../../pfs/files.js';
-import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../atomic.js';
+import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../../pfs/durable.js';
 import { mapLimit } from './parallel.js';
 
 /** Sources up to this size are read whole; larger ones (and streams) are hashed while copied. */

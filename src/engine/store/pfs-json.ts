@@ -1,4 +1,4 @@
-import type { CommitInfo, CommitRef, FileEntry, RepoInfo } from '../store.js';
+import type { CommitInfo, CommitRef, FileEntry, RepoInfo } from './store.js';
 
 /**
  * The store's records in Pachyderm's own JSON (pfs.proto through protojson: camelCase fields,

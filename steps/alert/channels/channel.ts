@@ -1,6 +1,6 @@
 /** What every channel shares: the variables it reads and the shape of what it reports. */
 import type { MatchedObject, ProviderResponse } from '../../../specs/index.js';
-import type { Incident } from '../incidents.js';
+import type { Incident } from '../core.js';
 import type { Retried } from '../retry.js';
 
 /** The step's environment: where channels find SMTP, servers, routing keys and secrets. */

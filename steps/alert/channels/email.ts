@@ -7,7 +7,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type NodemailerError, type SendMailOptions } from 'nodemailer';
-import type { Incident } from '../incidents.js';
+import type { Incident } from '../core.js';
 import { stateDir } from '../ledger.js';
 import { withRetry, type TryResult } from '../retry.js';
 import { readSecret } from '../secrets.js';

@@ -5,7 +5,7 @@
  * `VIGIL_PAGERDUTY_SERVER` (host[:port]) replaces events.pagerduty.com, for tests.
  */
 import { event } from '@pagerduty/pdjs';
-import type { Incident } from '../incidents.js';
+import type { Incident } from '../core.js';
 import { DEFAULT_RETRY, httpOutcome, withRetry, type TryResult } from '../retry.js';
 import { readSecret, secretFile } from '../secrets.js';
 import type { PagerDutyTarget } from '../targets.js';

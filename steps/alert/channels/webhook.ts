@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Match } from '../../../specs/index.js';
-import type { Incident } from '../incidents.js';
+import type { Incident } from '../core.js';
 import { httpOutcome, withRetry, type TryResult } from '../retry.js';
 import { readSecret, secretFile } from '../secrets.js';
 import type { WebhookTarget } from '../targets.js';

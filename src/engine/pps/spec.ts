@@ -1,0 +1,398 @@
+import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Ajv04 from 'ajv-draft-04';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parseAllDocuments } from 'yaml';
+import { describeErrors } from '../../../specs/index.js';
+import { VigilError } from '../../pfs/errors.js';
+import { packageRoot } from '../../pfs/package-root.js';
+
+/**
+ * Pipeline specs as `pachctl create pipeline -f` takes them: YAML or JSON, one or several
+ * documents, snake_case or camelCase field names. Every document is checked against Pachyderm's
+ * official CreatePipelineRequest schema, then normalised (defaults applied) into PipelineSpec,
+ * the shape the registry, the datum generator and the runner use. Rules that need the store
+ * (input repos exist, no cycles) are checked by pipelines.ts.
+ */
+
+/** A `pfs` input with Pachyderm's defaults applied (`name` = repo, `branch` = master). */
+export interface PfsInput {
+  name: string;
+  repo: string;
+  branch: string;
+  glob: string;
+  joinOn?: string;
+  outerJoin?: boolean;
+  groupBy?: string;
+  emptyFiles?: boolean;
+}
+
+/** The normalised input tree: exactly one kind per node. */
+export type Input = { pfs: PfsInput } | { cross: Input[] } | { union: Input[] } | { join: Input[] } | { group: Input[] };
+
+export interface Transform {
+  cmd: string[];
+  /** Lines written to the step's stdin, joined with newlines (as Pachyderm does). */
+  stdin?: string[];
+  env: Record<string, string>;
+  errCmd?: string[];
+  errStdin?: string[];
+  /** Exit codes besides 0 that count as success. */
+  acceptReturnCode: number[];
+  datumBatching: boolean;
+  workingDir?: string;
+  /** The cluster's image; kept for `inspect`, ignored by the embedded engine. */
+  image?: string;
+}
+
+export type ReprocessSpec = 'until_success' | 'every_job';
+
+export interface PipelineSpec {
+  name: string;
+  description?: string;
+  input: Input;
+  transform: Transform;
+  /** parallelismSpec.constant; absent or 0: one worker per core (see workerCount in executor.ts). */
+  parallelism?: number;
+  datumTries: number;
+  datumTimeoutMs?: number;
+  jobTimeoutMs?: number;
+  /** The salt the spec asks for; the registry picks one when absent. */
+  salt?: string;
+  reprocessSpec: ReprocessSpec;
+  outputBranch: string;
+  /** The request exactly as written (camelCased): what `inspect pipeline` shows, cluster-only fields included. */
+  request: Record<string, unknown>;
+}
+
+/** Repo and pipeline names, as Pachyderm allows them. */
+export const NAME_RE = /^[A-Za-z0-9_-]+$/;
+
+/** Names a step's root already uses: an input called so would collide with them. */
+const RESERVED_INPUT_NAMES = ['out', '.env'];
+
+/** Map-valued fields whose keys are data (env var names, labels), not field names. */
+const MAP_FIELDS = new Set(['transform.env', 'metadata.annotations', 'metadata.labels', 'schedulingSpec.nodeSelector']);
+
+const DEFAULT_DATUM_TRIES = 3;
+
+/** Reads every pipeline spec in a YAML or JSON file. */
+export async function readPipelineSpecs(file: string): Promise<PipelineSpec[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new VigilError(`cannot read pipeline spec ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return parsePipelineSpecs(text, file);
+}
+
+/** Every spec in a folder of YAML/JSON files, each with its file name; VigilError on a name defined twice. */
+export async function readPipelineFolder(dir: string): Promise<Array<PipelineSpec & { file: string }>> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch (e) {
+    throw new VigilError(`cannot read the pipelines folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const specs = (await Promise.all(files.map(async (file) => (await readPipelineSpecs(join(dir, file))).map((spec) => ({ ...spec, file }))))).flat();
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) throw new VigilError(`pipeline "${spec.name}" is defined twice in ${dir}`);
+    seen.add(spec.name);
+  }
+  return specs;
+}
+
+/** Parses one or several specs from `text`; `source` names it in errors. */
+export function parsePipelineSpecs(text: string, source: string): PipelineSpec[] {
+  const documents = parseDocuments(text, source);
+  if (documents.length === 0) throw new VigilError(`${source}: no pipeline spec in the file`);
+  return documents.map((doc, i) => normalisePipelineSpec(doc, documents.length > 1 ? `${source} (document ${i + 1})` : source));
+}
+
+function parseDocuments(text: string, source: string): unknown[] {
+  if (/^\s*[{[]/.test(text)) return parseJsonStream(text, source);
+  const docs = parseAllDocuments(text);
+  const list = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    if (doc.errors.length > 0) throw new VigilError(`${source}: invalid YAML: ${doc.errors[0].message}`);
+  }
+  return list.map((doc) => doc.toJS() as unknown).filter((v) => v !== null && v !== undefined);
+}
+
+/** pachctl reads JSON files as a stream of objects; so does this. */
+function parseJsonStream(text: string, source: string): unknown[] {
+  const values: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' || c === ']') {
+      if (--depth === 0) {
+        try {
+          values.push(JSON.parse(text.slice(start, i + 1)));
+        } catch (e) {
+          throw new VigilError(`${source}: invalid JSON: ${(e as Error).message}`);
+        }
+      }
+    } else if (depth === 0 && !/\s/.test(c)) {
+      throw new VigilError(`${source}: invalid JSON: unexpected "${c}" between documents`);
+    }
+  }
+  if (depth !== 0 || inString) throw new VigilError(`${source}: invalid JSON: the last document is not closed`);
+  return values.flat();
+}
+
+/** Converts snake_case field names to camelCase (protojson accepts both), keeping the keys of map fields. */
+export function camelCaseKeys(value: unknown, where: string, path = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => camelCaseKeys(v, where, path));
+  if (value === null || typeof value !== 'object') return value;
+  if (MAP_FIELDS.has(path)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const camel = key.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+    const childPath = path ? `${path}.${camel}` : camel;
+    if (camel in out) throw new VigilError(`${where}: ${childPath} is given twice (as ${key} and in camelCase)`);
+    // Paths inside arrays keep their parent's name, which is all MAP_FIELDS needs.
+    out[camel] = camelCaseKeys(v, where, childPath);
+  }
+  return out;
+}
+
+let validator: ValidateFunction | undefined;
+
+/**
+ * Pachyderm's official schema. Draft-04 ignores keywords beside `$ref` (Pachyderm's Go
+ * validator does too), but Ajv applies them, and this schema puts `additionalProperties: false`
+ * beside every `$ref`; so those siblings are dropped before compiling.
+ */
+export function officialValidator(): ValidateFunction {
+  if (validator) return validator;
+  const file = join(packageRoot(), 'specs', 'pachyderm', 'CreatePipelineRequest.schema.json');
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as { definitions: unknown };
+  // Both packages are CommonJS: under NodeNext the default import is module.exports, typed as its namespace.
+  const AjvDraft04 = Ajv04 as unknown as typeof Ajv04.default;
+  // Not strict: the schema is Pachyderm's as published (its `regex` format, its oneOf-null unions).
+  const ajv = new AjvDraft04({ allErrors: true, strict: false });
+  (addFormatsModule as unknown as (a: unknown) => void)(ajv);
+  validator = ajv.compile({ ...schema, definitions: dropRefSiblings(schema.definitions) });
+  return validator;
+}
+
+function dropRefSiblings(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropRefSiblings);
+  if (node === null || typeof node !== 'object') return node;
+  if ('$ref' in node) return { $ref: (node as { $ref: string }).$ref };
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, dropRefSiblings(v)]));
+}
+
+/** Ajv's errors for this schema, made readable: `unknown field "x"`, `must be array` (not the oneOf-null noise). */
+function readableErrors(errors: ErrorObject[]): ErrorObject[] {
+  const typesAt = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword === 'type' && /\/oneOf\/\d+\/type$/.test(e.schemaPath)) {
+      const t = (e.params as { type: string }).type;
+      if (t !== 'null') typesAt.set(e.instancePath, [...(typesAt.get(e.instancePath) ?? []), t]);
+    }
+  }
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'additionalProperties') out.push({ ...e, message: 'unknown field' });
+    else if (e.keyword === 'oneOf' && typesAt.has(e.instancePath)) {
+      out.push({ ...e, keyword: 'type', message: `must be ${typesAt.get(e.instancePath)!.join(' or ')}` });
+    } else if (!(e.keyword === 'type' && typesAt.has(e.instancePath))) out.push(e);
+  }
+  return out;
+}
+
+/** Checks one CreatePipelineRequest (as parsed from YAML/JSON) and returns it normalised. */
+export function normalisePipelineSpec(document: unknown, where: string): PipelineSpec {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new VigilError(`${where}: a pipeline spec must be a mapping (pipeline, input, transform, ...)`);
+  }
+  const request = camelCaseKeys(document, where) as Record<string, unknown>;
+  const validate = officialValidator();
+  if (!validate(request)) {
+    const lines = describeErrors(where, readableErrors(validate.errors ?? []));
+    throw new VigilError(`invalid pipeline spec (Pachyderm's CreatePipelineRequest schema):\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  return applyEngineRules(request as unknown as Request, request, where);
+}
+
+// The request after schema validation. The schema allows null for most fields (protojson).
+interface Request {
+  pipeline?: { name?: string | null } | null;
+  description?: string | null;
+  input?: RequestInput | null;
+  transform?: {
+    image?: string | null;
+    cmd?: (string | null)[] | null;
+    stdin?: (string | null)[] | null;
+    errCmd?: (string | null)[] | null;
+    errStdin?: (string | null)[] | null;
+    env?: Record<string, string> | null;
+    acceptReturnCode?: (number | null)[] | null;
+    datumBatching?: boolean | null;
+    workingDir?: string | null;
+  } | null;
+  parallelismSpec?: { constant?: number | null } | null;
+  datumTries?: number | null;
+  datumTimeout?: string | null;
+  jobTimeout?: string | null;
+  salt?: string | null;
+  reprocessSpec?: string | null;
+  outputBranch?: string | null;
+  tfJob?: unknown;
+  spout?: unknown;
+  service?: unknown;
+}
+
+interface RequestInput {
+  pfs?: Record<string, unknown> | null;
+  cross?: RequestInput[] | null;
+  union?: RequestInput[] | null;
+  join?: RequestInput[] | null;
+  group?: RequestInput[] | null;
+  cron?: unknown;
+}
+
+const COMBINATORS = ['cross', 'union', 'join', 'group'] as const;
+
+/** The engine's own rules, on a schema-valid request; returns the normalised spec. */
+function applyEngineRules(req: Request, request: Record<string, unknown>, where: string): PipelineSpec {
+  const fail = (msg: string): never => {
+    throw new VigilError(`${where}: ${msg}`);
+  };
+  const name = req.pipeline?.name;
+  if (!name) fail('pipeline.name is required');
+  if (!NAME_RE.test(name!)) fail(`pipeline.name "${name}" is not a valid repo name (letters, digits, _ and -)`);
+  for (const field of ['tfJob', 'spout', 'service'] as const) {
+    if (req[field] != null) fail(`${field} pipelines need a Pachyderm cluster; the embedded engine runs transform pipelines only`);
+  }
+  if (!req.input) fail('input is required');
+  const input = normaliseInput(req.input!, 'input', null, fail);
+  checkInputNames(input, fail);
+
+  const t = req.transform;
+  const cmd = strings(t?.cmd);
+  if (cmd.length === 0) fail('transform.cmd is required (the command the step runs)');
+  const errCmd = strings(t?.errCmd);
+  const reprocess = req.reprocessSpec ?? 'until_success';
+  if (reprocess !== 'until_success' && reprocess !== 'every_job') fail(`reprocessSpec "${reprocess}" is not until_success or every_job`);
+  const tries = req.datumTries ?? DEFAULT_DATUM_TRIES;
+  if (tries < 1) fail(`datumTries must be at least 1, not ${tries}`);
+  const parallelism = req.parallelismSpec?.constant ?? undefined;
+  if (parallelism !== undefined && parallelism < 0) fail(`parallelismSpec.constant must not be negative`);
+
+  return {
+    name: name!,
+    ...(req.description ? { description: req.description } : {}),
+    input,
+    transform: {
+      cmd,
+      ...(t?.stdin ? { stdin: strings(t.stdin) } : {}),
+      env: t?.env ?? {},
+      ...(errCmd.length > 0 ? { errCmd } : {}),
+      ...(t?.errStdin ? { errStdin: strings(t.errStdin) } : {}),
+      acceptReturnCode: (t?.acceptReturnCode ?? []).filter((c): c is number => c !== null),
+      datumBatching: t?.datumBatching ?? false,
+      ...(t?.workingDir ? { workingDir: t.workingDir } : {}),
+      ...(t?.image ? { image: t.image } : {}),
+    },
+    ...(parallelism ? { parallelism } : {}),
+    datumTries: tries,
+    ...(req.datumTimeout ? { datumTimeoutMs: parseDuration(req.datumTimeout) } : {}),
+    ...(req.jobTimeout ? { jobTimeoutMs: parseDuration(req.jobTimeout) } : {}),
+    ...(req.salt ? { salt: req.salt } : {}),
+    reprocessSpec: reprocess as ReprocessSpec,
+    outputBranch: req.outputBranch || 'master',
+    request,
+  };
+}
+
+function strings(list: (string | null)[] | null | undefined): string[] {
+  return (list ?? []).filter((s): s is string => s !== null);
+}
+
+/** A protobuf Duration in JSON (`"60s"`, `"1.5s"`; the schema checks the form) in milliseconds. */
+export function parseDuration(text: string): number {
+  return Math.round(Number(text.slice(0, -1)) * 1000);
+}
+
+function normaliseInput(
+  node: RequestInput,
+  at: string,
+  parent: (typeof COMBINATORS)[number] | null,
+  fail: (msg: string) => never,
+): Input {
+  if (node.cron != null) fail(`${at}.cron: cron inputs need a Pachyderm cluster; commit to an input repo instead`);
+  const kinds = (['pfs', ...COMBINATORS] as const).filter((k) => node[k] != null);
+  if (kinds.length !== 1) fail(`${at}: give exactly one of pfs, cross, union, join, group (found ${kinds.join(', ') || 'none'})`);
+  const kind = kinds[0];
+  if (kind !== 'pfs') {
+    const children = node[kind]!;
+    if (children.length === 0) fail(`${at}.${kind} is empty`);
+    return { [kind]: children.map((c, i) => normaliseInput(c, `${at}.${kind}[${i}]`, kind, fail)) } as Input;
+  }
+  const pfs = node.pfs as {
+    name?: string | null; repo?: string | null; branch?: string | null; glob?: string | null; joinOn?: string | null;
+    outerJoin?: boolean | null; groupBy?: string | null; emptyFiles?: boolean | null; commit?: string | null;
+    s3?: boolean | null; trigger?: unknown;
+  };
+  const here = `${at}.pfs`;
+  if (!pfs.repo) fail(`${here}.repo is required`);
+  if (!pfs.glob) fail(`${here}.glob is required (e.g. "/*")`);
+  if (!pfs.glob!.startsWith('/')) fail(`${here}.glob "${pfs.glob}" must start with /`);
+  for (const field of ['commit', 's3', 'trigger'] as const) {
+    if (pfs[field]) fail(`${here}.${field} is not supported by the embedded engine`);
+  }
+  const name = pfs.name || pfs.repo!;
+  if (RESERVED_INPUT_NAMES.includes(name)) fail(`${here}: "${name}" cannot be an input name (the step's root uses it)`);
+  if (!NAME_RE.test(name)) fail(`${here}.name "${name}" is not a valid input name (letters, digits, _ and -)`);
+  if (parent === 'join' && !pfs.joinOn) fail(`${here}.joinOn is required inside a join`);
+  if (parent === 'group' && !pfs.groupBy) fail(`${here}.groupBy is required inside a group`);
+  if (pfs.joinOn && parent !== 'join') fail(`${here}.joinOn only means something inside a join`);
+  if (pfs.groupBy && parent !== 'group') fail(`${here}.groupBy only means something inside a group`);
+  return {
+    pfs: {
+      name,
+      repo: pfs.repo!,
+      branch: pfs.branch || 'master',
+      glob: pfs.glob!,
+      ...(pfs.joinOn ? { joinOn: pfs.joinOn } : {}),
+      ...(pfs.outerJoin ? { outerJoin: true } : {}),
+      ...(pfs.groupBy ? { groupBy: pfs.groupBy } : {}),
+      ...(pfs.emptyFiles ? { emptyFiles: true } : {}),
+    },
+  };
+}
+
+/** Input names are unique, except that union branches may share them (each datum comes from one branch). */
+function checkInputNames(input: Input, fail: (msg: string) => never): Set<string> {
+  if ('pfs' in input) return new Set([input.pfs.name]);
+  if ('union' in input) return new Set(input.union.flatMap((c) => [...checkInputNames(c, fail)]));
+  const children = 'cross' in input ? input.cross : 'join' in input ? input.join : input.group;
+  const seen = new Set<string>();
+  for (const child of children) {
+    for (const name of checkInputNames(child, fail)) {
+      if (seen.has(name)) fail(`input name "${name}" is used twice; give the inputs distinct names`);
+      seen.add(name);
+    }
+  }
+  return seen;
+}
+
+// The input-tree helpers live apart so that running pipelines does not load Ajv and YAML.
+export { inputBranches, pfsInputs } from './inputs.js';

@@ -1,0 +1,474 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { VigilError } from '../../pfs/errors.js';
+import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from '../../pfs/durable.js';
+import { acquireLock } from './lock.js';
+import { checkBranchName, checkRepoName, parseAncestry } from './names.js';
+import { ObjectStore, type ObjectSource } from './objects.js';
+import { mapLimit } from './parallel.js';
+import { applyChange, parseTree, serializeTree, type FileEntry, type TreeChange } from './tree.js';
+
+export type { FileEntry, TreeChange } from './tree.js';
+export type { ObjectSource } from './objects.js';
+
+export interface CommitRef {
+  repo: string;
+  id: string;
+}
+
+export interface CommitInfo {
+  repo: string;
+  id: string;
+  branch: string;
+  parent: string | null;
+  /** ISO 8601. */
+  started: string;
+  finished: string;
+  /** Total size of the commit's files. */
+  sizeBytes: number;
+  /** The input commits this commit was computed from (empty for a user's commit). */
+  provenance: CommitRef[];
+  description?: string;
+}
+
+export interface RepoInfo {
+  name: string;
+  created: string;
+  description?: string;
+  /** Size of the files at the head of master (0 without commits), as pachctl shows it. */
+  sizeBytes: number;
+  /** Branches that have commits, sorted. */
+  branches: string[];
+}
+
+export interface StoreOptions {
+  /** How long a write waits for another process's write to finish before failing (ms, default 5000). */
+  lockWaitMs?: number;
+}
+
+/** A commit as stored: its info plus the object holding its whole tree. */
+interface CommitRecord extends CommitInfo {
+  tree: string;
+}
+
+interface RepoRecord {
+  name: string;
+  created: string;
+  description?: string;
+}
+
+const FORMAT = 1;
+const DEFAULT_BRANCH = 'master';
+const COMMIT_ID = /^[0-9a-f]{32}$/;
+const DELETED_PREFIX = '.deleted-';
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);
+/** Per store root: the last metadata write queued in this process (see Store.locked). */
+const writeQueues = new Map<string, Promise<void>>();
+
+/**
+ * The versioned store: repos of immutable commits over content-addressed objects, in one folder.
+ *
+ *   store.json                      format marker, written last when the store is created
+ *   objects/<sha[0:2]>/<sha[2:]>    file contents and commit trees, by sha256 (mode 0444)
+ *   repos/<repo>/repo.json          name, created, description
+ *   repos/<repo>/commits/<id>.json  one finished commit (CommitRecord): never rewritten
+ *   repos/<repo>/branches/<branch>  the branch's head commit id
+ *   tmp/                            files being written; leftovers of dead processes go at open
+ *   lock                            held by the one process writing metadata
+ *
+ * A commit becomes durable in this order, each step fsynced before the next: its objects, its
+ * tree (an object), its record, and last the branch head, replaced atomically by rename. A
+ * process killed anywhere leaves the head on the old commit or the new one; a record that no
+ * head reaches yet is invisible (listCommits walks from heads). Readers take no lock: everything
+ * they read is immutable except heads, which change atomically.
+ */
+export class Store {
+  private readonly commitCache = new Map<string, CommitRecord>();
+  private readonly treeCache = new Map<string, FileEntry[]>();
+
+  private constructor(
+    readonly root: string,
+    private readonly objects: ObjectStore,
+    private readonly lockWaitMs: number,
+  ) {}
+
+  /** Opens the store in `root`, creating it if absent and cleaning what a killed process left. */
+  static async open(root: string, opts: StoreOptions = {}): Promise<Store> {
+    const abs = resolve(root);
+    const store = new Store(abs, new ObjectStore(join(abs, 'objects'), join(abs, 'tmp')), opts.lockWaitMs ?? 5000);
+    try {
+      await store.mapWriteErrors(async () => {
+        await store.initLayout();
+        await removeStaleTmpFiles(store.tmpDir);
+        await store.removeDeletedRepos();
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'EEXIST') throw new VigilError(`the store folder ${abs} is not a folder (or has a file in the way)`);
+      throw e;
+    }
+    return store;
+  }
+
+  private get tmpDir(): string {
+    return join(this.root, 'tmp');
+  }
+
+  private get reposDir(): string {
+    return join(this.root, 'repos');
+  }
+
+  private repoDir(repo: string): string {
+    return join(this.reposDir, repo);
+  }
+
+  private async initLayout(): Promise<void> {
+    const marker = join(this.root, 'store.json');
+    const existing = await readFile(marker, 'utf8').catch(() => null);
+    if (existing !== null) {
+      const format = (JSON.parse(existing) as { format?: number }).format;
+      if (format !== FORMAT) throw new VigilError(`the store ${this.root} has format ${format}; this vigil reads format ${FORMAT}`);
+      return;
+    }
+    const fanout = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.reposDir, { recursive: true });
+    await mapLimit(fanout, 32, (d) => mkdir(join(this.root, 'objects', d), { recursive: true }));
+    await fsyncPath(join(this.root, 'objects'));
+    await atomicWriteFile(marker, JSON.stringify({ format: FORMAT, created: new Date().toISOString() }) + '\n', { tmpDir: this.tmpDir });
+  }
+
+  /** Finishes deletions a killed process started (deleteRepo renames a repo away before removing it). */
+  private async removeDeletedRepos(): Promise<void> {
+    const names = await readdir(this.reposDir);
+    await Promise.all(names.filter((n) => n.startsWith(DELETED_PREFIX)).map((n) => rm(join(this.reposDir, n), { recursive: true, force: true })));
+  }
+
+  /**
+   * Runs a metadata write under the store lock, so that two processes never interleave. Writers
+   * in this process queue in memory first, rather than polling the lock file against each other.
+   */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const before = writeQueues.get(this.root) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
+    writeQueues.set(this.root, mine);
+    await before;
+    try {
+      return await this.mapWriteErrors(async () => {
+        const release = await acquireLock(join(this.root, 'lock'), { waitMs: this.lockWaitMs, what: `the store ${this.root}` });
+        try {
+          return await fn();
+        } finally {
+          await release();
+        }
+      });
+    } finally {
+      done();
+      if (writeQueues.get(this.root) === mine) writeQueues.delete(this.root);
+    }
+  }
+
+  /** A full or read-only disk is the user's to fix: say so plainly. Whatever failed was not committed. */
+  private async mapWriteErrors<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.writeError(e);
+    }
+  }
+
+  private writeError(e: unknown): unknown {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (NO_SPACE.has(code)) {
+      return new VigilError(`no space left for the store ${this.root} (${code}); nothing was committed: free some space and try again`);
+    }
+    if (READ_ONLY.has(code)) return new VigilError(`cannot write to the store ${this.root} (${code}); nothing was committed`);
+    return e;
+  }
+
+  // ---- repos ----
+
+  async createRepo(name: string, opts: { description?: string } = {}): Promise<RepoInfo> {
+    checkRepoName(name);
+    await this.locked(async () => {
+      if (await this.readRepoRecord(name)) throw new VigilError(`repo "${name}" already exists`);
+      const dir = this.repoDir(name);
+      await mkdir(join(dir, 'commits'), { recursive: true });
+      await mkdir(join(dir, 'branches'), { recursive: true });
+      await fsyncPath(this.reposDir);
+      const record: RepoRecord = { name, created: new Date().toISOString(), ...(opts.description ? { description: opts.description } : {}) };
+      await atomicWriteFile(join(dir, 'repo.json'), JSON.stringify(record, null, 2) + '\n', { tmpDir: this.tmpDir });
+    });
+    return this.inspectRepo(name);
+  }
+
+  async listRepos(): Promise<RepoInfo[]> {
+    const names = (await this.repoNames()).sort();
+    const infos = await Promise.all(names.map((n) => this.inspectRepo(n).catch(() => null))); // deleted meanwhile
+    return infos.filter((i): i is RepoInfo => i !== null);
+  }
+
+  async inspectRepo(name: string): Promise<RepoInfo> {
+    const record = await this.requireRepo(name);
+    const branches = await this.branchNames(name);
+    const master = await this.headRecord(name, DEFAULT_BRANCH);
+    return { ...record, sizeBytes: master?.sizeBytes ?? 0, branches };
+  }
+
+  /** Removes the repo and its commits (objects stay: other commits may share them). */
+  async deleteRepo(name: string): Promise<void> {
+    await this.requireRepo(name);
+    await this.locked(async () => {
+      await this.requireRepo(name);
+      const doomed = join(this.reposDir, `${DELETED_PREFIX}${name}.${randomBytes(4).toString('hex')}`);
+      await rename(this.repoDir(name), doomed); // gone at once for readers; a kill here is finished at open
+      await fsyncPath(this.reposDir);
+      await rm(doomed, { recursive: true, force: true });
+    });
+    for (const key of this.commitCache.keys()) if (key.startsWith(`${name}/`)) this.commitCache.delete(key);
+  }
+
+  private async repoNames(): Promise<string[]> {
+    const names = await readdir(this.reposDir);
+    const present = await Promise.all(names.map(async (n) => !n.startsWith('.') && (await this.readRepoRecord(n)) !== null));
+    return names.filter((_, i) => present[i]);
+  }
+
+  private async readRepoRecord(name: string): Promise<RepoRecord | null> {
+    return readJson<RepoRecord>(join(this.repoDir(name), 'repo.json'));
+  }
+
+  private async requireRepo(name: string): Promise<RepoRecord> {
+    checkRepoName(name);
+    const record = await this.readRepoRecord(name);
+    if (record) return record;
+    const names = (await this.repoNames()).sort();
+    throw new VigilError(`repo "${name}" not found; ${names.length ? `repos: ${names.join(', ')}` : 'the store has no repos yet'}`);
+  }
+
+  // ---- commits ----
+
+  private async branchNames(repo: string): Promise<string[]> {
+    return (await readdir(join(this.repoDir(repo), 'branches')).catch(() => [])).sort();
+  }
+
+  private async headRecord(repo: string, branch: string): Promise<CommitRecord | null> {
+    checkBranchName(branch);
+    const id = await readFile(join(this.repoDir(repo), 'branches', branch), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    return id === null ? null : this.readCommit(repo, id.trim());
+  }
+
+  private async readCommit(repo: string, id: string): Promise<CommitRecord> {
+    const key = `${repo}/${id}`;
+    const cached = this.commitCache.get(key);
+    if (cached) return cached;
+    const record = COMMIT_ID.test(id) ? await readJson<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`)) : null;
+    if (!record) throw new VigilError(`commit "${id}" not found in repo "${repo}"`);
+    this.commitCache.set(key, record);
+    return record;
+  }
+
+  /** The commit at the head of `branch`; null when the branch has no commits. */
+  async headCommit(repo: string, branch = DEFAULT_BRANCH): Promise<CommitInfo | null> {
+    await this.requireRepo(repo);
+    const head = await this.headRecord(repo, branch);
+    return head && toInfo(head);
+  }
+
+  /** `ref`: a branch, a commit id, either followed by `^`, `^N` or `~N` to go back to ancestors. */
+  async resolveCommit(repo: string, ref: string): Promise<CommitInfo> {
+    await this.requireRepo(repo);
+    const { base, back } = parseAncestry(ref);
+    let commit = await this.baseCommit(repo, base);
+    for (let i = 0; i < back; i++) {
+      if (!commit.parent) {
+        throw new VigilError(`${repo}@${ref} goes back past the first commit: ${repo}@${base} has only ${i} commit${i === 1 ? '' : 's'} before it`);
+      }
+      commit = await this.readCommit(repo, commit.parent);
+    }
+    return toInfo(commit);
+  }
+
+  private async baseCommit(repo: string, base: string): Promise<CommitRecord> {
+    if (COMMIT_ID.test(base)) {
+      const byId = await this.readCommit(repo, base).catch(() => null);
+      if (byId) return byId;
+    }
+    const branchLike = /^[A-Za-z0-9_-]{1,63}$/.test(base);
+    const head = branchLike ? await this.headRecord(repo, base) : null;
+    if (head) return head;
+    if (COMMIT_ID.test(base)) throw new VigilError(`commit "${base}" not found in repo "${repo}"`);
+    if (!branchLike) throw new VigilError(`"${base}" is neither a branch nor a commit id of repo "${repo}"`);
+    const branches = await this.branchNames(repo);
+    throw new VigilError(
+      `repo "${repo}" has no commits on branch "${base}"` + (branches.length ? `; branches with commits: ${branches.join(', ')}` : ''),
+    );
+  }
+
+  /** Every commit on a branch of `repo`, newest first. */
+  async listCommits(repo: string): Promise<CommitInfo[]> {
+    await this.requireRepo(repo);
+    const files = (await readdir(join(this.repoDir(repo), 'commits'))).filter((f) => f.endsWith('.json'));
+    const records = await mapLimit(files, 64, (f) => this.readCommit(repo, f.slice(0, -'.json'.length)));
+    const byId = new Map(records.map((r) => [r.id, r]));
+    // Only what a head reaches: a record written by a process killed before it moved the head is not a commit.
+    const generation = new Map<string, number>();
+    const depth = (id: string): number => {
+      let n = generation.get(id);
+      if (n === undefined) {
+        const parent = byId.get(id)?.parent;
+        n = parent ? depth(parent) + 1 : 0;
+        generation.set(id, n);
+      }
+      return n;
+    };
+    const reachable = new Set<string>();
+    for (const branch of await this.branchNames(repo)) {
+      for (let c = await this.headRecord(repo, branch); c && !reachable.has(c.id); c = c.parent ? (byId.get(c.parent) ?? null) : null) {
+        reachable.add(c.id);
+      }
+    }
+    return [...reachable]
+      .map((id) => byId.get(id)!)
+      .sort((a, b) => (a.finished !== b.finished ? (a.finished < b.finished ? 1 : -1) : depth(b.id) - depth(a.id)))
+      .map(toInfo);
+  }
+
+  /** The whole tree of a commit, sorted by path. One file read and one JSON.parse, whatever the size. */
+  async listFiles(repo: string, commitId: string): Promise<FileEntry[]> {
+    await this.requireRepo(repo);
+    return (await this.readTree((await this.readCommit(repo, commitId)).tree)).slice();
+  }
+
+  private async readTree(sha256: string): Promise<FileEntry[]> {
+    let tree = this.treeCache.get(sha256);
+    if (!tree) {
+      tree = parseTree(await readFile(this.objects.path(sha256), 'utf8'));
+      this.treeCache.set(sha256, tree);
+    }
+    return tree;
+  }
+
+  // ---- objects ----
+
+  /** The immutable blob on disk: read it, hard-link or copy it, never write it. */
+  objectPath(sha256: string): string {
+    return this.objects.path(sha256);
+  }
+
+  /**
+   * Stores a file (by path), bytes or a stream once by content; durable on return. With
+   * `batch: true` the object is made visible by the next commit of this Store that names it,
+   * which does it for all its objects at once: much faster for many files (see ObjectStore).
+   */
+  addObject(source: ObjectSource, opts: { batch?: boolean } = {}): Promise<{ sha256: string; size: number }> {
+    return this.mapWriteErrors(() => this.objects.add(source, opts));
+  }
+
+  /**
+   * addObject(bytes, { batch: true }) done synchronously, for small outputs on a path where each
+   * thread-pool round trip counts (the runner between two datums); see ObjectStore.addBatchSync.
+   */
+  addObjectBatchSync(bytes: Uint8Array): { sha256: string; size: number } {
+    try {
+      return this.objects.addBatchSync(bytes);
+    } catch (e) {
+      throw this.writeError(e);
+    }
+  }
+
+  /**
+   * Makes one commit on `branch` (created by its first commit) and moves the branch head to it,
+   * atomically: on any error, or if the process dies, the branch stays where it was.
+   */
+  async commit(
+    repo: string,
+    branch: string,
+    change: TreeChange,
+    opts: {
+      provenance?: CommitRef[];
+      description?: string;
+      started?: Date;
+      /** The new commit's id, chosen beforehand (a pipeline job's, which its step saw as PACH_OUTPUT_COMMIT_ID); 32 hex digits. */
+      id?: string;
+    } = {},
+  ): Promise<CommitInfo> {
+    checkBranchName(branch);
+    if (opts.id !== undefined && !COMMIT_ID.test(opts.id)) throw new Error(`commit id "${opts.id}" is not 32 hex digits`);
+    const started = (opts.started ?? new Date()).toISOString();
+    await this.requireRepo(repo);
+    const putShas = (change.put ?? []).map((e) => e.sha256);
+    const missing = await this.objects.missing(putShas);
+    if (missing.length) {
+      throw new Error(
+        `commit to ${repo}@${branch}: ${missing.length} object(s) not in the store (e.g. ${missing[0]}); add them with addObject first`,
+      );
+    }
+    // Objects need no lock (content-addressed, renamed into place whole), so the slow part runs before it.
+    await this.mapWriteErrors(() => this.objects.flush(putShas));
+
+    return this.locked(async () => {
+      await this.requireRepo(repo);
+      for (const p of opts.provenance ?? []) {
+        await this.requireRepo(p.repo);
+        await this.readCommit(p.repo, p.id);
+      }
+      if (opts.id !== undefined) await this.checkIdUnused(repo, opts.id);
+      const parent = await this.headRecord(repo, branch);
+      const tree = applyChange(parent ? await this.readTree(parent.tree) : [], change, `${repo}@${branch}`);
+      const treeObject = await this.objects.add(Buffer.from(serializeTree(tree)), { batch: true });
+      await this.objects.flush([treeObject.sha256]);
+      this.treeCache.set(treeObject.sha256, tree);
+
+      const record: CommitRecord = {
+        repo,
+        id: opts.id ?? randomUUID().replace(/-/g, ''),
+        branch,
+        parent: parent?.id ?? null,
+        started,
+        finished: new Date().toISOString(),
+        sizeBytes: tree.reduce((sum, e) => sum + e.size, 0),
+        provenance: (opts.provenance ?? []).map((p) => ({ repo: p.repo, id: p.id })),
+        ...(opts.description ? { description: opts.description } : {}),
+        tree: treeObject.sha256,
+      };
+      const dir = this.repoDir(repo);
+      await atomicWriteFile(join(dir, 'commits', `${record.id}.json`), JSON.stringify(record, null, 2) + '\n', { tmpDir: this.tmpDir });
+      await atomicWriteFile(join(dir, 'branches', branch), record.id + '\n', { tmpDir: this.tmpDir });
+      this.commitCache.set(`${repo}/${record.id}`, record);
+      return toInfo(record);
+    });
+  }
+
+  /**
+   * A chosen commit id must not name a commit already made: commits are immutable. A record no
+   * head reaches (left by a process killed before it moved the head) may be replaced: that is
+   * the retry of the same commit.
+   */
+  private async checkIdUnused(repo: string, id: string): Promise<void> {
+    const exists = await readJson<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`));
+    if (!exists) return;
+    if ((await this.listCommits(repo)).some((c) => c.id === id)) throw new Error(`commit ${repo}@${id} already exists; commits are immutable`);
+    this.commitCache.delete(`${repo}/${id}`);
+  }
+}
+
+function toInfo(record: CommitRecord): CommitInfo {
+  const { tree: _tree, ...info } = record;
+  return info;
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import * as grpc from '@grpc/grpc-js';
+import { WORKER_CHANNEL_OPTIONS, workerService } from '../../pfs/datums.js';
+
+/**
+ * Answers one NextDatum call: `error` closes the previous datum ('' = it succeeded; the first
+ * call's error means nothing). Returns the next datum's `K=V` lines, or null when the caller
+ * must get no answer: no datum is left, or the step is being restarted after a failure. As in
+ * Pachyderm's worker, the engine then ends the process, and the unanswered call dies with it.
+ */
+export type NextDatumHandler = (error: string) => Promise<string[] | null>;
+
+/**
+ * `pachyderm.worker.Worker/NextDatum` on 127.0.0.1, one server per worker (each step process
+ * finds its own through PPS_WORKER_GRPC_PORT), wire-compatible with Pachyderm's worker.
+ */
+export class WorkerServer {
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(handle: NextDatumHandler): Promise<WorkerServer> {
+    const server = new grpc.Server(WORKER_CHANNEL_OPTIONS);
+    server.addService(workerService(), {
+      NextDatum: (call: grpc.ServerUnaryCall<{ error: string }, { env: string[] }>, callback: grpc.sendUnaryData<{ env: string[] }>) => {
+        handle(call.request.error ?? '').then(
+          (env) => {
+            if (env !== null) callback(null, { env });
+          },
+          (e: unknown) => callback({ code: grpc.status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
+        );
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    return new WorkerServer(server, port);
+  }
+
+  /** Stops at once; calls left unanswered are cancelled. */
+  close(): void {
+    this.server.forceShutdown();
+  }
+}

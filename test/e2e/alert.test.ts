@@ -1,0 +1,389 @@
+/**
+ * The alert step end to end, as the engine runs it: `vigil step alert` in a child process on a
+ * hand-laid /pfs datum, talking to real servers on loopback: an SMTP server (smtp-server, mail
+ * parsed with mailparser), an HTTPS server speaking PagerDuty's Events API v2 behind a throwaway
+ * CA (trusted with NODE_EXTRA_CA_CERTS, which Node reads at start), and a webhook receiver that
+ * checks signatures.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { validatorFor, type Alert, type AlertTargets, type Match } from '../../specs/index.js';
+import { tempDir } from '../helpers/cli.js';
+import { layDatum, matchRecord, runAlertStep, times } from '../helpers/alert.js';
+
+const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+const WEBHOOK_SECRET = 'test-signing-secret';
+
+// ---------------------------------------------------------------- loopback servers
+
+const portOf = (server: { address(): unknown }) => (server.address() as AddressInfo).port;
+const listen = (server: Server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const bodyOf = async (req: IncomingMessage) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+interface Received {
+  to: string[];
+  mail: ParsedMail;
+}
+
+/** An SMTP server that accepts everyone but bounce@ (550, a final refusal). */
+async function startSmtp() {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!address.address.startsWith('bounce@')) return callback();
+      callback(Object.assign(new Error('5.1.1 <bounce@example.com>: no such user'), { responseCode: 550 }));
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream).then((mail) => {
+        received.push({ to: session.envelope.rcptTo.map((a) => a.address), mail });
+        callback(null, `queued as test-${received.length}`);
+      }, callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { received, url: `smtp://127.0.0.1:${portOf(server.server)}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function openssl(args: string[], cwd: string): void {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A throwaway CA and a certificate it signs for 127.0.0.1. */
+async function makeCertificates(dir: string): Promise<{ ca: string; key: string; cert: string }> {
+  await writeFile(join(dir, 'ca.cnf'), [
+    '[req]', 'distinguished_name = dn', 'x509_extensions = v3_ca', 'prompt = no',
+    '[dn]', 'CN = Vigil test CA',
+    '[v3_ca]', 'basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash', '',
+  ].join('\n'));
+  await writeFile(join(dir, 'server.ext'), [
+    'subjectAltName = IP:127.0.0.1, DNS:localhost', 'basicConstraints = CA:FALSE',
+    'keyUsage = critical, digitalSignature', 'extendedKeyUsage = serverAuth', '',
+  ].join('\n'));
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(['req', '-x509', '-config', 'ca.cnf', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2'], dir);
+  openssl(['req', '-new', '-config', 'ca.cnf', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem'], dir);
+  return { ca: join(dir, 'ca.pem'), key: await readFile(join(dir, 'server.key'), 'utf8'), cert: await readFile(join(dir, 'server.pem'), 'utf8') };
+}
+
+interface PagerDutyEvent {
+  routing_key: string;
+  event_action: string;
+  dedup_key: string;
+  payload: { summary: string; source: string; severity: string; custom_details: { objects: unknown[] } };
+}
+
+/**
+ * Events API v2 over HTTPS. Routing key `rk-flaky` is throttled (429) on the first request of
+ * each dedup_key, then accepted (202); `rk-bad` gets a 400 as PagerDuty answers a bad key.
+ */
+async function startPagerDuty(tls: { key: string; cert: string }) {
+  const requests: PagerDutyEvent[] = [];
+  const seen = new Set<string>();
+  const server = createHttpsServer(tls, async (req, res) => {
+    const event = JSON.parse(await bodyOf(req)) as PagerDutyEvent;
+    requests.push(event);
+    const reply = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const p = event.payload;
+    const valid = req.url === '/v2/enqueue' && event.event_action === 'trigger' && event.dedup_key && p.summary.length <= 1024
+      && p.source && ['critical', 'error', 'warning', 'info'].includes(p.severity);
+    if (!valid || event.routing_key === 'rk-bad') {
+      return reply(400, { status: 'invalid event', message: 'Event object is invalid', errors: ["Length of 'routing_key' is incorrect (should be 32 characters)"] });
+    }
+    if (event.routing_key === 'rk-flaky' && !seen.has(event.dedup_key)) {
+      seen.add(event.dedup_key);
+      return reply(429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' });
+    }
+    reply(202, { status: 'success', message: 'Event processed', dedup_key: event.dedup_key });
+  });
+  await listen(server);
+  return { requests, server: `127.0.0.1:${portOf(server)}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+interface Hook {
+  delivery: string;
+  signed: boolean;
+  body: { incident: string; match: Match };
+}
+
+/** A webhook receiver: 200 for a body signed with WEBHOOK_SECRET, 401 otherwise. */
+async function startWebhook() {
+  const hooks: Hook[] = [];
+  const server = createHttpServer(async (req, res) => {
+    const body = await bodyOf(req);
+    const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
+    const signed = req.headers['x-vigil-signature'] === expected;
+    hooks.push({ delivery: String(req.headers['x-vigil-delivery']), signed, body: JSON.parse(body) as Hook['body'] });
+    res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: signed }));
+  });
+  await listen(server);
+  return { hooks, url: `http://127.0.0.1:${portOf(server)}/hook`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = portOf(server);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// ---------------------------------------------------------------- the step
+
+/** Every output file of a run: repo path -> bytes as text. */
+async function outputs(pfsRoot: string): Promise<Map<string, string>> {
+  const out = join(pfsRoot, 'out');
+  const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+  const entries = await Promise.all(
+    files.map(async (f) => [join(f.parentPath, f.name).slice(out.length), await readFile(join(f.parentPath, f.name), 'utf8')] as const),
+  );
+  return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function alerts(files: Map<string, string>): Alert[] {
+  const valid = validatorFor<Alert>('alert');
+  return [...files.values()].map((text) => {
+    const record: unknown = JSON.parse(text);
+    assert.ok(valid(record), JSON.stringify(valid.errors));
+    return record;
+  });
+}
+
+/** Runs one datum of `matches` and returns its Alert records; the step must exit 0. */
+async function step(root: string, matches: Match[], env: Record<string, string>): Promise<{ files: Map<string, string>; alerts: Alert[] }> {
+  const pfs = join(root, 'pfs');
+  const r = await runAlertStep(root, { ...env, ...(await layDatum(pfs, matches)) });
+  assert.equal(r.code, 0, r.stderr);
+  const files = await outputs(pfs);
+  return { files, alerts: alerts(files) };
+}
+
+// Two stays of one person: 40 frames from 04:15:00 every 3 s (to 04:16:57), then, 5 min 3 s
+// later, 80 frames from 04:22:00 every 2 s (to 04:24:38): 120 frames over 10 minutes.
+const FRAMES = [...times('2026-11-26T04:15:00Z', 40, 3), ...times('2026-11-26T04:22:00Z', 80, 2)];
+const INCIDENT_1 = 'u1-cam1-r200-20261126T041500Z';
+const INCIDENT_2 = 'u1-cam1-r200-20261126T042200Z';
+
+describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for the PagerDuty test CA)' }, () => {
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let pd: Awaited<ReturnType<typeof startPagerDuty>>;
+  let hook: Awaited<ReturnType<typeof startWebhook>>;
+  let env: Record<string, string>;
+  let targets: AlertTargets;
+
+  before(async () => {
+    const tls = await makeCertificates(await tempDir('vigil-alert-ca-'));
+    [smtp, pd, hook] = await Promise.all([startSmtp(), startPagerDuty(tls), startWebhook()]);
+    env = {
+      VIGIL_SMTP_URL: smtp.url,
+      VIGIL_PAGERDUTY_SERVER: pd.server,
+      NODE_EXTRA_CA_CERTS: tls.ca,
+      VIGIL_PD_KEY_U1: 'rk-flaky',
+      VIGIL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    };
+    targets = { email: ['security@example.com', 'ops@example.com'], pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U1' }, webhook: [hook.url] };
+  });
+  after(() => Promise.all([smtp.close(), pd.close(), hook.close()]));
+
+  describe('never twice', () => {
+    let root: string;
+    let first: Map<string, string>;
+    const matches = () => FRAMES.map((at) => matchRecord(at, { targets }));
+
+    it('120 frames over 10 minutes, cooldown 5 min: two incidents, one email per incident and address, one page, one webhook', async () => {
+      root = await tempDir();
+      const { files, alerts: records } = await step(root, matches(), env);
+      first = files;
+      assert.deepEqual([...files.keys()], [`/u1-cam1/${INCIDENT_1}.json`, `/u1-cam1/${INCIDENT_2}.json`]);
+      assert.deepEqual(records.map((a) => [a.id, a.frameCount, a.first.capturedAt, a.last.capturedAt]), [
+        [INCIDENT_1, 40, '2026-11-26T04:15:00.000Z', '2026-11-26T04:16:57.000Z'],
+        [INCIDENT_2, 80, '2026-11-26T04:22:00.000Z', '2026-11-26T04:24:38.000Z'],
+      ]);
+
+      // Email: four messages, each to one address, with ids derived from incident and target.
+      assert.equal(smtp.received.length, 4);
+      const sent = smtp.received.map((r) => [r.to.join(), r.mail.messageId?.split('.email-')[0]]);
+      assert.deepEqual(sent.sort(), [
+        ['ops@example.com', `<${INCIDENT_1}`], ['ops@example.com', `<${INCIDENT_2}`],
+        ['security@example.com', `<${INCIDENT_1}`], ['security@example.com', `<${INCIDENT_2}`],
+      ]);
+      const mail = smtp.received.find((r) => r.to[0] === 'security@example.com' && r.mail.messageId?.startsWith(`<${INCIDENT_1}`))!.mail;
+      assert.equal(mail.subject, '[CRITICAL] Person after hours on u1-cam1 at 2026-11-25 23:15:00 (America/New_York): person 91% in door');
+      for (const text of [mail.text!, mail.html as string]) {
+        for (const needle of ['Person after hours', 'critical', 'cam1', '2026-11-25 23:15:00', 'person 91% in door', '/valid/u1-cam1/20261126T041500Z.jpg']) {
+          assert.ok(text.includes(needle), `${needle} in ${text}`);
+        }
+      }
+
+      // PagerDuty: per incident a 429, then the retry's 202; the record counts both requests.
+      assert.deepEqual(pd.requests.map((e) => e.dedup_key), [INCIDENT_1, INCIDENT_1, INCIDENT_2, INCIDENT_2]);
+      const page = pd.requests[0]!;
+      assert.equal(page.payload.source, 'u1-cam1');
+      assert.equal(page.payload.severity, 'critical');
+      assert.deepEqual(page.payload.custom_details.objects, records[0]!.objects);
+
+      // Webhook: signed, the incident's first match as body, once per incident.
+      assert.deepEqual(hook.hooks.map((h) => [h.signed, h.body.incident, h.body.match.capturedAt]), [
+        [true, INCIDENT_1, '2026-11-26T04:15:00.000Z'],
+        [true, INCIDENT_2, '2026-11-26T04:22:00.000Z'],
+      ]);
+
+      for (const record of records) {
+        assert.deepEqual(record.deliveries.map((d) => [d.channel, d.recipient, d.status, d.attempts, d.response?.status]), [
+          ['email', 's******y@example.com', 'sent', 1, 250],
+          ['email', 'o*s@example.com', 'sent', 1, 250],
+          ['pagerduty', 'VIGIL_PD_KEY_U1', 'sent', 2, 202],
+          ['webhook', hook.url, 'sent', 1, 200],
+        ]);
+        assert.equal(record.deliveries[2]!.response?.messageId, record.id);
+        assert.match(record.deliveries[0]!.response!.body!, /^250 .*queued as test-\d+/);
+      }
+    });
+
+    it('re-running the datum sends nothing and writes byte-identical records', async () => {
+      const { files } = await step(root, matches(), env);
+      assert.deepEqual(files, first);
+      assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
+    });
+
+    it('a new frame joins its incident: the record grows, nothing is sent', async () => {
+      const more = [...matches(), matchRecord(new Date('2026-11-26T04:24:40Z'), { targets })];
+      const { files, alerts: records } = await step(root, more, env);
+      assert.equal(files.get(`/u1-cam1/${INCIDENT_1}.json`), first.get(`/u1-cam1/${INCIDENT_1}.json`));
+      assert.equal(records[1]!.frameCount, 81);
+      assert.deepEqual(records[1]!.deliveries, (JSON.parse(first.get(`/u1-cam1/${INCIDENT_2}.json`)!) as Alert).deliveries);
+      assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
+    });
+
+    it('a late frame before the start renames the incident; its targets show as grouped under the id they were told', async () => {
+      const early = [matchRecord(new Date('2026-11-26T04:14:00Z'), { targets }), ...matches()];
+      const { alerts: records } = await step(root, early, env);
+      const [renamed] = records;
+      assert.equal(renamed!.id, 'u1-cam1-r200-20261126T041400Z');
+      assert.deepEqual(renamed!.deliveries.map((d) => [d.status, d.deliveredAs]), Array(4).fill(['grouped', INCIDENT_1]));
+      assert.equal(renamed!.deliveries[0]!.response?.messageId, smtp.received.find((r) => r.mail.messageId?.startsWith(`<${INCIDENT_1}`))!.mail.messageId);
+      assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
+    });
+  });
+
+  it('a process killed between SMTP acceptance and the ledger write repeats that one message, same Message-ID, and nothing else', async () => {
+    const root = await tempDir();
+    const matches = FRAMES.map((at) => matchRecord(at, { device: 'cam9', targets }));
+    const pfs = join(root, 'pfs');
+    const before = smtp.received.length;
+    const killed = await runAlertStep(root, { ...env, VIGIL_ALERT_CRASH_AFTER_SEND: '1', ...(await layDatum(pfs, matches)) });
+    assert.notEqual(killed.code, 0);
+    const accepted = smtp.received.slice(before);
+    assert.equal(accepted.length, 1, 'the SMTP server accepted one message before the kill');
+
+    await step(root, matches, env); // the retried datum
+    const afterRetry = smtp.received.slice(before).map((r) => `${r.to.join()} ${r.mail.messageId}`);
+    assert.equal(afterRetry.length, 5, 'four messages plus one repeat');
+    assert.equal(new Set(afterRetry).size, 4);
+    assert.deepEqual(afterRetry.filter((m) => m === afterRetry[0]), [afterRetry[0], afterRetry[0]], 'the repeat is the message the kill interrupted');
+    assert.equal(afterRetry[0], `${accepted[0]!.to.join()} ${accepted[0]!.mail.messageId}`);
+
+    await step(root, matches, env); // and once more: nothing
+    assert.equal(smtp.received.length - before, 5);
+  });
+
+  it('a 400 page, a bounced address and an unreachable webhook are recorded as failed; the others are still sent', async () => {
+    const root = await tempDir();
+    const broken: AlertTargets = {
+      email: ['bounce@example.com', 'night@example.com'],
+      pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U2' },
+      webhook: [`http://127.0.0.1:${await closedPort()}/hook`],
+    };
+    const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u2', targets: broken }));
+    const counts = () => [smtp.received.length, pd.requests.length];
+    const before = counts();
+    const { alerts: [record] } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
+    const [bounce, night, page, webhook] = record!.deliveries;
+    assert.deepEqual([bounce!.status, bounce!.attempts, bounce!.response?.status], ['failed', 1, 550]);
+    assert.match(bounce!.response!.body!, /no such user/);
+    assert.deepEqual([night!.status, night!.response?.status], ['sent', 250]);
+    assert.deepEqual([page!.status, page!.attempts, page!.response?.status], ['failed', 1, 400]);
+    assert.match(page!.response!.body!, /Event object is invalid/);
+    assert.deepEqual([webhook!.status, webhook!.attempts], ['failed', 4]);
+    assert.match(webhook!.error!, /ECONNREFUSED/);
+    assert.deepEqual(counts(), [before[0]! + 1, before[1]! + 1]);
+
+    // Final refusals are kept and not repeated; the unreachable webhook is tried again.
+    const { alerts: [again] } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
+    assert.deepEqual(again!.deliveries.slice(0, 3), record!.deliveries.slice(0, 3));
+    assert.notEqual(again!.deliveries[3]!.firstAttemptAt, webhook!.firstAttemptAt);
+    assert.deepEqual(counts(), [before[0]! + 1, before[1]! + 1]);
+  });
+
+  it('without SMTP, mail goes to the .eml outbox; no routing key or secret: the page and webhook are skipped', async () => {
+    const root = await tempDir();
+    const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u3', targets }));
+    const noSecrets = join(root, 'not-mounted');
+    const quiet = { NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!, VIGIL_SECRETS_DIR: noSecrets };
+    const { files, alerts: [record] } = await step(root, matches, quiet);
+    assert.deepEqual(record!.deliveries.map((d) => [d.channel, d.status, d.error]), [
+      ['email', 'sent', undefined],
+      ['email', 'sent', undefined],
+      ['pagerduty', 'skipped', `no PagerDuty routing key in $VIGIL_PD_KEY_U1 or ${noSecrets}/VIGIL_PD_KEY_U1`],
+      ['webhook', 'skipped', `no webhook signing secret in $VIGIL_WEBHOOK_SECRET or ${noSecrets}/VIGIL_WEBHOOK_SECRET`],
+    ]);
+    const outbox = join(root, 'outbox');
+    const eml = (await readdir(outbox)).sort();
+    assert.equal(eml.length, 2);
+    const mail = await simpleParser(await readFile(join(outbox, eml[0]!)));
+    assert.equal(mail.messageId, record!.deliveries.find((d) => `${record!.id}.${d.target}.eml` === eml[0])!.response?.messageId);
+    assert.match(mail.subject!, /^\[CRITICAL\] Person after hours on u3-cam1/);
+
+    const { files: again } = await step(root, matches, quiet);
+    assert.deepEqual(again, files);
+    assert.equal((await readdir(outbox)).length, 2);
+  });
+
+  it('on a cluster, a routing key only in the mounted secret folder pages, and stays out of the record', async () => {
+    const root = await tempDir();
+    const secrets = join(root, 'secrets');
+    await mkdir(secrets);
+    await writeFile(join(secrets, 'VIGIL_PD_KEY_U5'), 'rk-from-file\n');
+    const paged = { pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U5' } };
+    const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u5', targets: paged }));
+    const before = pd.requests.length;
+    const { files, alerts: [record] } = await step(root, matches, {
+      VIGIL_PAGERDUTY_SERVER: pd.server, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!, VIGIL_SECRETS_DIR: secrets,
+    });
+    assert.deepEqual(pd.requests.slice(before).map((e) => [e.routing_key, e.dedup_key]), [['rk-from-file', record!.id]]);
+    assert.deepEqual(record!.deliveries.map((d) => [d.channel, d.recipient, d.status, d.response?.status]), [
+      ['pagerduty', 'VIGIL_PD_KEY_U5', 'sent', 202],
+    ]);
+    assert.ok(![...files.values()].some((text) => text.includes('rk-from-file')));
+  });
+
+  it('an incident crossing UTC midnight is one incident per day: each day is its own datum', async () => {
+    const root = await tempDir();
+    const frames = times('2026-11-26T23:58:00Z', 9, 30); // 23:58:00 .. 00:02:00
+    const all = frames.map((at) => matchRecord(at, { user: 'u4', targets: { email: ['night@example.com'] } }));
+    const day1 = await step(root, all.filter((m) => m.capturedAt < '2026-11-27'), {});
+    const day2 = await step(root, all.filter((m) => m.capturedAt >= '2026-11-27'), {});
+    assert.deepEqual([...day1.alerts, ...day2.alerts].map((a) => [a.id, a.frameCount]), [
+      ['u4-cam1-r200-20261126T235800Z', 4],
+      ['u4-cam1-r200-20261127T000000Z', 5],
+    ]);
+  });
+});

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parsePipelineSpecs } from '../../src/engine/pps/spec.js';
+import { VigilError } from '../../src/pfs/errors.js';
+import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { commitFiles, createPipelines, parseRaw, pfs, shellPipeline } from '../helpers/engine.js';
+
+function rejects(text: string, pattern: RegExp): void {
+  assert.throws(() => parsePipelineSpecs(text, 'spec.yaml'), (e: unknown) => {
+    assert.ok(e instanceof VigilError, String(e));
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+const BASE = 'pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*"}}\n';
+
+describe('pipeline specs', () => {
+  test('YAML and JSON, one or several documents, snake_case or camelCase, with Pachyderm defaults', () => {
+    const yaml = `${BASE}transform:\n  cmd: [vigil, step, validate]\n  datum_batching: true\n  err_cmd: ['true']\n  env: {MY_SETTING_1: x}\nparallelism_spec: {constant: 2}\ndatum_timeout: 1.5s\n---\npipeline: {name: q}\ninput: {pfs: {repo: p, glob: /, name: upstream}}\ntransform: {cmd: [sh]}\n`;
+    const [p, q] = parsePipelineSpecs(yaml, 'spec.yaml');
+    assert.deepEqual(p!.input, { pfs: { name: 'raw', repo: 'raw', branch: 'master', glob: '/*' } });
+    assert.deepEqual(p!.transform.cmd, ['vigil', 'step', 'validate']);
+    assert.equal(p!.transform.datumBatching, true);
+    assert.deepEqual(p!.transform.errCmd, ['true']);
+    assert.deepEqual(p!.transform.env, { MY_SETTING_1: 'x' }, 'env names are data, not field names');
+    assert.equal(p!.parallelism, 2);
+    assert.equal(p!.datumTimeoutMs, 1500);
+    assert.equal(p!.datumTries, 3);
+    assert.deepEqual(q!.input, { pfs: { name: 'upstream', repo: 'p', branch: 'master', glob: '/' } });
+    const json = [
+      { pipeline: { name: 'p' }, input: { pfs: { repo: 'raw', glob: '/*' } }, transform: { cmd: ['vigil', 'step', 'validate'], datumBatching: true, errCmd: ['true'], env: { MY_SETTING_1: 'x' } }, parallelismSpec: { constant: 2 }, datumTimeout: '1.5s' },
+      { pipeline: { name: 'q' }, input: { pfs: { repo: 'p', glob: '/', name: 'upstream' } }, transform: { cmd: ['sh'] } },
+    ].map((d) => JSON.stringify(d, null, 2)).join('\n');
+    const fromJson = parsePipelineSpecs(json, 'spec.json');
+    assert.deepEqual(fromJson.map((s) => ({ ...s, request: undefined })), [p, q].map((s) => ({ ...s, request: undefined })));
+  });
+
+  test("Pachyderm's schema rejects unknown fields and wrong types, naming them", () => {
+    rejects(`${BASE}transform: {cmd: [sh], cmdd: [x]}`, /spec\.yaml: transform: unknown field "cmdd"/);
+    rejects(`${BASE}transform: {cmd: [sh]}\ninput_typo: 1`, /unknown field "inputTypo"/);
+    rejects(`${BASE}transform: {cmd: sh}`, /transform\.cmd: must be array/);
+    rejects(`${BASE}transform: {cmd: [sh]}\ndatumTimeout: 5m`, /datumTimeout: must match pattern/);
+    rejects(`${BASE}transform: {cmd: [sh], err_cmd: [a], errCmd: [b]}`, /transform\.errCmd is given twice/);
+  });
+
+  test("the engine's own rules", () => {
+    rejects('pipeline: {name: p}\ninput: {cross: [{pfs: {repo: raw, glob: "/*"}}, {pfs: {repo: raw, glob: "/"}}]}\ntransform: {cmd: [sh]}', /input name "raw" is used twice/);
+    assert.equal(parsePipelineSpecs('pipeline: {name: p}\ninput: {union: [{pfs: {repo: a, glob: "/*", name: x}}, {pfs: {repo: b, glob: "/*", name: x}}]}\ntransform: {cmd: [sh]}', 'u').length, 1, 'union branches may share a name');
+    rejects('pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: out}}\ntransform: {cmd: [sh]}', /"out" cannot be an input name/);
+    rejects('pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: .env}}\ntransform: {cmd: [sh]}', /".env" cannot be an input name/);
+    rejects('pipeline: {name: p}\ninput: {join: [{pfs: {repo: a, glob: "/*"}}, {pfs: {repo: b, glob: "/*", joinOn: $1}}]}\ntransform: {cmd: [sh]}', /join\[0\]\.pfs\.joinOn is required/);
+    rejects('pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1m"}}\ntransform: {cmd: [sh]}', /cron inputs need a Pachyderm cluster/);
+    rejects(`${BASE}transform: {image: x}`, /transform\.cmd is required/);
+    rejects('input: {pfs: {repo: raw, glob: "/*"}}\ntransform: {cmd: [sh]}', /pipeline\.name is required/);
+  });
+
+  test('create pipeline checks input repos and cycles against the store; delete refuses to break readers', async () => {
+    const root = await tempDir();
+    const missing = join(await tempDir(), 'p.json');
+    await writeFile(missing, JSON.stringify(shellPipeline('p', pfs('framez', '/*'), 'true')));
+    await commitFiles(root, 'raw', { '/a': 'a' });
+    let r = await vigil(['create', 'pipeline', '-f', missing], { root });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /input repo "framez" not found; repos: raw/);
+
+    await createPipelines(root, shellPipeline('a', pfs('raw', '/*'), 'true'), shellPipeline('b', pfs('a', '/*'), 'true'));
+    const again = join(await tempDir(), 'a.json');
+    await writeFile(again, JSON.stringify(shellPipeline('a', pfs('raw', '/*'), 'true')));
+    r = await vigil(['create', 'pipeline', '-f', again], { root });
+    assert.match(r.stderr, /pipeline "a" already exists; use `vigil update pipeline`/);
+
+    await writeFile(again, JSON.stringify(shellPipeline('a', pfs('b', '/*'), 'true')));
+    r = await vigil(['update', 'pipeline', '-f', again], { root });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pipelines form a cycle: (a → b → a|b → a → b)/);
+
+    r = await vigil(['delete', 'pipeline', 'a'], { root });
+    assert.match(r.stderr, /cannot delete pipeline "a": pipeline b reads its output/);
+    r = await vigil(['delete', 'repo', 'raw'], { root });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pipeline a\b/);
+
+    await vigilOk(['delete', 'pipeline', 'b'], { root });
+    const repos = parseRaw(await vigilOk(['list', 'repo', '--raw'], { root })).map((x) => x.repo.name);
+    assert.deepEqual(repos.sort(), ['a', 'raw'], "a pipeline's output repo goes with it");
+    const pipelines = parseRaw(await vigilOk(['list', 'pipeline', '--raw'], { root }));
+    assert.deepEqual(pipelines.map((p) => [p.pipeline.name, p.version, p.details.input.pfs.repo]), [['a', 1, 'raw']]);
+  });
+});
