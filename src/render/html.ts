@@ -25,7 +25,8 @@ export type Html = ReturnType<typeof raw>;
 
 /**
  * What a template interpolates: text and numbers (escaped), fragments (as they are) and lists of
- * them (concatenated); booleans, `null` and `undefined` render nothing, so `cond && fragment` shows the fragment or nothing.
+ * them (concatenated); booleans, `null` and `undefined` render nothing, so `cond && fragment`
+ * shows the fragment or nothing.
  */
 export type HtmlValue = string | number | boolean | null | undefined | Html | readonly HtmlValue[];
 
