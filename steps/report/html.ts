@@ -1,5 +1,6 @@
 import type { DailyReport } from '../../specs/index.js';
-import { columnChart, escapeXml, horizontalBars, legend, type Bar } from '../../src/render/charts.js';
+import { columnChart, horizontalBars, legend, type Bar } from '../../src/render/charts.js';
+import { html, renderHtml, type Html } from '../../src/render/html.js';
 
 /** Colours of the page's charts, one meaning each. */
 export const COLORS = {
@@ -20,7 +21,7 @@ const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 /** Users drawn in the per-user chart; the JSON lists them all. */
 const MAX_USERS = 12;
 
-const STYLE = `
+const STYLE = html`<style>
   * { box-sizing: border-box; }
   body { margin: 0; padding: 24px 32px; background: #f8f9fa; color: #212529;
          font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
@@ -48,17 +49,20 @@ const STYLE = `
   svg line.grid { stroke: #e9ecef; }
   svg line.axis { stroke: #adb5bd; }
   footer { margin-top: 20px; color: #868e96; font-size: 12px; }
-`;
+</style>`;
 
-function section(title: string, body: string, empty: boolean, emptyText: string): string {
-  return `<section class="card"><h2>${escapeXml(title)}</h2>\n${empty ? `<p class="empty">${escapeXml(emptyText)}</p>` : body}\n</section>`;
+function section(title: string, body: Html, empty: boolean, emptyText: string): Html {
+  return html`<section class="card"><h2>${title}</h2>
+${empty ? html`<p class="empty">${emptyText}</p>` : body}
+</section>`;
 }
 
-function table(headers: string[], rows: Array<Array<string | number>>): string {
-  const cell = (tag: string, v: string | number) => `<${tag}${typeof v === 'number' ? ' class="n"' : ''}>${escapeXml(String(v))}</${tag}>`;
+/** A table whose numeric columns (by the first row) are right-aligned. */
+function table(headers: string[], rows: Array<Array<string | number>>): Html {
   const numeric = rows[0]?.map((v) => typeof v === 'number') ?? [];
-  const head = headers.map((h, i) => (numeric[i] ? `<th class="n">${escapeXml(h)}</th>` : `<th>${escapeXml(h)}</th>`)).join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((v) => cell('td', v)).join('')}</tr>`).join('')}</tbody></table>`;
+  const head = headers.map((h, i) => (numeric[i] ? html`<th class="n">${h}</th>` : html`<th>${h}</th>`));
+  const cell = (v: string | number) => (typeof v === 'number' ? html`<td class="n">${v}</td>` : html`<td>${v}</td>`);
+  return html`<table><thead><tr>${head}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map(cell)}</tr>`)}</tbody></table>`;
 }
 
 const seconds = (s: number): string => (s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
@@ -97,17 +101,21 @@ export function renderDailyHtml(report: DailyReport): string {
   }));
   const statuses = [...new Set(report.alertOutcomes.map((o) => o.status))].sort();
 
+  const severityKeys = legend(SEVERITIES.map((s) => ({ name: s, color: COLORS[s] })));
+  const userChart = horizontalBars(userBars, { title: 'Threats per user, by severity' });
+  const usersLeftOut = report.threatsByUser.length - userBars.length;
+  const moreUsers = usersLeftOut > 0 && html`<p class="empty">and ${usersLeftOut} more users with fewer threats (all in ${report.day}.json)</p>`;
+  const statusKeys = legend(statuses.map((s) => ({ name: s, color: COLORS[s as keyof typeof COLORS] ?? COLORS.skipped })));
+  const outcomeChart = horizontalBars(outcomeBars, { title: 'Alert deliveries per channel and outcome' });
+  const latencyTable =
+    report.alertLatency.length > 0 &&
+    html`<h2 style="margin-top:16px">Capture to delivery</h2>${table(
+      ['channel', 'sent', 'median', 'p90', 'p99', 'max'],
+      report.alertLatency.map((l) => [l.channel, l.delivered, seconds(l.p50Seconds), seconds(l.p90Seconds), seconds(l.p99Seconds), seconds(l.maxSeconds)]),
+    )}`;
+
   const sections = [
-    section(
-      'Threats per user',
-      legend(SEVERITIES.map((s) => ({ name: s, color: COLORS[s] }))) +
-        horizontalBars(userBars, { title: 'Threats per user, by severity' }) +
-        (report.threatsByUser.length > MAX_USERS
-          ? `<p class="empty">and ${report.threatsByUser.length - MAX_USERS} more users with fewer threats (all in ${escapeXml(report.day)}.json)</p>`
-          : ''),
-      userBars.length === 0,
-      'No threats this day.',
-    ),
+    section('Threats per user', html`${severityKeys}${userChart}${moreUsers}`, userBars.length === 0, 'No threats this day.'),
     section(
       'Threats per hour (UTC)',
       columnChart(
@@ -127,42 +135,32 @@ export function renderDailyHtml(report: DailyReport): string {
     section('Rejection reasons', horizontalBars(reasonBars, { title: 'Rejected frames per reason' }), reasonBars.length === 0, 'No frame was rejected this day.'),
     section(
       'Alert delivery outcomes',
-      legend(statuses.map((s) => ({ name: s, color: COLORS[s as keyof typeof COLORS] ?? COLORS.skipped }))) +
-        horizontalBars(outcomeBars, { title: 'Alert deliveries per channel and outcome' }) +
-        (report.alertLatency.length === 0
-          ? ''
-          : '<h2 style="margin-top:16px">Capture to delivery</h2>' +
-            table(
-              ['channel', 'sent', 'median', 'p90', 'p99', 'max'],
-              report.alertLatency.map((l) => [l.channel, l.delivered, seconds(l.p50Seconds), seconds(l.p90Seconds), seconds(l.p99Seconds), seconds(l.maxSeconds)]),
-            )),
+      html`${statusKeys}${outcomeChart}${latencyTable}`,
       outcomeBars.length === 0,
       'No alert was delivered this day.',
     ),
   ];
 
   const source = report.source.commit ? `${report.source.repo}@${report.source.commit}` : report.source.repo;
-  return `<!doctype html>
+  return renderHtml(html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vigil daily threat report, ${escapeXml(report.day)}</title>
-<style>${STYLE}</style>
+<title>Vigil daily threat report, ${report.day}</title>
+${STYLE}
 </head>
 <body>
 <header>
-<h1>Daily threat report: ${escapeXml(report.day)}</h1>
-<p class="sub">UTC day · computed from ${escapeXml(source)} · the same numbers are in ${escapeXml(report.day)}.json</p>
+<h1>Daily threat report: ${report.day}</h1>
+<p class="sub">UTC day · computed from ${source} · the same numbers are in ${report.day}.json</p>
 </header>
-<section class="totals">
-${totals.map(([n, what]) => `<div class="total"><div class="n">${n}</div><div class="what">${escapeXml(what)}</div></div>`).join('\n')}
+<section class="totals">${totals.map(([n, what]) => html`\n<div class="total"><div class="n">${n}</div><div class="what">${what}</div></div>`)}
 </section>
-<div class="grid">
-${sections.join('\n')}
+<div class="grid">${sections.map((s) => html`\n${s}`)}
 </div>
 <footer>Vigil · a threat is one rule firing on one frame · times are UTC</footer>
 </body>
 </html>
-`;
+`);
 }

@@ -7,6 +7,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type NodemailerError, type SendMailOptions } from 'nodemailer';
+import { html, renderHtml } from '../../../src/render/html.js';
 import type { Incident } from '../core.js';
 import { stateDir } from '../ledger.js';
 import { withRetry, type TryResult } from '../retry.js';
@@ -22,9 +23,6 @@ export const DEFAULT_FROM = 'Vigil <vigil@localhost>';
 export function messageId(incident: Incident, target: EmailTarget): string {
   return `<${incident.id}.${target.key}@vigil>`;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The message: rule, severity, device, local time, objects and scores, and where the frame is. */
 export function composeEmail(incident: Incident, target: EmailTarget, env: Env): SendMailOptions {
@@ -47,14 +45,11 @@ export function composeEmail(incident: Incident, target: EmailTarget, env: Env):
     subject: headline(incident),
     messageId: messageId(incident, target),
     text: [...rows.map(([k, v]) => `${(k + ':').padEnd(12)}${v}`), '', `Fetch the frame: ${fetchHint}`, '', note, ''].join('\n'),
-    html: [
-      `<h2>${escapeHtml(rule.name)}</h2>`,
-      '<table>',
-      ...rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
-      '</table>',
-      `<p>Fetch the frame: <code>${escapeHtml(fetchHint)}</code></p>`,
-      `<p>${escapeHtml(note)}</p>`,
-    ].join('\n'),
+    html: renderHtml(html`<h2>${rule.name}</h2>
+<table>${rows.map(([k, v]) => html`\n<tr><th align="left">${k}</th><td>${v}</td></tr>`)}
+</table>
+<p>Fetch the frame: <code>${fetchHint}</code></p>
+<p>${note}</p>`),
   };
 }
 
