@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../src/engine/store/store.js';
-import { WorkerServer } from '../src/engine/worker/next-datum-server.js';
+import { NextDatumServer } from '../src/engine/worker/next-datum-server.js';
 import { packageRoot } from '../src/pfs/package-root.js';
 
 export const DATUMS = 10_000;
@@ -85,7 +85,7 @@ async function bareProtocol(datums: number, workers: number): Promise<number> {
       let finished!: () => void;
       const done = new Promise<void>((resolve) => (finished = resolve));
       let kill = () => {};
-      const server = await WorkerServer.start(async () => {
+      const server = await NextDatumServer.start(async () => {
         if (next >= datums) {
           kill();
           finished();

@@ -31,7 +31,7 @@ export function workerService(): grpc.ServiceDefinition {
 
 /**
  * Options for both ends of the NextDatum connection: no channelz (gRPC's live call statistics,
- * which nothing here reads), whose bookkeeping showed in the engine's profile on every call.
+ * which nothing here reads), whose bookkeeping would cost every call.
  */
 export const WORKER_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
 

@@ -9,7 +9,7 @@ export async function sha256File(path: string): Promise<string> {
   return digest.digest('hex');
 }
 
-/** The sha256 of bytes or a string, hex. One-shot crypto.hash: about three times faster than createHash on short input (the runner hashes two strings a datum). */
+/** The sha256 of bytes or a string, hex. One-shot crypto.hash: cheaper than createHash on the short strings hashed for every datum. */
 export function sha256(data: string | Uint8Array): string {
   return hash('sha256', data, 'hex');
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { compileGlob, makeDatums, type Datum, type HeadTree } from '../../src/engine/datum/create.js';
+import { makeDatums, type Datum, type HeadTree } from '../../src/engine/datum/create.js';
 import type { Input, PfsInput } from '../../src/engine/pps/spec.js';
 import type { FileEntry } from '../../src/engine/store/store.js';
 import { VigilError } from '../../src/pfs/errors.js';
@@ -99,26 +99,6 @@ test('glob syntax: ?, [a-z], [!x], {a,b}, suffixes and escapes', () => {
     ['/nothing/*', []],
   ];
   for (const [glob, expected] of cases) assert.deepEqual(labels(makeDatums(raw(glob), tree, '')), expected, glob);
-});
-
-test('compileGlob matches whole paths, with * and ? stopping at /', () => {
-  const cases: [string, string, boolean][] = [
-    ['/*', '/a', true],
-    ['/*', '/a/b', false],
-    ['/**', '/a/b/c', true],
-    ['/a?c', '/abc', true],
-    ['/a?c', '/a/c', false],
-    ['/[!a]x', '/bx', true],
-    ['/[!a]x', '/ax', false],
-    ['/{x,y}z', '/yz', true],
-    ['/(*).jpg', '/a.jpg', true],
-    ['/+(ab)', '/abab', true],
-    ['/+(ab)', '/', false],
-    ['/!(tmp)', '/keep', true],
-    ['/!(tmp)', '/tmp', false],
-    ['/a.b', '/axb', false],
-  ];
-  for (const [glob, path, match] of cases) assert.equal(compileGlob(glob).test(path), match, `${glob} on ${path}`);
 });
 
 test('a malformed glob is a VigilError naming the input and the glob', () => {

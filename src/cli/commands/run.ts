@@ -1,4 +1,4 @@
-import type { DatumResult } from '../../engine/worker/driver.js';
+import type { DatumResult } from '../../engine/worker/job-context.js';
 import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { PipelineOutcome, RunProgress } from '../../engine/pps/job-runner.js';
 import type { Store } from '../../engine/store/store.js';

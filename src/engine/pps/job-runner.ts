@@ -3,7 +3,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { makeDatums, type Datum } from '../datum/create.js';
-import { processDatums, type DatumResult } from '../worker/driver.js';
+import { processDatums } from '../worker/driver.js';
+import type { DatumResult } from '../worker/job-context.js';
 import { finishJob, latestJobs, markAbandonedJob, readDatums, saveDatums, startJob, type CommitPointer, type DatumRecord, type JobRecord } from './job-records.js';
 import { acquireLock } from '../store/lock.js';
 import { JobLog } from './logs.js';
@@ -15,9 +16,9 @@ import type { FileEntry, Store } from '../store/store.js';
  * Brings pipelines up to date, upstream first, one job per pipeline whose inputs (or spec)
  * changed since its last job. A job diffs its datums against the last successful job's datum
  * table in memory: a datum whose hash is there is skipped and its output carried over, the
- * others run through the step (executor.ts). The output commit is exactly the carried and the
- * new outputs (so the outputs of datums whose inputs disappeared are gone), its provenance the
- * input commits, its id the job's.
+ * others run through the step (worker/driver.ts). The output commit is exactly the carried
+ * and the new outputs (so the outputs of datums whose inputs disappeared are gone), its
+ * provenance the input commits, its id the job's.
  */
 
 export interface RunProgress {
@@ -154,7 +155,7 @@ async function runPipeline(store: Store, record: PipelineRecord, opts: RunOption
     opts.progress?.jobStarted(job, toProcess.length);
     return toProcess;
   })();
-  plan.catch(() => {}); // the executor awaits it and throws its error; until then it must not count as unhandled
+  plan.catch(() => {}); // processDatums awaits it and throws its error; until then it must not count as unhandled
 
   const { fatal, stopped } = await executeJob(store, record, job, plan, opts, (result) => {
     const { datum, state, outputs, reason, tries } = result;

@@ -54,7 +54,7 @@ export interface PipelineSpec {
   description?: string;
   input: Input;
   transform: Transform;
-  /** parallelismSpec.constant; absent or 0: one worker per core (see workerCount in executor.ts). */
+  /** parallelismSpec.constant; absent or 0: one worker per core (see workerCount in worker/driver.ts). */
   parallelism?: number;
   datumTries: number;
   datumTimeoutMs?: number;

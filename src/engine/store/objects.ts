@@ -67,7 +67,7 @@ export class ObjectStore {
 
   /**
    * add() for bytes in a batch, done synchronously: hash, and write the temporary file unless
-   * the object is known. For callers on a latency-critical path with small files (the runner
+   * the object is known. For callers on a latency-critical path with small files (a worker
    * storing a datum's outputs), where a thread-pool round trip per syscall costs more than the
    * syscalls themselves. Durable, like any batched object, once a commit has flushed it.
    */

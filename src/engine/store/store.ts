@@ -373,7 +373,7 @@ export class Store {
 
   /**
    * addObject(bytes, { batch: true }) done synchronously, for small outputs on a path where each
-   * thread-pool round trip counts (the runner between two datums); see ObjectStore.addBatchSync.
+   * thread-pool round trip counts (a worker between two datums); see ObjectStore.addBatchSync.
    */
   addObjectBatchSync(bytes: Uint8Array): { sha256: string; size: number } {
     try {

@@ -6,14 +6,14 @@ import type { Remover } from './remover.js';
 import type { FileEntry, Store } from '../store/store.js';
 
 /**
- * Outputs up to this size are stored synchronously (a millisecond or two of the event loop at
- * most); larger ones are streamed, so that other workers' NextDatum calls are not held up.
+ * Outputs up to this size are stored synchronously, a short hold on the event loop; larger ones
+ * are streamed, so that other workers' NextDatum calls are not held up.
  */
 const SYNC_STORE_MAX = 1024 * 1024;
 
 /**
  * One worker's stand-in for `/pfs` (its PFS_ROOT): the current datum's files under
- * `<root>/<input name>/<repo path>`, hard links to the store's immutable objects (a copy where
+ * `<dir>/<input name>/<repo path>`, hard links to the store's immutable objects (a copy where
  * links fail), `out/` for what the step writes, `.env` for the datum's variables. Moving to the
  * next datum changes only what differs, so consecutive datums in one folder cost one unlink and
  * one link, not a tree rebuild.
@@ -22,42 +22,43 @@ const SYNC_STORE_MAX = 1024 * 1024;
  * sit on the critical path between two NextDatum calls, where a round trip through libuv's
  * thread pool costs more than the syscall itself.
  */
-export class DatumLayout {
+export class DatumRoot {
   /** Linked file → the object it shows (sha256, or '' for an emptyFiles placeholder). */
   private shown = new Map<string, string>();
-  /** Folders this layout created below the root, besides out/. */
+  /** Folders it created below `dir`, besides out/. */
   private dirs = new Set<string>();
   /** How many out/ folders takeOut has handed over: names the next one. */
   private taken = 0;
 
   private constructor(
-    readonly root: string,
+    /** The folder (the step's PFS_ROOT). */
+    readonly dir: string,
     private readonly store: Store,
     private readonly remover: Remover,
   ) {}
 
-  /** A layout at `root`; collected outputs are removed by `remover`, off the event loop. */
-  static async create(root: string, store: Store, remover: Remover): Promise<DatumLayout> {
-    await rm(root, { recursive: true, force: true });
-    await mkdir(join(root, 'out'), { recursive: true });
-    return new DatumLayout(root, store, remover);
+  /** A datum root at `dir`, emptied first; collected outputs are removed by `remover`, off the event loop. */
+  static async create(dir: string, store: Store, remover: Remover): Promise<DatumRoot> {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, 'out'), { recursive: true });
+    return new DatumRoot(dir, store, remover);
   }
 
   get outDir(): string {
-    return join(this.root, 'out');
+    return join(this.dir, 'out');
   }
 
   /** The path `<name>` points at for this input: `$PFS_ROOT/<name><path>` (`$PFS_ROOT/<name>` for `/`). */
   inputPath(name: string, repoPath: string): string {
-    return repoPath === '/' ? join(this.root, name) : join(this.root, name, repoPath);
+    return repoPath === '/' ? join(this.dir, name) : join(this.dir, name, repoPath);
   }
 
-  /** Shows `datum`'s files (and nothing else) under the root, and writes `.env`. */
+  /** Shows `datum`'s files (and nothing else) in the folder, and writes `.env`. */
   show(datum: Datum, envLines: string[]): void {
     const next = new Map<string, string>();
     const neededDirs = new Set<string>();
     for (const input of datum.inputs) {
-      const base = join(this.root, input.name);
+      const base = join(this.dir, input.name);
       neededDirs.add(base);
       for (const file of input.files) {
         const target = join(base, file.path);
@@ -92,8 +93,8 @@ export class DatumLayout {
       this.place(path, object);
       this.shown.set(path, object);
     }
-    // Unlink, then create: rewriting a file in place makes ext4 (auto_da_alloc) flush it on close, ~1 ms each.
-    const envFile = join(this.root, '.env');
+    // Unlink, then create: rewriting a file in place makes ext4 (auto_da_alloc) flush it to disk on close.
+    const envFile = join(this.dir, '.env');
     unlinkIfPresent(envFile);
     writeFileSync(envFile, envLines.join('\n') + '\n', { flag: 'wx' });
   }
@@ -129,11 +130,11 @@ export class DatumLayout {
    * rename and one mkdir, so that the step may go on with the next datum while `collect` stores
    * this one's files. Returns the folder to collect, or null when the datum wrote nothing (most
    * datums of a no-op or skipping step: one readdir is then the whole cost). The folder lies
-   * beside the root, never under it, where the step cannot see or touch it.
+   * beside `dir`, never under it, where the step cannot see or touch it.
    */
   takeOut(): string | null {
     if (readdirSync(this.outDir).length === 0) return null;
-    const taken = `${this.root}.out-${++this.taken}`;
+    const taken = `${this.dir}.out-${++this.taken}`;
     renameSync(this.outDir, taken);
     mkdirSync(this.outDir);
     return taken;
@@ -180,7 +181,7 @@ export class DatumLayout {
   }
 
   async remove(): Promise<void> {
-    await rm(this.root, { recursive: true, force: true });
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -13,13 +13,13 @@ export type NextDatumHandler = (error: string) => Promise<string[] | null>;
  * `pachyderm.worker.Worker/NextDatum` on 127.0.0.1, one server per worker (each step process
  * finds its own through PPS_WORKER_GRPC_PORT), wire-compatible with Pachyderm's worker.
  */
-export class WorkerServer {
+export class NextDatumServer {
   private constructor(
     private readonly server: grpc.Server,
     readonly port: number,
   ) {}
 
-  static async start(handle: NextDatumHandler): Promise<WorkerServer> {
+  static async start(handle: NextDatumHandler): Promise<NextDatumServer> {
     const server = new grpc.Server(WORKER_CHANNEL_OPTIONS);
     server.addService(workerService(), {
       NextDatum: (call: grpc.ServerUnaryCall<{ error: string }, { env: string[] }>, callback: grpc.sendUnaryData<{ env: string[] }>) => {
@@ -34,7 +34,7 @@ export class WorkerServer {
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    return new WorkerServer(server, port);
+    return new NextDatumServer(server, port);
   }
 
   /** Stops at once; calls left unanswered are cancelled. */

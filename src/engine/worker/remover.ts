@@ -3,11 +3,11 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Removes scratch files and folders on a thread of its own. Removing a folder is a journaled
- * metadata change that can wait on the disk: measured at ~0.3 ms of waiting per rmdir on a busy
- * disk, three or more a datum. On the event loop, those waits held up the NextDatum answers of
- * every worker; queued on libuv's pool, each call still cost the loop about as much. Here the
- * loop pays one message per datum. Failures are ignored: what is left is scratch, which the
- * job's clean-up of its work folder removes.
+ * metadata change that can wait on the disk, several times a datum: on the event loop those
+ * waits would hold up every worker's NextDatum answers, and queued on libuv's pool each call
+ * costs the loop about as much as the removal. Here the loop pays one message per datum.
+ * Failures are ignored: what is left is scratch, which the job's clean-up of its work folder
+ * removes.
  */
 export class Remover {
   /** Started by the first removal: a job whose datums write nothing never needs it. */

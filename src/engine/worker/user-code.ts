@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { parseEnvLines } from '../../pfs/datums.js';
 import { packageRoot } from '../../pfs/package-root.js';
+import type { Datum } from '../datum/create.js';
+import type { DatumRoot } from './datum-root.js';
+import { datumEnvLines, stepEnv, stopReason, type DatumResult, type JobContext } from './job-context.js';
+
+/**
+ * The pipeline's user code (transform.cmd and errCmd), as Pachyderm's worker driver runs it:
+ * each run a process of its own, its output lines logged under the datum they belong to.
+ */
 
 export interface StepExit {
   code: number | null;
@@ -16,7 +25,7 @@ export interface StepProcess {
   kill(): void;
 }
 
-export interface StepOptions {
+interface StepOptions {
   env: Record<string, string>;
   cwd: string;
   /** Written to stdin, then stdin is closed. */
@@ -29,12 +38,13 @@ export interface StepOptions {
  * The argv a spec's `cmd` runs: a first word `vigil` is this project's own CLI, so specs name
  * the binary the Docker image has and still run here.
  */
-export function resolveCommand(cmd: string[]): [string, string[]] {
+function resolveCommand(cmd: string[]): [string, string[]] {
   if (cmd[0] === 'vigil') return [process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), ...cmd.slice(1)]];
   return [cmd[0]!, cmd.slice(1)];
 }
 
-export function startStep(cmd: string[], opts: StepOptions): StepProcess {
+/** Starts `cmd` in its own process group, its output delivered line by line. */
+function startStep(cmd: string[], opts: StepOptions): StepProcess {
   const [file, args] = resolveCommand(cmd);
   const child = spawn(file, args, {
     cwd: opts.cwd,
@@ -90,4 +100,81 @@ export function exitFailure(exit: StepExit, acceptReturnCode: number[] = []): st
   if (exit.signal) return `killed by ${exit.signal}`;
   if (exit.code === 0 || acceptReturnCode.includes(exit.code!)) return null;
   return `exit code ${exit.code}`;
+}
+
+/** Keeps a process's last stderr lines, for the reason a datum failed. */
+export class StderrTail {
+  private lines: string[] = [];
+  add(line: string): void {
+    if (line.trim() === '') return;
+    this.lines.push(line.length > 300 ? line.slice(0, 300) + '…' : line);
+    if (this.lines.length > 3) this.lines.shift();
+  }
+  clear(): void {
+    this.lines = [];
+  }
+  /** `: <last lines>`, or '' when the process printed nothing on stderr. */
+  suffix(): string {
+    return this.lines.length ? `: ${this.lines.join(' | ')}` : '';
+  }
+}
+
+/** Starts `cmd` for the job: in transform.workingDir (else this process's), with `stdin`'s lines on its stdin. */
+export function startUserCode(
+  ctx: JobContext,
+  cmd: string[],
+  stdin: string[] | undefined,
+  env: Record<string, string>,
+  onLine: StepOptions['onLine'],
+): StepProcess {
+  return startStep(cmd, {
+    env,
+    cwd: ctx.spec.transform.workingDir ?? process.cwd(),
+    stdin: stdin ? stdin.join('\n') + '\n' : undefined,
+    onLine,
+  });
+}
+
+/** Runs one process to its end for one datum (cmd without batching, or errCmd); returns why it failed, or null. */
+export async function runToEnd(
+  ctx: JobContext,
+  workerId: string,
+  datum: Datum,
+  cmd: string[],
+  stdin: string[] | undefined,
+  env: Record<string, string>,
+  acceptReturnCode: number[],
+): Promise<string | null> {
+  const tail = new StderrTail();
+  const proc = startUserCode(ctx, cmd, stdin, env, (line, stream) => {
+    ctx.log.write(workerId, datum.id, line);
+    if (stream === 'stderr') tail.add(line);
+  });
+  const limit = ctx.spec.datumTimeoutMs;
+  let timedOut = false;
+  const timer = limit === undefined ? undefined : setTimeout(() => ((timedOut = true), proc.kill()), limit);
+  const onAbort = () => proc.kill();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal.aborted) proc.kill();
+  const exit = await proc.exited;
+  clearTimeout(timer);
+  ctx.signal.removeEventListener('abort', onAbort);
+  if (timedOut) return `timed out after ${limit! / 1000}s (datumTimeout)`;
+  if (ctx.signal.aborted) return stopReason(ctx.signal);
+  const failure = exitFailure(exit, acceptReturnCode);
+  return failure && failure + tail.suffix();
+}
+
+/** After the last failed try: errCmd, if the spec has one, may recover the datum; its output is dropped either way. */
+export async function settleFailure(ctx: JobContext, workerId: string, root: DatumRoot, datum: Datum, reason: string, tries: number): Promise<DatumResult> {
+  await root.clearOut();
+  const { errCmd, errStdin } = ctx.spec.transform;
+  if (errCmd && !ctx.signal.aborted) {
+    const env = stepEnv(ctx, root, parseEnvLines(datumEnvLines(datum, root, ctx.jobId)));
+    const errFailure = await runToEnd(ctx, workerId, datum, errCmd, errStdin, env, []);
+    await root.clearOut();
+    if (!errFailure) return { datum, state: 'RECOVERED', outputs: [], reason, tries };
+    reason = `${reason}; errCmd failed too: ${errFailure}`;
+  }
+  return { datum, state: 'FAILED', outputs: [], reason, tries };
 }

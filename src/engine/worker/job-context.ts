@@ -1,0 +1,75 @@
+import type { Datum } from '../datum/create.js';
+import type { JobLog } from '../pps/logs.js';
+import type { PipelineSpec } from '../pps/spec.js';
+import type { FileEntry, Store } from '../store/store.js';
+import type { DatumRoot } from './datum-root.js';
+
+/**
+ * A job as its workers see it: what processDatums is given, the queue of datums the workers
+ * take from, and the variables each datum gives the step.
+ */
+
+export interface DatumResult {
+  datum: Datum;
+  state: 'SUCCESS' | 'FAILED' | 'RECOVERED';
+  /** What the datum wrote under out/ (none unless SUCCESS). */
+  outputs: FileEntry[];
+  reason?: string;
+  tries: number;
+}
+
+export interface ProcessDatumsOptions {
+  store: Store;
+  spec: PipelineSpec;
+  jobId: string;
+  /** The job's scratch folder; worker i's PFS_ROOT is `<workDir>/w<i>`. */
+  workDir: string;
+  /** What every process of the job starts from: the caller's environment, the spec's env, VIGIL_ROOT. */
+  env: Record<string, string>;
+  log: JobLog;
+  /** Job timeout or user interrupt: processes are killed, datums in flight fail with the signal's reason. */
+  signal: AbortSignal;
+  onResult(result: DatumResult): void;
+}
+
+export interface JobContext extends ProcessDatumsOptions {
+  /** Why the step cannot run at all, once a worker found out. */
+  fatal: string | undefined;
+  /** The job's datums to process, once `planned` has settled. */
+  datums: Datum[];
+  planned: Promise<void>;
+  /** The next datum no worker has taken. */
+  next: number;
+}
+
+/** The next datum no worker has taken; none once the job is stopped. */
+export function takeDatum(ctx: JobContext): Datum | undefined {
+  return ctx.signal.aborted ? undefined : ctx.datums[ctx.next++];
+}
+
+/** Whether a datum is left for a worker to take. */
+export function datumsLeft(ctx: JobContext): boolean {
+  return ctx.next < ctx.datums.length;
+}
+
+/** Why the job was stopped, as a datum in flight records it. */
+export function stopReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'stopped');
+}
+
+/** Pachyderm's per-datum variables, as `.env` lines and the NextDatum response carry them. */
+export function datumEnvLines(datum: Datum, root: DatumRoot, jobId: string): string[] {
+  const lines: string[] = [];
+  for (const input of datum.inputs) {
+    lines.push(`${input.name}=${root.inputPath(input.name, input.path)}`, `${input.name}_COMMIT=${input.commit}`);
+    if (input.joinOn !== undefined) lines.push(`PACH_DATUM_${input.name}_JOIN_ON=${input.joinOn}`);
+    if (input.groupBy !== undefined) lines.push(`PACH_DATUM_${input.name}_GROUP_BY=${input.groupBy}`);
+  }
+  lines.push(`PACH_DATUM_ID=${datum.id}`, `PACH_JOB_ID=${jobId}`, `PACH_OUTPUT_COMMIT_ID=${jobId}`);
+  return lines;
+}
+
+/** The environment of a process the worker starts: the job's, PFS_ROOT, then `extra`. */
+export function stepEnv(ctx: JobContext, root: DatumRoot, extra: Record<string, string>): Record<string, string> {
+  return { ...ctx.env, PFS_ROOT: root.dir, ...extra };
+}
