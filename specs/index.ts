@@ -1,10 +1,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { packageRoot } from '../src/pfs/package-root.js';
+import { AJV_ERROR_OPTIONS, describeErrors } from './errors.js';
+import type { SchemaTypes } from './types.gen.js';
 
 export type * from './types.gen.js';
+export { AJV_ERROR_OPTIONS, describeErrors, listOf, Problems, problemLine, readablePath, type DocumentPath } from './errors.js';
+
+/** The name of a schema in specs/: its file name without .schema.json. */
+export type SchemaName = keyof SchemaTypes;
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -14,7 +20,7 @@ let ajv: Ajv | undefined;
 /** One Ajv instance holding every schema of specs/, so cross-file $refs resolve by $id. */
 function registry(): Ajv {
   if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  ajv = new Ajv({ ...AJV_ERROR_OPTIONS, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   const dir = join(packageRoot(), 'specs');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {
@@ -23,26 +29,16 @@ function registry(): Ajv {
   return ajv;
 }
 
-/** The compiled validator of `specs/<name>.schema.json`. */
-export function validatorFor<T>(name: string): ValidateFunction<T> {
-  const fn = registry().getSchema<T>(`${name}.schema.json`);
+/** The compiled validator of `specs/<name>.schema.json`, a type guard for its record type. */
+export function validatorFor<K extends SchemaName>(name: K): ValidateFunction<SchemaTypes[K]> {
+  const fn = registry().getSchema<SchemaTypes[K]>(`${name}.schema.json`);
   if (!fn) throw new Error(`vigil: no schema specs/${name}.schema.json`);
   return fn;
 }
 
-/** Ajv's errors as readable lines: `<where>: <instancePath>: <message>`. */
-export function describeErrors(where: string, errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
-    const at = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
-    const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-      : e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
-    return `${where}: ${at}: ${e.message}${extra}`;
-  });
-}
-
-/** Parses `value` as a `<name>` record or throws one error listing every problem. */
-export function assertValid<T>(name: string, value: unknown, where: string): T {
-  const validate = validatorFor<T>(name);
+/** Parses `value` as a `<name>` record or throws one error listing every problem (`where` names it). */
+export function assertValid<K extends SchemaName>(name: K, value: unknown, where: string): SchemaTypes[K] {
+  const validate = validatorFor(name);
   if (validate(value)) return value;
   throw new Error(describeErrors(where, validate.errors).join('\n'));
 }

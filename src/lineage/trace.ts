@@ -10,7 +10,7 @@
  * of its commit's provenance at the same `/<user>-<device>/<ts>.<ext>`.
  */
 import { readFile } from 'node:fs/promises';
-import type { Alert, Delivery, Detection, Match, ModelVersion, Rejection, RulesVersion } from '../../specs/index.js';
+import type { Delivery, Match, ModelVersion, RulesVersion, SchemaName, SchemaTypes } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import { VigilError } from '../pfs/errors.js';
 import { sha256File } from '../pfs/files.js';
@@ -91,8 +91,6 @@ const ALERTS = 'alerts';
 /** Detection records name their model by folder and commit of this repo (the detections pipeline's input). */
 const MODELS = 'models';
 
-const RECORD_SCHEMA: Partial<Record<HopKind, string>> = { alert: 'alert', match: 'match', detection: 'detection', rejection: 'rejection' };
-
 /** The kind of file `path` of `repo` is; null for a file trace does not follow. */
 export function hopKind(repo: string, path: string): HopKind | null {
   switch (repo) {
@@ -136,7 +134,8 @@ interface Source {
 interface Examined {
   hop: Hop;
   sources: Source[];
-  record?: unknown;
+  /** A match hop's record, checked against its detection once that is traced. */
+  match?: Match;
 }
 
 /** Whether `path` is the raw frame a validated frame's `/valid/<user>-<device>/<ts>.jpg` was made from, whatever its extension. */
@@ -298,39 +297,45 @@ class Tracer {
     return this.readRecord(hop, entry);
   }
 
-  private async readRecord(hop: Hop, entry: FileEntry): Promise<Examined> {
-    const schema = RECORD_SCHEMA[hop.kind]!;
+  /** The file's record if it is a valid `<schema>` record; otherwise undefined, and the hop says why. */
+  private async recordOf<K extends SchemaName>(hop: Hop, entry: FileEntry, schema: K): Promise<SchemaTypes[K] | undefined> {
     let record: unknown;
     try {
       record = JSON.parse(await readFile(this.store.objectPath(entry.sha256), 'utf8'));
     } catch (e) {
       hop.problems.push(`not a ${schema} record: ${(e as Error).message}`);
-      return { hop, sources: [] };
+      return undefined;
     }
     const validate = validatorFor(schema);
-    if (!validate(record)) {
-      hop.problems.push(`not a ${schema} record: ${describeErrors(hop.path, validate.errors).join('; ')}`);
-      return { hop, sources: [] };
-    }
+    if (validate(record)) return record;
+    hop.problems.push(`not a ${schema} record: ${describeErrors(hop.path, validate.errors).join('; ')}`);
+    return undefined;
+  }
+
+  private async readRecord(hop: Hop, entry: FileEntry): Promise<Examined> {
+    const unread: Examined = { hop, sources: [] };
     switch (hop.kind) {
       case 'alert': {
-        const a = record as Alert;
+        const a = await this.recordOf(hop, entry, 'alert');
+        if (!a) return unread;
         const frames = `${a.frameCount} frame${a.frameCount === 1 ? '' : 's'}`;
         hop.summary = `incident ${a.id}: rule ${a.rule.id} "${a.rule.name}" (${a.rule.severity}), ${frames} from ${a.first.capturedAt} to ${a.last.capturedAt}`;
         hop.deliveries = a.deliveries.map(({ channel, recipient, status, attempts }) => ({ channel, recipient, status, attempts }));
-        return { hop, record, sources: a.matches.map((ref) => ({ ref, kinds: ['match'] })) };
+        return { hop, sources: a.matches.map((ref) => ({ ref, kinds: ['match'] })) };
       }
       case 'match': {
-        const m = record as Match;
+        const m = await this.recordOf(hop, entry, 'match');
+        if (!m) return unread;
         hop.summary = m.fired
           .map((f) => `rule ${f.ruleId} "${f.name}" (${f.severity}) fired on ${f.objects.map((o) => `${o.label} ${formatScore(o.score)}`).join(', ')}`)
           .join('; ');
         hop.rules = m.rules;
         hop.problems.push(...(await this.rulesProblems(m.rules)));
-        return { hop, record, sources: [{ ref: m.detection, kinds: ['detection'] }] };
+        return { hop, match: m, sources: [{ ref: m.detection, kinds: ['detection'] }] };
       }
       case 'detection': {
-        const d = record as Detection;
+        const d = await this.recordOf(hop, entry, 'detection');
+        if (!d) return unread;
         hop.summary = d.error
           ? `the frame could not be read: ${d.error}`
           : d.objects.length === 0
@@ -338,12 +343,13 @@ class Tracer {
             : `found ${d.objects.map((o) => `${o.label} ${formatScore(o.score)}`).join(', ')}`;
         hop.model = d.model;
         hop.problems.push(...(await this.modelProblems(d.model)));
-        return { hop, record, sources: [{ ref: d.frame, kinds: ['validated'] }] };
+        return { hop, sources: [{ ref: d.frame, kinds: ['validated'] }] };
       }
       default: {
-        const r = record as Rejection;
+        const r = await this.recordOf(hop, entry, 'rejection');
+        if (!r) return unread;
         hop.summary = `rejected: ${r.reasons.map((reason) => reason.message).join(' ')}`;
-        return { hop, record, sources: [{ ref: r.input, kinds: ['raw'] }] };
+        return { hop, sources: [{ ref: r.input, kinds: ['raw'] }] };
       }
     }
   }
@@ -439,7 +445,7 @@ class Tracer {
 
   /** The hop and, recursively, everything it was made from. */
   async back(kind: HopKind, ref: Ref): Promise<Hop> {
-    const { hop, sources, record } = await this.examine(kind, ref);
+    const { hop, sources, match } = await this.examine(kind, ref);
     for (const source of sources) {
       const sourceKind = hopKind(source.ref.repo, source.ref.path);
       if (!sourceKind || !source.kinds.includes(sourceKind)) {
@@ -448,7 +454,7 @@ class Tracer {
       }
       hop.next.push(await this.back(sourceKind, source.ref));
     }
-    if (hop.kind === 'match' && record) this.checkMatchAgainstDetection(hop, record as Match);
+    if (match) this.checkMatchAgainstDetection(hop, match);
     return hop;
   }
 

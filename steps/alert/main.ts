@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { assertValid, type Alert, type FileRef, type Match } from '../../specs/index.js';
+import { assertValid, type Alert, type FileRef } from '../../specs/index.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { sha256, writeJsonOutput } from '../../src/pfs/files.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
@@ -29,7 +29,7 @@ async function readMatches(env: Env): Promise<MatchInput[]> {
     const bytes = await readFile(file);
     const path = '/' + relative(root, file).split(sep).join('/');
     try {
-      const match = assertValid<Match>('match', JSON.parse(bytes.toString('utf8')), `${INPUT}:${path}`);
+      const match = assertValid('match', JSON.parse(bytes.toString('utf8')), `${INPUT}:${path}`);
       const commit = env[`${INPUT}_COMMIT`];
       const ref: FileRef = { repo: INPUT, ...(commit ? { commit } : {}), path, sha256: sha256(bytes), size: bytes.length };
       inputs.push({ match, ref });
@@ -42,7 +42,7 @@ async function readMatches(env: Env): Promise<MatchInput[]> {
 
 function alertRecord(incident: Incident, deliveries: Alert['deliveries']): Alert {
   const { id, user, device, timezone, rule, first, last, frameCount, objects, matches } = incident;
-  return assertValid<Alert>(
+  return assertValid(
     'alert',
     { id, user, device, timezone, rule, first, last, frameCount, objects, matches, deliveries },
     `alert ${id}`,

@@ -79,6 +79,6 @@ export async function main(): Promise<void> {
       inferenceMs: result.inferenceMs,
       ...(result.error ? { error: result.error } : {}),
     };
-    writeJsonOutput(join(outDir(env), parsed.source, `${parsed.ts}.json`), assertValid<Detection>('detection', record, 'detection record'));
+    writeJsonOutput(join(outDir(env), parsed.source, `${parsed.ts}.json`), assertValid('detection', record, 'detection record'));
   });
 }

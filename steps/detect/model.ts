@@ -75,7 +75,7 @@ async function readConfig(folder: ModelFolder): Promise<ModelConfig> {
   }
   let config: ModelConfig;
   try {
-    config = assertValid<ModelConfig>('model-config', raw, `model file ${folder.shown}/model.yaml`);
+    config = assertValid('model-config', raw, `model file ${folder.shown}/model.yaml`);
   } catch (e) {
     throw new VigilError((e as Error).message);
   }

@@ -25,7 +25,7 @@ function required(env: Record<string, string>, name: string): string {
 /** The detection record, or a VigilError naming the file: the datum fails with a reason, not a stack. */
 function parseDetection(bytes: Uint8Array, where: string): Detection {
   try {
-    return assertValid<Detection>('detection', JSON.parse(Buffer.from(bytes).toString('utf8')), where);
+    return assertValid('detection', JSON.parse(Buffer.from(bytes).toString('utf8')), where);
   } catch (e) {
     const message = (e as Error).message;
     throw new VigilError(message.startsWith(where) ? message : `${where}: ${message}`);

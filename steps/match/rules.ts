@@ -6,9 +6,18 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { describeErrors, validatorFor, type ModelConfig, type Rule, type RulesFile, type SubscriptionsFile } from '../../specs/index.js';
+import {
+  describeErrors,
+  listOf,
+  Problems,
+  validatorFor,
+  type Rule,
+  type RulesFile,
+  type SchemaName,
+  type SchemaTypes,
+  type SubscriptionsFile,
+} from '../../specs/index.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { type CompiledRule, type DevicePolicy, type DeviceRule, type Policy } from './core.js';
@@ -38,105 +47,6 @@ export interface LoadedPolicy {
   subscriptionsSha256: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reporting
-
-/** `/rules/0/classes/2` -> `rules[0].classes[2]`, the way a reader of the YAML points at it. */
-function readablePath(segments: readonly (string | number)[]): string {
-  let out = '';
-  for (const s of segments) {
-    if (typeof s === 'number' || /^\d+$/.test(s)) out += `[${s}]`;
-    else if (/^[A-Za-z_][\w-]*$/.test(s)) out += out ? `.${s}` : s;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
-}
-
-function pointerSegments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** Up to `max` items, then how many there are in all, so a message stays one readable line. */
-function listOf(items: readonly (string | number)[], max = 100): string {
-  if (items.length === 0) return '(none)';
-  const shown = items.slice(0, max).join(', ');
-  return items.length > max ? `${shown}, ... (${items.length} in all)` : shown;
-}
-
-class Problems {
-  readonly lines: string[] = [];
-  add(file: string, path: readonly (string | number)[], message: string): void {
-    const where = readablePath(path);
-    this.lines.push(where ? `${file}: ${where}: ${message}` : `${file}: ${message}`);
-  }
-  throwIfAny(): void {
-    if (this.lines.length) throw new VigilError(this.lines.join('\n'));
-  }
-}
-
-type JsonSchema = { $ref?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: JsonSchema | boolean };
-
-/** The fields the schema allows at an instance path, to list beside an unknown one. */
-function knownFields(schemaName: string, segments: readonly string[]): string[] {
-  let root = validatorFor(schemaName).schema as JsonSchema;
-  let schema: JsonSchema | undefined = root;
-  const deref = () => {
-    while (schema?.$ref) {
-      const [file, pointer] = schema.$ref.split('#');
-      if (file) root = validatorFor(file.replace(/\.schema\.json$/, '')).schema as JsonSchema;
-      schema = pointerSegments(pointer ?? '').reduce<JsonSchema | undefined>((s, k) => (s as Record<string, JsonSchema> | undefined)?.[k], root);
-    }
-  };
-  for (const segment of segments) {
-    deref();
-    schema = schema?.properties?.[segment] ?? schema?.items ?? (typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined);
-  }
-  deref();
-  return Object.keys(schema?.properties ?? {});
-}
-
-function describeValue(value: unknown): string {
-  return value === undefined ? 'nothing' : JSON.stringify(value);
-}
-
-/** What an ajv error at `path` means, said so that the fix is plain; null when another error says it better. */
-function explain(schemaName: string, e: ErrorObject, path: readonly string[], value: unknown): string | null {
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'propertyNames':
-      return null; // the nested pattern error names the property
-    case 'required':
-      return `missing field "${p.missingProperty as string}"`;
-    case 'additionalProperties':
-      return `unknown field "${p.additionalProperty as string}"; fields: ${listOf(knownFields(schemaName, path))}`;
-    case 'type':
-      return `${describeValue(value)} must be ${String(p.type).replace(',', ' or ')}`;
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return `${describeValue(value)} is out of range: must be ${p.comparison as string} ${p.limit as number}`;
-    case 'minItems':
-      return `has ${(value as unknown[]).length} item(s), needs at least ${p.limit as number}`;
-    case 'maxItems':
-      return `has ${(value as unknown[]).length} items, allows at most ${p.limit as number}`;
-    case 'uniqueItems':
-      return `items ${p.j as number} and ${p.i as number} are the same; list each once`;
-    case 'enum':
-      return `${describeValue(value)} is not one of ${(p.allowedValues as unknown[]).join(', ')}`;
-    case 'pattern':
-      return e.propertyName !== undefined ? `name "${e.propertyName}" must match ${p.pattern as string}` : `${describeValue(value)} must match ${p.pattern as string}`;
-    case 'format':
-      return `${describeValue(value)} is not a valid ${p.format as string}`;
-    default:
-      return e.message ?? e.keyword;
-  }
-}
-
-function valueAt(data: unknown, segments: readonly string[]): unknown {
-  return segments.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], data);
-}
-
 /**
  * YAML 1.2 is a superset of JSON, and a subscriptions file written by a program is often JSON:
  * JSON.parse reads it some 30 times faster than a YAML parser, which matters at 100,000
@@ -154,7 +64,7 @@ function parseJsonOrYaml(text: string): unknown {
 }
 
 /** Parses one YAML file and checks its structure; undefined when it has problems (all recorded). */
-function parseFile<T>(file: string, bytes: Uint8Array, schemaName: string, problems: Problems): T | undefined {
+function parseFile<K extends SchemaName>(file: string, bytes: Uint8Array, schemaName: K, problems: Problems): SchemaTypes[K] | undefined {
   let data: unknown;
   const text = Buffer.from(bytes).toString('utf8');
   try {
@@ -163,17 +73,10 @@ function parseFile<T>(file: string, bytes: Uint8Array, schemaName: string, probl
     problems.add(file, [], `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     return undefined;
   }
-  const validate = validatorFor<T>(schemaName);
+  const validate = validatorFor(schemaName);
   if (validate(data)) return data;
-  if (data === null || data === undefined) {
-    problems.add(file, [], `the file is empty; see specs/${schemaName}.schema.json`);
-    return undefined;
-  }
-  for (const error of validate.errors ?? []) {
-    const path = pointerSegments(error.instancePath);
-    const message = explain(schemaName, error, path, valueAt(data, path));
-    if (message) problems.add(file, path, message);
-  }
+  if (data === null || data === undefined) problems.add(file, [], `the file is empty; see specs/${schemaName}.schema.json`);
+  else problems.addErrors(file, validate.errors);
   return undefined;
 }
 
@@ -310,8 +213,8 @@ function compileSubscriptions(file: SubscriptionsFile, rules: Map<number, Compil
  */
 export function compilePolicy(files: PolicyFiles, labels: readonly ModelLabels[] | null): LoadedPolicy {
   const problems = new Problems();
-  const rulesFile = parseFile<RulesFile>(RULES_FILE, files.rules, 'rules', problems);
-  const subscriptionsFile = parseFile<SubscriptionsFile>(SUBSCRIPTIONS_FILE, files.subscriptions, 'subscriptions', problems);
+  const rulesFile = parseFile(RULES_FILE, files.rules, 'rules', problems);
+  const subscriptionsFile = parseFile(SUBSCRIPTIONS_FILE, files.subscriptions, 'subscriptions', problems);
   // Cross-file checks would only repeat a structural problem in other words.
   problems.throwIfAny();
   const rules = compileRules(rulesFile!, labels, problems);
@@ -359,7 +262,7 @@ export async function readModelLabels(dir: string, where: string): Promise<Model
     const configPath = join(dir, entry.name, 'model.yaml');
     const text = await readFile(configPath, 'utf8').catch(() => null);
     if (text === null) continue;
-    const validate = validatorFor<ModelConfig>('model-config');
+    const validate = validatorFor('model-config');
     const config: unknown = parseYaml(text);
     if (!validate(config)) throw new VigilError(describeErrors(`${where}: /${entry.name}/model.yaml`, validate.errors).join('\n'));
     const labels = typeof config.labels === 'string' ? await readLabelsFile(join(dir, entry.name, config.labels), `${where}: /${entry.name}/${config.labels}`) : config.labels;

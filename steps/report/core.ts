@@ -44,5 +44,5 @@ export function dailyReport(day: string, source: ReportSource, results: Map<stri
     alertOutcomes: rows('alertOutcomes'),
     alertLatency: rows('alertLatency'),
   };
-  return assertValid<DailyReport>('daily-report', report, `daily report ${day}`);
+  return assertValid('daily-report', report, `daily report ${day}`);
 }

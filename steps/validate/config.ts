@@ -12,13 +12,13 @@ export const CONFIG_ENV = 'VIGIL_VALIDATE_CONFIG';
 
 /** The defaults, read from the schema so that they are written in one place only. */
 function schemaDefaults(): ResolvedConfig {
-  const schema = validatorFor<ValidateConfig>('validate-config').schema as { properties: Record<string, { default: unknown }> };
+  const schema = validatorFor('validate-config').schema as { properties: Record<string, { default: unknown }> };
   return Object.fromEntries(Object.entries(schema.properties).map(([key, prop]) => [key, prop.default])) as ResolvedConfig;
 }
 
 /** Checks a parsed config document (`where` names it in errors) and fills in the defaults. */
 export function resolveConfig(doc: unknown, where: string): ResolvedConfig {
-  const validate = validatorFor<ValidateConfig>('validate-config');
+  const validate = validatorFor('validate-config');
   if (!validate(doc)) {
     throw new VigilError(`invalid validate config:\n${describeErrors(where, validate.errors).join('\n')}`);
   }

@@ -1,4 +1,4 @@
-import type { Alert, AlertTargets, Detection, Match, Rejection } from '../../specs/index.js';
+import type { Alert, AlertTargets, Detection, Match, Rejection, SchemaTypes } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 
 /**
@@ -168,29 +168,33 @@ export function alertRows(a: Alert, src: Lineage): AlertRow[] {
   }));
 }
 
-function rowsOf(input: InputName, record: unknown, src: Lineage): Row[] {
-  switch (input) {
-    case 'detections': return detectionRows(record as Detection, src);
-    case 'matches': return matchRows(record as Match, src);
-    case 'alerts': return alertRows(record as Alert, src);
-    case 'validated': return rejectionRows(record as Rejection, src);
-  }
-}
+type SchemaOf<I extends InputName> = (typeof INPUTS)[I]['schema'];
+type RecordOf<I extends InputName> = SchemaTypes[SchemaOf<I>];
+
+/** Each input's rows, from a record its schema accepted. */
+const ROWS_OF: { [I in InputName]: (record: RecordOf<I>, src: Lineage) => Row[] } = {
+  detections: detectionRows,
+  matches: matchRows,
+  alerts: alertRows,
+  validated: rejectionRows,
+};
 
 /**
  * The rows of one record file of `input`, or why it cannot be loaded (not JSON, or not its
  * repo's schema): a bad file is recorded, never fatal.
  */
-export function recordRows(input: InputName, text: string, src: Lineage): { rows: Row[] } | { error: string } {
+export function recordRows<I extends InputName>(input: I, text: string, src: Lineage): { rows: Row[] } | { error: string } {
   let record: unknown;
   try {
     record = JSON.parse(text);
   } catch (e) {
     return { error: `not JSON: ${(e as Error).message}` };
   }
-  const validate = validatorFor(INPUTS[input].schema);
+  // Typed per input, so that the validator narrows the record to the type ROWS_OF[input] takes.
+  const schema: SchemaOf<I> = INPUTS[input].schema;
+  const validate = validatorFor(schema);
   if (!validate(record)) return { error: describeErrors(src.path, validate.errors).join('; ') };
-  return { rows: rowsOf(input, record, src) };
+  return { rows: ROWS_OF[input](record, src) };
 }
 
 /**

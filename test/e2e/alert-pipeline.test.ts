@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Alert } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
 import { makeDatums } from '../../src/engine/datum/create.js';
 import { parsePipelineSpecs, readPipelineSpecs } from '../../src/engine/pps/spec.js';
 import type { FileEntry } from '../../src/engine/store/store.js';
@@ -80,7 +80,8 @@ describe('alert: through the engine', async () => {
     const listed = await vigilOk(['list', 'file', 'alerts@master:/u1-cam1', '--raw'], { root });
     assert.match(listed, /u1-cam1-r200-20261126T041500Z\.json/);
     assert.match(listed, /u1-cam1-r200-20261126T042200Z\.json/);
-    const record = JSON.parse(await vigilOk(['get', 'file', 'alerts@master:/u1-cam1/u1-cam1-r200-20261126T041500Z.json'], { root })) as Alert;
+    const alertAt = async (path: string) => assertValid('alert', JSON.parse(await vigilOk(['get', 'file', `alerts@master:${path}`], { root })), path);
+    const record = await alertAt('/u1-cam1/u1-cam1-r200-20261126T041500Z.json');
     assert.equal(record.frameCount, 40);
     assert.equal(record.deliveries[0]!.status, 'sent');
     assert.equal((await readdir(join(root, 'outbox'))).length, 2);
@@ -90,7 +91,7 @@ describe('alert: through the engine', async () => {
     await writeFile(join(frames, 'late.json'), JSON.stringify(matchRecord(late, { targets })));
     await vigilOk(['put', 'file', `matches@master:/u1-cam1/${formatTimestamp(late)}.json`, '-f', join(frames, 'late.json')], { root });
     await vigilOk(['run', 'alerts'], { root });
-    const second = JSON.parse(await vigilOk(['get', 'file', 'alerts@master:/u1-cam1/u1-cam1-r200-20261126T042200Z.json'], { root })) as Alert;
+    const second = await alertAt('/u1-cam1/u1-cam1-r200-20261126T042200Z.json');
     assert.equal(second.frameCount, 81);
     assert.equal((await readdir(join(root, 'outbox'))).length, 2);
   });

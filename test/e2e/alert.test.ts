@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { validatorFor, type Alert, type AlertTargets, type Match } from '../../specs/index.js';
+import { assertValid, validatorFor, type Alert, type AlertTargets, type Match } from '../../specs/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { layDatum, matchRecord, runAlertStep, times } from '../helpers/alert.js';
 
@@ -159,7 +159,7 @@ async function outputs(pfsRoot: string): Promise<Map<string, string>> {
 }
 
 function alerts(files: Map<string, string>): Alert[] {
-  const valid = validatorFor<Alert>('alert');
+  const valid = validatorFor('alert');
   return [...files.values()].map((text) => {
     const record: unknown = JSON.parse(text);
     assert.ok(valid(record), JSON.stringify(valid.errors));
@@ -269,7 +269,7 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       const { files, alerts: records } = await step(root, more, env);
       assert.equal(files.get(`/u1-cam1/${INCIDENT_1}.json`), first.get(`/u1-cam1/${INCIDENT_1}.json`));
       assert.equal(records[1]!.frameCount, 81);
-      assert.deepEqual(records[1]!.deliveries, (JSON.parse(first.get(`/u1-cam1/${INCIDENT_2}.json`)!) as Alert).deliveries);
+      assert.deepEqual(records[1]!.deliveries, assertValid('alert', JSON.parse(first.get(`/u1-cam1/${INCIDENT_2}.json`)!), INCIDENT_2).deliveries);
       assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
     });
 

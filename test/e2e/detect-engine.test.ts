@@ -3,7 +3,6 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { Detection } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { readPipelineSpecs } from '../../src/engine/pps/spec.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
@@ -41,7 +40,7 @@ describe('the detections pipeline through the engine', () => {
   const headCommit = async (repo: string) =>
     (JSON.parse(await vigilOk(['inspect', 'commit', `${repo}@master`, '--raw'], { root })) as { commit: { id: string } }).commit.id;
   const record = async (path: string) =>
-    assertValid<Detection>('detection', JSON.parse(await vigilOk(['get', 'file', `detections@master:${path}`], { root })), path);
+    assertValid('detection', JSON.parse(await vigilOk(['get', 'file', `detections@master:${path}`], { root })), path);
 
   before(async () => {
     dir = await tempDir('vigil-detect-engine-');

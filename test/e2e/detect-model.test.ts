@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { parse } from 'yaml';
-import type { Box, DetectedObject, ModelConfig } from '../../specs/index.js';
+import type { Box, DetectedObject } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
+import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { iou } from '../../steps/detect/core.js';
@@ -38,7 +39,7 @@ describe('the default model files', () => {
     const labels = JSON.parse(Buffer.from(files[2].data!).toString('utf8')) as string[];
     assert.equal(labels.length, 80);
     assert.deepEqual([labels[0], labels[2], labels[3], labels[15], labels[16]], ['person', 'car', 'motorcycle', 'cat', 'dog']);
-    const config = assertValid<ModelConfig>('model-config', parse(Buffer.from(files[3].data!).toString('utf8')), 'model.yaml');
+    const config = assertValid('model-config', parse(Buffer.from(files[3].data!).toString('utf8')), 'model.yaml');
     assert.equal(config.labels, 'labels.json');
     assert.equal(config.sha256?.['labels.json'], sha256(files[2].data!));
   });
@@ -171,6 +172,20 @@ describe('a broken model', () => {
     await rm(join(dir, 'model.json'));
     await assert.rejects(loadDetector(modelsDir, 'partial', runtime), { message: `model file ${join(dir, 'model.json')} is missing` });
     await assert.rejects(loadDetector(modelsDir, 'nothing', runtime), { message: `model file ${join(modelsDir, 'nothing', 'model.yaml')} is missing` });
+  });
+
+  it('is refused when model.yaml has a misspelt field or a wrong value, naming each with the fix', async () => {
+    const dir = await layDefaultModel(modelsDir, 'typo');
+    const path = join(dir, 'model.yaml');
+    await writeFile(path, (await readFile(path, 'utf8')).replace('resize: letterbox', 'resise: letterbox').replace(/outputName: .*/, 'outputName: 7'));
+    await assert.rejects(loadDetector(modelsDir, 'typo', runtime), (e: Error) => {
+      assert.ok(e instanceof VigilError, String(e));
+      assert.equal(e.message, [
+        `model file ${path}: unknown field "resise" (did you mean "resize"?); fields: description, inputName, inputSize, resize, valueRange, outputName, outputLayout, labels, sha256`,
+        `model file ${path}: outputName: 7 must be string`,
+      ].join('\n'));
+      return true;
+    });
   });
 
   it('is refused when model.yaml does not fit the graph', async () => {

@@ -4,7 +4,6 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { Detection } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
@@ -53,7 +52,7 @@ describe('vigil step detect on a hand-laid /pfs', () => {
       },
     });
   const output = async (name: string) =>
-    assertValid<Detection>('detection', JSON.parse(await readFile(join(pfs, 'out', 'u1-cam1', name), 'utf8')), name);
+    assertValid('detection', JSON.parse(await readFile(join(pfs, 'out', 'u1-cam1', name), 'utf8')), name);
 
   it('writes /<user>-<device>/<ts>.json with the frame, the model version and what it found', async () => {
     const r = await step('20261126T041500Z.jpg');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Match } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { vigil, vigilOk, tempDir } from '../helpers/cli.js';
 import { layDefaultModel } from '../helpers/models.js';
@@ -51,7 +51,7 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   const jobs = async () => raw<JobInfo>(await vigilOk(['list', 'job', '--raw', '-p', 'matches'], opts));
   const matchFiles = async () =>
     raw<{ file: { path: string } }>(await vigilOk(['list', 'file', 'matches@master:/u1-cam1', '--raw'], opts)).map((f) => f.file.path);
-  const matchAt = async (path: string) => JSON.parse(await vigilOk(['get', 'file', `matches@master:${path}`], opts)) as Match;
+  const matchAt = async (path: string) => assertValid('match', JSON.parse(await vigilOk(['get', 'file', `matches@master:${path}`], opts)), path);
 
   // 1. The sample rules: only the person after hours fires.
   await vigilOk(['run', 'matches'], opts);

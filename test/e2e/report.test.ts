@@ -10,7 +10,7 @@ import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DailyReport } from '../../specs/index.js';
-import { validatorFor } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
 import { columnChart, horizontalBars, niceStep } from '../../src/render/charts.js';
 import { parseNamedQueries, renderDailyHtml } from '../../steps/report/core.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
@@ -141,8 +141,7 @@ test('unmatched_daily counts analysed frames on which no rule fired, and their o
 });
 
 test("the day's JSON has the report's numbers and its schema", async () => {
-  const report = JSON.parse(await readFile(join(out, 'daily', '2026-11-26.json'), 'utf8')) as DailyReport;
-  assert.ok(validatorFor('daily-report')(report));
+  const report = assertValid('daily-report', JSON.parse(await readFile(join(out, 'daily', '2026-11-26.json'), 'utf8')), '2026-11-26.json');
   assert.equal(report.day, '2026-11-26');
   assert.deepEqual(report.source, { repo: 'warehouse', commit: 'w0001' });
   assert.deepEqual(report.totals, {
@@ -169,7 +168,7 @@ test("the day's JSON has the report's numbers and its schema", async () => {
     { channel: 'email', delivered: 3, p50Seconds: 40, p90Seconds: 56, p99Seconds: 59.6, maxSeconds: 60 },
     { channel: 'webhook', delivered: 2, p50Seconds: 65, p90Seconds: 109, p99Seconds: 118.9, maxSeconds: 120 },
   ]);
-  const next = JSON.parse(await readFile(join(out, 'daily', '2026-11-27.json'), 'utf8')) as DailyReport;
+  const next = assertValid('daily-report', JSON.parse(await readFile(join(out, 'daily', '2026-11-27.json'), 'utf8')), '2026-11-27.json');
   assert.deepEqual(next.totals, {
     framesAnalysed: 1, unmatchedFrames: 0, threats: 1, usersWithThreats: 1, devicesWithThreats: 1,
     rejectedFrames: 0, incidents: 1, alertsSent: 1, alertsFailed: 0,

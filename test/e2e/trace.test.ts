@@ -256,8 +256,8 @@ describe('trace decisions', () => {
         objects: [],
         inferenceMs: 1,
       });
-      const good = assertValid<Detection>('detection', detectionOf(createHash('sha256').update(weights).digest('hex')), 'good');
-      const bad = assertValid<Detection>('detection', detectionOf('0'.repeat(64)), 'bad');
+      const good = assertValid('detection', detectionOf(createHash('sha256').update(weights).digest('hex')), 'good');
+      const bad = assertValid('detection', detectionOf('0'.repeat(64)), 'bad');
       const detections = (await put('detections', { [`${frame}.json`]: JSON.stringify(good), '/u1-cam1/bad.json': JSON.stringify(bad) })).commit;
 
       const trace = await traceBack(store, { repo: 'detections', ref: 'master', path: `${frame}.json` });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import type { Rejection } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { configVersion, resolveConfig } from '../../steps/validate/config.js';
 import { tempDir, vigil, type CliResult } from '../helpers/cli.js';
@@ -93,7 +93,7 @@ test('limits come from the file named by VIGIL_VALIDATE_CONFIG, and its version 
   const { result, outputs, root } = await runStep({ '/u1-cam1/20261126T041500Z.png': await fixture('motorcycle_left.png') }, '/u1-cam1/20261126T041500Z.png', { VIGIL_VALIDATE_CONFIG: file });
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(outputs, ['/rejected/u1-cam1/20261126T041500Z.json']);
-  const record = JSON.parse(await readFile(join(root, 'out', outputs[0]), 'utf8')) as Rejection;
+  const record = assertValid('rejection', JSON.parse(await readFile(join(root, 'out', outputs[0]), 'utf8')), outputs[0]);
   // Over the size limit, the file is not decoded: no decode or contrast verdict.
   assert.deepEqual(record.reasons.map((r) => [r.code, r.measured, r.limit]), [['resolution', '741x500', '600..8192'], ['size', 644701, 100000]]);
   assert.equal(record.configVersion, configVersion(resolveConfig({ minSide: 600, maxBytes: 100000 }, file)));
@@ -107,8 +107,8 @@ test('an invalid or unreadable config fails the step, before any output', async 
   const bad = await runStep(frame, '/u1-cam1/20261126T041500Z.jpg', { VIGIL_VALIDATE_CONFIG: file });
   assert.equal(bad.result.code, 1);
   assert.match(bad.result.stderr, /^vigil: invalid validate config:/);
-  assert.match(bad.result.stderr, /bad\.yaml: minSide: must be integer/);
-  assert.match(bad.result.stderr, /"maxMegapixels"/);
+  assert.match(bad.result.stderr, /bad\.yaml: minSide: "tiny" must be integer/);
+  assert.match(bad.result.stderr, /unknown field "maxMegapixels"; fields: /);
   assert.deepEqual(bad.outputs, []);
   const missing = await runStep(frame, '/u1-cam1/20261126T041500Z.jpg', { VIGIL_VALIDATE_CONFIG: join(dir, 'nope.yaml') });
   assert.equal(missing.result.code, 1);

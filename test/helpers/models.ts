@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { ModelConfig } from '../../specs/index.js';
+import { assertValid, type ModelConfig } from '../../specs/index.js';
 import { defaultModelFiles } from '../../steps/detect/default-model.js';
 
 /**
@@ -21,6 +21,6 @@ export async function layDefaultModel(modelsDir: string, name = 'centernet'): Pr
 /** Rewrites a laid-out model's model.yaml with some fields changed. */
 export async function changeModelConfig(modelDir: string, change: Partial<ModelConfig>): Promise<void> {
   const path = join(modelDir, 'model.yaml');
-  const config = parse(await readFile(path, 'utf8')) as ModelConfig;
+  const config = assertValid('model-config', parse(await readFile(path, 'utf8')), path);
   await writeFile(path, stringify({ ...config, ...change }));
 }

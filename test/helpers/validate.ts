@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { validatorFor, type Rejection } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
@@ -105,9 +105,7 @@ export async function assertFrameOutput(c: FrameCase, bytes: Buffer, outDir: str
     assert.equal(meta.orientation, undefined);
     return;
   }
-  const record = JSON.parse(await readFile(file, 'utf8')) as Rejection;
-  const validate = validatorFor('rejection');
-  assert.ok(validate(record), JSON.stringify(validate.errors));
+  const record = assertValid('rejection', JSON.parse(await readFile(file, 'utf8')), file);
   assert.deepEqual(record.reasons.map((r) => r.code), c.expect.codes);
   assert.deepEqual(record.input, { repo: 'raw', commit: lineage.commit, path: c.path, sha256: sha256(bytes), size: bytes.length });
   assert.equal(record.configVersion, lineage.configVersion);

@@ -9,12 +9,16 @@ import type { Alert, Delivery, Detection, FiredRule, Match, Rejection } from '..
  * tests. The expected numbers of every view are worked out by hand in the tests from these.
  */
 
-export interface RepoFile {
-  /** The repo the stage writes (the warehouse union's input of the same name). */
-  repo: 'detections' | 'matches' | 'alerts' | 'validated';
-  path: string;
-  record: unknown;
+/** The record each repo the warehouse reads holds. */
+interface RepoRecords {
+  detections: Detection;
+  matches: Match;
+  alerts: Alert;
+  validated: Rejection;
 }
+
+/** A record file of one repo (the warehouse union's input of the same name), typed by repo. */
+export type RepoFile<R extends keyof RepoRecords = keyof RepoRecords> = { [K in R]: { repo: K; path: string; record: RepoRecords[K] } }[R];
 
 const hash = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -34,7 +38,7 @@ function frameRef(source: string, ts: string) {
   return { repo: 'validated', commit: 'v0001', path: `/valid/${source}/${ts}.jpg`, sha256: hash(`frame ${source} ${ts}`), size: 1000 };
 }
 
-export function detection(source: string, ts: string, objects: Obj[], error?: string): RepoFile {
+export function detection(source: string, ts: string, objects: Obj[], error?: string): RepoFile<'detections'> {
   const [user, device] = source.split('-');
   const record: Detection = {
     user, device, capturedAt: iso(ts),
@@ -55,7 +59,7 @@ function fired(ruleId: number, name: string, severity: FiredRule['severity'], ob
   };
 }
 
-export function match(source: string, ts: string, rules: Match['fired']): RepoFile {
+export function match(source: string, ts: string, rules: Match['fired']): RepoFile<'matches'> {
   const [user, device] = source.split('-');
   const record: Match = {
     user, device, capturedAt: iso(ts), localTime: iso(ts).replace('Z', '+00:00'), timezone: 'UTC',
@@ -66,7 +70,7 @@ export function match(source: string, ts: string, rules: Match['fired']): RepoFi
   return { repo: 'matches', path: `/${source}/${ts}.json`, record };
 }
 
-export function rejection(source: string | null, ts: string | null, codes: Array<Rejection['reasons'][0]['code']>): RepoFile {
+export function rejection(source: string | null, ts: string | null, codes: Array<Rejection['reasons'][0]['code']>): RepoFile<'validated'> {
   const name = source && ts ? `${source}/${ts}` : `_unparsed/${hash('bad name')}`;
   const [user, device] = source ? source.split('-') : [];
   const record: Rejection = {
@@ -91,7 +95,7 @@ export function delivery(channel: Delivery['channel'], status: Delivery['status'
   };
 }
 
-export function alert(source: string, ruleId: number, severity: FiredRule['severity'], firstTs: string, lastTs: string, frameCount: number, deliveries: Delivery[]): RepoFile {
+export function alert(source: string, ruleId: number, severity: FiredRule['severity'], firstTs: string, lastTs: string, frameCount: number, deliveries: Delivery[]): RepoFile<'alerts'> {
   const [user, device] = source.split('-');
   const id = `${source}-r${ruleId}-${firstTs}`;
   const frame = (ts: string) => ({

@@ -39,10 +39,10 @@ describe('pipeline specs', () => {
   });
 
   test("Pachyderm's schema rejects unknown fields and wrong types, naming them", () => {
-    rejects(`${BASE}transform: {cmd: [sh], cmdd: [x]}`, /spec\.yaml: transform: unknown field "cmdd"/);
+    rejects(`${BASE}transform: {cmd: [sh], cmdd: [x]}`, /spec\.yaml: transform: unknown field "cmdd" \(did you mean "cmd"\?\); fields: image, cmd, errCmd, /);
     rejects(`${BASE}transform: {cmd: [sh]}\ninput_typo: 1`, /unknown field "inputTypo"/);
-    rejects(`${BASE}transform: {cmd: sh}`, /transform\.cmd: must be array/);
-    rejects(`${BASE}transform: {cmd: [sh]}\ndatumTimeout: 5m`, /datumTimeout: must match pattern/);
+    rejects(`${BASE}transform: {cmd: sh}`, /transform\.cmd: "sh" must be array$/);
+    rejects(`${BASE}transform: {cmd: [sh]}\ndatumTimeout: 5m`, /datumTimeout: "5m" must match \^/);
     rejects(`${BASE}transform: {cmd: [sh], err_cmd: [a], errCmd: [b]}`, /transform\.errCmd is given twice/);
   });
 
@@ -53,6 +53,7 @@ describe('pipeline specs', () => {
     rejects('pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: .env}}\ntransform: {cmd: [sh]}', /".env" cannot be an input name/);
     rejects('pipeline: {name: p}\ninput: {join: [{pfs: {repo: a, glob: "/*"}}, {pfs: {repo: b, glob: "/*", joinOn: $1}}]}\ntransform: {cmd: [sh]}', /join\[0\]\.pfs\.joinOn is required/);
     rejects('pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1m"}}\ntransform: {cmd: [sh]}', /cron inputs need a Pachyderm cluster/);
+    rejects('pipeline: {name: p}\ninput: {cross: [null, {pfs: {repo: raw, glob: "/*"}}]}\ntransform: {cmd: [sh]}', /spec\.yaml: input\.cross\[0\] is empty/);
     rejects(`${BASE}transform: {image: x}`, /transform\.cmd is required/);
     rejects('input: {pfs: {repo: raw, glob: "/*"}}\ntransform: {cmd: [sh]}', /pipeline\.name is required/);
   });

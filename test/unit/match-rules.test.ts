@@ -118,9 +118,9 @@ test('typos in field names, schedules, cooldowns and areas are explained with th
 `,
     GOOD_SUBSCRIPTIONS.replace('rules: [1, 2]', 'rules: [1]').replace('    devices:', '    alerts: {emial: [a@example.com]}\n    devices:'),
   );
-  assert.equal(lines[0], 'rules.yaml: rules[0]: unknown field "minscore"; fields: id, name, classes, minScore, minArea, maxArea, zones, excludeZones, minCount, schedule, severity, cooldown');
+  assert.equal(lines[0], 'rules.yaml: rules[0]: unknown field "minscore" (did you mean "minScore"?); fields: id, name, classes, minScore, minArea, maxArea, zones, excludeZones, minCount, schedule, severity, cooldown');
   assert.equal(lines[1], 'rules.yaml: rules[1].severity: "high" is not one of critical, error, warning, info');
-  assert.equal(lines[2], 'subscriptions.yaml: users[0].alerts: unknown field "emial"; fields: email, pagerduty, webhook, webhookSecretEnv');
+  assert.equal(lines[2], 'subscriptions.yaml: users[0].alerts: unknown field "emial" (did you mean "email"?); fields: email, pagerduty, webhook, webhookSecretEnv');
   assert.equal(lines.length, 3);
   const semantic = problems(
     '  - {id: 2, name: Night, classes: [person], schedule: ["mon-fri 18:00-07:00", "weekdays 9-17"], cooldown: 5 minutes, minArea: 0.5, maxArea: 0.1}\n'.replace(/^/, 'rules:\n'),

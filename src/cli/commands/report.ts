@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { DailyReport } from '../../../specs/index.js';
+import { assertValid, type DailyReport } from '../../../specs/index.js';
 import { VigilError } from '../../pfs/errors.js';
 import { withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
@@ -72,7 +72,8 @@ export const commands: CliCommand[] = [
       if (!days.includes(day)) {
         throw new VigilError(`no report for ${day} in reports@${reports.commit.id}; days with a report: ${days.slice(-10).join(', ')}${days.length > 10 ? ` (and ${days.length - 10} earlier)` : ''}`);
       }
-      const report = JSON.parse(await readFile(reports.blob(`/daily/${day}.json`), 'utf8')) as DailyReport;
+      const json = `/daily/${day}.json`;
+      const report = assertValid('daily-report', JSON.parse(await readFile(reports.blob(json), 'utf8')), `reports@${reports.commit.id}:${json}`);
       const html = resolve((args.out as string | undefined) ?? join(tmpdir(), `vigil-report-${day}.html`));
       await mkdir(dirname(html), { recursive: true });
       // Written, not copied: a copy would keep the blob's read-only mode and block the next run.

@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Ajv04 from 'ajv-draft-04';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
-import { describeErrors } from '../../../specs/index.js';
+import { AJV_ERROR_OPTIONS, describeErrors } from '../../../specs/errors.js';
+import {
+  createPipelineRequestSchema,
+  type CreatePipelineRequest,
+  type Input as RequestInput,
+} from '../../../specs/pachyderm/create-pipeline-request.gen.js';
 import { VigilError } from '../../pfs/errors.js';
-import { packageRoot } from '../../pfs/package-root.js';
 
 /**
  * Pipeline specs as `pachctl create pipeline -f` takes them: YAML or JSON, one or several
@@ -171,50 +174,21 @@ export function camelCaseKeys(value: unknown, where: string, path = ''): unknown
   return out;
 }
 
-let validator: ValidateFunction | undefined;
+let validator: ValidateFunction<CreatePipelineRequest> | undefined;
 
 /**
- * Pachyderm's official schema. Draft-04 ignores keywords beside `$ref` (Pachyderm's Go
- * validator does too), but Ajv applies them, and this schema puts `additionalProperties: false`
- * beside every `$ref`; so those siblings are dropped before compiling.
+ * Pachyderm's official schema in the form scripts/gen-types.mjs derives for Ajv: keywords beside
+ * `$ref` dropped (draft-04 and Pachyderm's Go validator ignore them), oneOf-null as union types.
  */
-export function officialValidator(): ValidateFunction {
+export function officialValidator(): ValidateFunction<CreatePipelineRequest> {
   if (validator) return validator;
-  const file = join(packageRoot(), 'specs', 'pachyderm', 'CreatePipelineRequest.schema.json');
-  const schema = JSON.parse(readFileSync(file, 'utf8')) as { definitions: unknown };
   // Both packages are CommonJS: under NodeNext the default import is module.exports, typed as its namespace.
   const AjvDraft04 = Ajv04 as unknown as typeof Ajv04.default;
-  // Not strict: the schema is Pachyderm's as published (its `regex` format, its oneOf-null unions).
-  const ajv = new AjvDraft04({ allErrors: true, strict: false });
+  // Not strict: the schema is Pachyderm's as published (its `regex` format, its union types).
+  const ajv = new AjvDraft04({ ...AJV_ERROR_OPTIONS, strict: false });
   (addFormatsModule as unknown as (a: unknown) => void)(ajv);
-  validator = ajv.compile({ ...schema, definitions: dropRefSiblings(schema.definitions) });
+  validator = ajv.compile<CreatePipelineRequest>(createPipelineRequestSchema);
   return validator;
-}
-
-function dropRefSiblings(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(dropRefSiblings);
-  if (node === null || typeof node !== 'object') return node;
-  if ('$ref' in node) return { $ref: (node as { $ref: string }).$ref };
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, dropRefSiblings(v)]));
-}
-
-/** Ajv's errors for this schema, made readable: `unknown field "x"`, `must be array` (not the oneOf-null noise). */
-function readableErrors(errors: ErrorObject[]): ErrorObject[] {
-  const typesAt = new Map<string, string[]>();
-  for (const e of errors) {
-    if (e.keyword === 'type' && /\/oneOf\/\d+\/type$/.test(e.schemaPath)) {
-      const t = (e.params as { type: string }).type;
-      if (t !== 'null') typesAt.set(e.instancePath, [...(typesAt.get(e.instancePath) ?? []), t]);
-    }
-  }
-  const out: ErrorObject[] = [];
-  for (const e of errors) {
-    if (e.keyword === 'additionalProperties') out.push({ ...e, message: 'unknown field' });
-    else if (e.keyword === 'oneOf' && typesAt.has(e.instancePath)) {
-      out.push({ ...e, keyword: 'type', message: `must be ${typesAt.get(e.instancePath)!.join(' or ')}` });
-    } else if (!(e.keyword === 'type' && typesAt.has(e.instancePath))) out.push(e);
-  }
-  return out;
 }
 
 /** Checks one CreatePipelineRequest (as parsed from YAML/JSON) and returns it normalised. */
@@ -225,53 +199,15 @@ export function normalisePipelineSpec(document: unknown, where: string): Pipelin
   const request = camelCaseKeys(document, where) as Record<string, unknown>;
   const validate = officialValidator();
   if (!validate(request)) {
-    const lines = describeErrors(where, readableErrors(validate.errors ?? []));
-    throw new VigilError(`invalid pipeline spec (Pachyderm's CreatePipelineRequest schema):\n  ${[...new Set(lines)].join('\n  ')}`);
+    throw new VigilError(`invalid pipeline spec (Pachyderm's CreatePipelineRequest schema):\n  ${describeErrors(where, validate.errors).join('\n  ')}`);
   }
-  return applyEngineRules(request as unknown as Request, request, where);
-}
-
-// The request after schema validation. The schema allows null for most fields (protojson).
-interface Request {
-  pipeline?: { name?: string | null } | null;
-  description?: string | null;
-  input?: RequestInput | null;
-  transform?: {
-    image?: string | null;
-    cmd?: (string | null)[] | null;
-    stdin?: (string | null)[] | null;
-    errCmd?: (string | null)[] | null;
-    errStdin?: (string | null)[] | null;
-    env?: Record<string, string> | null;
-    acceptReturnCode?: (number | null)[] | null;
-    datumBatching?: boolean | null;
-    workingDir?: string | null;
-  } | null;
-  parallelismSpec?: { constant?: number | null } | null;
-  datumTries?: number | null;
-  datumTimeout?: string | null;
-  jobTimeout?: string | null;
-  salt?: string | null;
-  reprocessSpec?: string | null;
-  outputBranch?: string | null;
-  tfJob?: unknown;
-  spout?: unknown;
-  service?: unknown;
-}
-
-interface RequestInput {
-  pfs?: Record<string, unknown> | null;
-  cross?: RequestInput[] | null;
-  union?: RequestInput[] | null;
-  join?: RequestInput[] | null;
-  group?: RequestInput[] | null;
-  cron?: unknown;
+  return applyEngineRules(request, where);
 }
 
 const COMBINATORS = ['cross', 'union', 'join', 'group'] as const;
 
 /** The engine's own rules, on a schema-valid request; returns the normalised spec. */
-function applyEngineRules(req: Request, request: Record<string, unknown>, where: string): PipelineSpec {
+function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<string, unknown>, where: string): PipelineSpec {
   const fail = (msg: string): never => {
     throw new VigilError(`${where}: ${msg}`);
   };
@@ -318,7 +254,7 @@ function applyEngineRules(req: Request, request: Record<string, unknown>, where:
     ...(req.salt ? { salt: req.salt } : {}),
     reprocessSpec: reprocess as ReprocessSpec,
     outputBranch: req.outputBranch || 'master',
-    request,
+    request: req,
   };
 }
 
@@ -337,6 +273,7 @@ function normaliseInput(
   parent: (typeof COMBINATORS)[number] | null,
   fail: (msg: string) => never,
 ): Input {
+  if (!node) fail(`${at} is empty`);
   if (node.cron != null) fail(`${at}.cron: cron inputs need a Pachyderm cluster; commit to an input repo instead`);
   const kinds = (['pfs', ...COMBINATORS] as const).filter((k) => node[k] != null);
   if (kinds.length !== 1) fail(`${at}: give exactly one of pfs, cross, union, join, group (found ${kinds.join(', ') || 'none'})`);
@@ -346,11 +283,7 @@ function normaliseInput(
     if (children.length === 0) fail(`${at}.${kind} is empty`);
     return { [kind]: children.map((c, i) => normaliseInput(c, `${at}.${kind}[${i}]`, kind, fail)) } as Input;
   }
-  const pfs = node.pfs as {
-    name?: string | null; repo?: string | null; branch?: string | null; glob?: string | null; joinOn?: string | null;
-    outerJoin?: boolean | null; groupBy?: string | null; emptyFiles?: boolean | null; commit?: string | null;
-    s3?: boolean | null; trigger?: unknown;
-  };
+  const pfs = node.pfs!;
   const here = `${at}.pfs`;
   if (!pfs.repo) fail(`${here}.repo is required`);
   if (!pfs.glob) fail(`${here}.glob is required (e.g. "/*")`);
