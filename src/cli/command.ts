@@ -1,30 +1,76 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 
 /**
+ * The arguments a positionals string names, as yargs reads it: `<name>` required, `[name]`
+ * optional, each a string (program.ts keeps yargs from turning `123` into a number).
+ */
+type Positionals<S extends string> = S extends `${infer First} ${infer Rest}`
+  ? Positionals<First> & Positionals<Rest>
+  : S extends `<${infer Name}>`
+    ? { [K in Name]: string }
+    : S extends `[${infer Name}]`
+      ? { [K in Name]?: string }
+      : {};
+
+/**
  * One CLI command in pachctl's grammar: a verb, an optional noun, positionals
  * (`vigil create repo <name>`, `vigil run [pipeline]`). Modules under commands/ export a list
- * of these; program.ts groups them by verb. Handlers import heavy code lazily so that a step's
- * process starts fast.
+ * made with `defineCommand`; program.ts groups them by verb. Handlers import heavy code lazily
+ * so that a step's process starts fast.
+ */
+interface CommandSpec<P extends string, T> {
+  verb: string;
+  noun?: string;
+  /** yargs positionals, e.g. `<name>` or `[pipeline]`; the handler's arguments include them. */
+  positionals?: P;
+  describe: string;
+  /** The options (and positionals' descriptions); the handler's arguments are typed from what it returns. */
+  builder?: (y: Argv) => Argv<T>;
+  /** Returns the exit code (0 when omitted). */
+  handler: (args: ArgumentsCamelCase<T & Positionals<P>>) => Promise<number | void>;
+}
+
+/**
+ * A command with its argument types erased, so that program.ts can hold commands of every shape
+ * in one list: all it does with one is add it to a yargs program.
  */
 export interface CliCommand {
   verb: string;
   noun?: string;
-  /** yargs positionals, e.g. `<name>` or `[pipeline]`. */
-  positionals?: string;
   describe: string;
-  builder?: (y: Argv) => Argv;
-  /** Returns the exit code (0 when omitted). */
-  handler: (args: ArgumentsCamelCase<Record<string, unknown>>) => Promise<number | void>;
+  /** Adds the command to `y` as `name` (its verb, or its noun under the verb); `exit` receives the handler's exit code. */
+  register(y: Argv, name: string, exit: (code: number) => void): Argv;
+}
+
+/**
+ * A command whose handler sees its arguments typed: the options its builder declares and the
+ * positionals its `positionals` string names.
+ */
+export function defineCommand<P extends string = '', T = {}>(spec: CommandSpec<P, T>): CliCommand {
+  const { verb, noun, positionals, describe, builder, handler } = spec;
+  return {
+    verb,
+    noun,
+    describe,
+    register: (y, name, exit) =>
+      y.command(
+        positionals ? `${name} ${positionals}` : name,
+        describe,
+        // yargs reads the positionals from the command string, its types do not: this adds them.
+        (sub) => (builder ? builder(sub) : sub) as Argv<T & Positionals<P>>,
+        async (args) => exit((await handler(args)) ?? 0),
+      ),
+  };
 }
 
 /** Options every store command takes. */
-export function withRoot(y: Argv): Argv {
+export function withRoot<T>(y: Argv<T>): Argv<T & { root: string | undefined }> {
   return y.option('root', {
     type: 'string',
     describe: 'store folder (default $VIGIL_ROOT, else ./.vigil)',
   });
 }
 
-export function storeRoot(args: { root?: unknown }): string {
-  return (args.root as string | undefined) || process.env.VIGIL_ROOT || '.vigil';
+export function storeRoot(args: { root?: string }): string {
+  return args.root || process.env.VIGIL_ROOT || '.vigil';
 }

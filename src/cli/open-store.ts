@@ -2,7 +2,7 @@ import type { Store } from '../engine/store/store.js';
 import { storeRoot } from './command.js';
 
 /** The store a command's `--root` (else $VIGIL_ROOT, else ./.vigil) names; loaded lazily to keep `vigil step` fast. */
-export async function openStore(args: Record<string, unknown>): Promise<Store> {
+export async function openStore(args: { root?: string }): Promise<Store> {
   const { Store } = await import('../engine/store/store.js');
-  return Store.open(storeRoot({ root: args.root }));
+  return Store.open(storeRoot(args));
 }

@@ -1,5 +1,5 @@
 /** The `vigil` command line as a yargs program: every command module's verbs and nouns. */
-import yargs, { type Argv } from 'yargs';
+import yargs from 'yargs';
 import { VigilError } from '../pfs/errors.js';
 import type { CliCommand } from './command.js';
 import { commands as stepCommands } from './commands/step.js';
@@ -21,30 +21,28 @@ import { commands as demoCommands } from './commands/demo.js';
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [...stepCommands, ...repoCommands, ...fileCommands, ...commitCommands, ...rulesCommands, ...sqlCommands, ...reportCommands, ...traceCommands, ...pipelineCommands, ...jobCommands, ...runCommands, ...initCommands, ...logsCommands, ...deployCommands, ...demoCommands];
 
-function register(y: Argv, cmd: CliCommand, name: string, setExit: (code: number) => void): Argv {
-  const spec = cmd.positionals ? `${name} ${cmd.positionals}` : name;
-  return y.command(spec, cmd.describe, (sub) => (cmd.builder ? cmd.builder(sub) : sub), async (args) => {
-    setExit((await cmd.handler(args)) ?? 0);
-  });
-}
-
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */
 export async function runProgram(argv: string[]): Promise<number> {
   let exitCode = 0;
   const setExit = (code: number) => (exitCode = code);
-  let cli = yargs(argv).scriptName('vigil').strict().demandCommand(1, 'name a command; see vigil --help');
+  let cli = yargs(argv)
+    .scriptName('vigil')
+    // Positionals are names, refs and queries, strings even when they look like numbers (`vigil create repo 123`).
+    .parserConfiguration({ 'parse-numbers': false })
+    .strict()
+    .demandCommand(1, 'name a command; see vigil --help');
 
   const byVerb = new Map<string, CliCommand[]>();
   for (const cmd of ALL) byVerb.set(cmd.verb, [...(byVerb.get(cmd.verb) ?? []), cmd]);
   for (const [verb, cmds] of byVerb) {
     const bare = cmds.find((c) => !c.noun);
     if (bare) {
-      cli = register(cli, bare, verb, setExit);
+      cli = bare.register(cli, verb, setExit);
       continue;
     }
     const nouns = cmds.map((c) => c.noun).join(', ');
     cli = cli.command(verb, `${verb} ${nouns}`, (sub) => {
-      for (const cmd of cmds) sub = register(sub, cmd, cmd.noun!, setExit);
+      for (const cmd of cmds) sub = cmd.register(sub, cmd.noun!, setExit);
       return sub.demandCommand(1, `${verb} what? one of: ${nouns}`);
     });
   }

@@ -1,5 +1,5 @@
 import type { CommitInfo } from '../../engine/store/store.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
 import { parseCommitArg } from '../ref.js';
@@ -17,14 +17,14 @@ function ancestry(all: CommitInfo[], from: CommitInfo): CommitInfo[] {
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'list',
     noun: 'commit',
     positionals: '<repo>',
     describe: 'list the commits of a repo, newest first (REPO@REF: that commit and its ancestors)',
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
-      const arg = args.repo as string;
+      const arg = args.repo;
       const { repo, ref } = parseCommitArg(arg);
       const store = await openStore(args);
       const all = await store.listCommits(repo);
@@ -38,15 +38,15 @@ export const commands: CliCommand[] = [
         commits.map((c) => [c.repo, c.branch, c.id, c.finished, formatBytes(c.sizeBytes), origin(c), c.description ?? '']),
       );
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'inspect',
     noun: 'commit',
     positionals: '<commit>',
     describe: 'show one commit: REPO@BRANCH, REPO@COMMIT_ID, REPO@master^ (its parent)',
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
-      const { repo, ref } = parseCommitArg(args.commit as string);
+      const { repo, ref } = parseCommitArg(args.commit);
       const store = await openStore(args);
       const c = await store.resolveCommit(repo, ref);
       if (args.raw) {
@@ -66,5 +66,5 @@ export const commands: CliCommand[] = [
       ];
       process.stdout.write(lines.join('\n') + '\n');
     },
-  },
+  }),
 ];

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { FileEntry, Store } from '../../engine/store/store.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { defaultOutbox, formatSummary, summarise } from '../demo-summary.js';
 import { openStore } from '../open-store.js';
 import { initStore } from './init.js';
@@ -65,10 +65,10 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'demo',
     describe: 'create a store with sample rules and camera frames, run every pipeline and summarise what came out; safe to run again',
-    builder: withRoot,
+    builder: (y) => withRoot(y),
     handler: async (args) => demo(await openStore(args), (line) => process.stdout.write(line + '\n')),
-  },
+  }),
 ];

@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import type { PipelineSpec } from '../../engine/pps/spec.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
-import type { CliCommand } from '../command.js';
+import { defineCommand, type CliCommand } from '../command.js';
 
 /** The Kubernetes secrets a spec's `transform.secrets` use (as files or as variables). */
 function secretNames(spec: PipelineSpec): string[] {
@@ -39,7 +39,7 @@ export async function deployCommands(pipelinesDir: string, modelDir: string, rul
 
 /** Writes the default detector's files (what `vigil init` puts into `models`) under `dir`. */
 async function exportDefaultModel(dir: string): Promise<number> {
-  const { defaultModelFiles } = (await import('../../../steps/detect/default-model.js')) as typeof import('../../../steps/detect/default-model.js');
+  const { defaultModelFiles } = await import('../../../steps/detect/default-model.js');
   const files = await defaultModelFiles();
   for (const f of files) {
     const target = join(dir, f.path);
@@ -50,7 +50,7 @@ async function exportDefaultModel(dir: string): Promise<number> {
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'deploy',
     describe: 'put Vigil on a Pachyderm cluster: print the pachctl commands, export the default model',
     builder: (y) =>
@@ -65,16 +65,16 @@ export const commands: CliCommand[] = [
           return true;
         }),
     handler: async (args) => {
-      const modelDir = args.modelDir as string;
+      const { modelDir } = args;
       if (args.exportModel) {
         const n = await exportDefaultModel(modelDir);
         process.stderr.write(`wrote the default model (${n} files) to ${modelDir}/\n`);
       }
       if (args.print) {
-        const pipelinesDir = (args.pipelines as string | undefined) ?? join(packageRoot(), 'pipelines');
-        const lines = await deployCommands(pipelinesDir, modelDir, args.rulesDir as string);
+        const pipelinesDir = args.pipelines ?? join(packageRoot(), 'pipelines');
+        const lines = await deployCommands(pipelinesDir, modelDir, args.rulesDir);
         process.stdout.write(lines.join('\n') + '\n');
       }
     },
-  },
+  }),
 ];

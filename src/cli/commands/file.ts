@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { VigilError } from '../../pfs/errors.js';
 import type { CommitInfo, FileEntry, Store } from '../../engine/store/store.js';
 import { mapLimit } from '../../engine/store/parallel.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
 import { parseBranchFileArg, parseFileArg, type FileArg } from '../ref.js';
@@ -114,22 +114,28 @@ async function writeObjectTo(store: Store, sha256: string, out: string | null): 
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'put',
     noun: 'file',
     positionals: '<target>',
     describe: 'put files into a branch as one commit: REPO@BRANCH:/path -f FILE (-r -f DIR, -f - for stdin)',
     builder: (y) =>
       withRoot(y)
-        // Not `array: true`: yargs then refuses `-f -`; a repeated -f still gives an array.
-        .option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'a local file, a folder (with -r), or - for stdin; repeatable' })
+        // Not `array: true`: yargs then refuses `-f -`; a repeated -f gives an array, one -f a string.
+        .option('file', {
+          alias: 'f',
+          type: 'string',
+          demandOption: true,
+          coerce: (f: string | string[]) => [f].flat(),
+          describe: 'a local file, a folder (with -r), or - for stdin; repeatable',
+        })
         .option('recursive', { alias: 'r', type: 'boolean', describe: 'put every file below a folder at the same relative path' }),
     handler: async (args) => {
-      const target = parseBranchFileArg(args.target as string);
+      const target = parseBranchFileArg(args.target);
       const store = await openStore(args);
       await checkBranchTarget(store, target);
       const started = new Date();
-      const plans = await planPut(target, [args.file as string | string[]].flat(), Boolean(args.recursive));
+      const plans = await planPut(target, args.file, Boolean(args.recursive));
       const bar = progress(plans.length, `put file ${target.repo}@${target.ref}`);
       const put = await mapLimit(plans, PUT_PARALLEL, async (p) => {
         const object = await store.addObject(p.source === '-' ? process.stdin : p.source, { batch: true });
@@ -139,8 +145,8 @@ export const commands: CliCommand[] = [
       bar.end();
       await store.commit(target.repo, target.ref, { put }, { started });
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'get',
     noun: 'file',
     positionals: '<source>',
@@ -150,10 +156,10 @@ export const commands: CliCommand[] = [
         .option('output', { alias: 'o', type: 'string', describe: 'write to this file (or folder, with -r) instead of stdout' })
         .option('recursive', { alias: 'r', type: 'boolean', describe: 'get every file below a folder (needs -o DIR)' }),
     handler: async (args) => {
-      const source = parseFileArg(args.source as string);
+      const source = parseFileArg(args.source);
       const store = await openStore(args);
       const { file, below } = await filesAt(store, source);
-      const output = (args.output as string | undefined) ?? null;
+      const output = args.output ?? null;
       if (file) return writeObjectTo(store, file.sha256, output);
       if (!args.recursive || output === null) {
         throw new VigilError(
@@ -163,15 +169,15 @@ export const commands: CliCommand[] = [
       const prefix = source.path === '/' ? '/' : `${source.path}/`;
       await mapLimit(below, PUT_PARALLEL, (e) => writeObjectTo(store, e.sha256, join(output, e.path.slice(prefix.length))));
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'list',
     noun: 'file',
     positionals: '<source>',
     describe: 'list a folder of a commit (REPO@REF:/dir): its files and folders',
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
-      const source = parseFileArg(args.source as string);
+      const source = parseFileArg(args.source);
       const store = await openStore(args);
       const { commit, file, below } = await filesAt(store, source);
       const rows: Array<{ path: string; size: number; entry?: FileEntry }> = [];
@@ -196,19 +202,19 @@ export const commands: CliCommand[] = [
       }
       printTable(['NAME', 'TYPE', 'SIZE'], rows.map((r) => [r.path, r.entry ? 'file' : 'dir', formatBytes(r.size)]));
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'delete',
     noun: 'file',
     positionals: '<target>',
     describe: 'delete a file or folder from a branch in a new commit (older commits keep it)',
     builder: (y) => withRoot(y),
     handler: async (args) => {
-      const target = parseBranchFileArg(args.target as string);
+      const target = parseBranchFileArg(args.target);
       const store = await openStore(args);
       await checkBranchTarget(store, target);
       await filesAt(store, target);
       await store.commit(target.repo, target.ref, { delete: [target.path] });
     },
-  },
+  }),
 ];

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Store } from '../../engine/store/store.js';
 import { packageRoot } from '../../pfs/package-root.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 
 /** The input repos of the architecture, created by `vigil init`. */
@@ -51,13 +51,13 @@ export async function initStore(store: Store, pipelinesDir: string | undefined, 
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'init',
     describe: 'create the input repos (raw, rules, models), the default detector and every pipeline in pipelines/; safe to run again',
     builder: (y) =>
       withRoot(y).option('pipelines', { type: 'string', describe: "folder of pipeline specs (default: this package's pipelines/)" }),
     handler: async (args) => {
-      await initStore(await openStore(args), args.pipelines as string | undefined, (line) => process.stdout.write(line + '\n'));
+      await initStore(await openStore(args), args.pipelines, (line) => process.stdout.write(line + '\n'));
     },
-  },
+  }),
 ];

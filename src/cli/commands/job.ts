@@ -1,7 +1,7 @@
 import { VigilError } from '../../pfs/errors.js';
 import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { Store } from '../../engine/store/store.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw, printTable, rawOption } from '../output.js';
 
@@ -30,7 +30,7 @@ function progress(job: JobRecord): string {
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'list',
     noun: 'job',
     describe: 'list jobs, newest first',
@@ -40,7 +40,7 @@ export const commands: CliCommand[] = [
       const store = await openStore(args);
       const { inspectPipeline, listPipelines } = await import('../../engine/pps/pipelines.js');
       const { jobInfoJson, listJobs } = await import('../../engine/pps/job-records.js');
-      const pipelines = args.pipeline ? [(await inspectPipeline(store, args.pipeline as string)).name] : (await listPipelines(store)).map((p) => p.name);
+      const pipelines = args.pipeline ? [(await inspectPipeline(store, args.pipeline)).name] : (await listPipelines(store)).map((p) => p.name);
       const jobs = await listJobs(store.root, pipelines);
       if (args.raw) return printRaw(jobs.map(jobInfoJson));
       printTable(
@@ -48,8 +48,8 @@ export const commands: CliCommand[] = [
         jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, j.reason ?? '']),
       );
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'inspect',
     noun: 'job',
     positionals: '<job>',
@@ -58,7 +58,7 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const store = await openStore(args);
       const { jobInfoJson } = await import('../../engine/pps/job-records.js');
-      const job = await resolveJob(store, args.job as string);
+      const job = await resolveJob(store, args.job);
       if (args.raw) return printRaw([jobInfoJson(job)]);
       const lines = [
         `ID: ${job.id}`,
@@ -73,8 +73,8 @@ export const commands: CliCommand[] = [
       ];
       process.stdout.write(lines.join('\n') + '\n');
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'list',
     noun: 'datum',
     positionals: '<job>',
@@ -83,7 +83,7 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const store = await openStore(args);
       const { datumInfoJson, readDatums } = await import('../../engine/pps/job-records.js');
-      const job = await resolveJob(store, args.job as string);
+      const job = await resolveJob(store, args.job);
       const datums = await readDatums(store.root, job.pipeline, job.id);
       if (args.raw) return printRaw(datums.map((d) => datumInfoJson(job, d)));
       printTable(
@@ -94,5 +94,5 @@ export const commands: CliCommand[] = [
         }),
       );
     },
-  },
+  }),
 ];

@@ -1,9 +1,9 @@
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw } from '../output.js';
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'logs',
     positionals: '<pipeline>',
     describe: "what a pipeline's step printed (stdout and stderr), per datum; default: its latest job",
@@ -18,9 +18,9 @@ export const commands: CliCommand[] = [
       const { inspectPipeline } = await import('../../engine/pps/pipelines.js');
       const { inspectJob, listJobs } = await import('../../engine/pps/job-records.js');
       const { readJobLog } = await import('../../engine/pps/logs.js');
-      const pipeline = (await inspectPipeline(store, args.pipeline as string)).name;
-      const datum = args.datum as string | undefined;
-      const jobs = args.job ? [await inspectJob(store.root, pipeline, args.job as string)] : await listJobs(store.root, [pipeline]);
+      const pipeline = (await inspectPipeline(store, args.pipeline)).name;
+      const { datum } = args;
+      const jobs = args.job ? [await inspectJob(store.root, pipeline, args.job)] : await listJobs(store.root, [pipeline]);
       // Newest first: without --job, the latest job (or, with --datum, the latest that logged that datum).
       for (const job of datum ? jobs : jobs.slice(0, 1)) {
         const entries = await readJobLog(store.root, pipeline, job.id, datum);
@@ -30,5 +30,5 @@ export const commands: CliCommand[] = [
         return;
       }
     },
-  },
+  }),
 ];

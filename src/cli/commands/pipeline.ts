@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
 import type { Store } from '../../engine/store/store.js';
 import type { PipelineSpec } from '../../engine/pps/spec.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw, printTable, rawOption } from '../output.js';
 
-function withFile(y: Argv): Argv {
+function withFile<T>(y: Argv<T>): Argv<T & { root: string | undefined; file: string }> {
   return withRoot(y).option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'pipeline spec (YAML or JSON, one or several documents)' });
 }
 
@@ -23,21 +23,21 @@ function describeInputs(inputs: { repo: string; branch: string; glob: string }[]
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'create',
     noun: 'pipeline',
     describe: 'create pipelines from a spec file (its output repo takes its name); nothing runs until `vigil run`',
-    builder: withFile,
-    handler: async (args) => putSpecs(await openStore(args), args.file as string, { update: false }),
-  },
-  {
+    builder: (y) => withFile(y),
+    handler: async (args) => putSpecs(await openStore(args), args.file, { update: false }),
+  }),
+  defineCommand({
     verb: 'update',
     noun: 'pipeline',
     describe: 'replace pipelines\' specs; --reprocess processes every datum again on the next run',
     builder: (y) => withFile(y).option('reprocess', { type: 'boolean', describe: 'draw a new salt, so that no datum is skipped' }),
-    handler: async (args) => putSpecs(await openStore(args), args.file as string, { update: true, reprocess: Boolean(args.reprocess) }),
-  },
-  {
+    handler: async (args) => putSpecs(await openStore(args), args.file, { update: true, reprocess: Boolean(args.reprocess) }),
+  }),
+  defineCommand({
     verb: 'list',
     noun: 'pipeline',
     describe: 'list pipelines',
@@ -55,8 +55,8 @@ export const commands: CliCommand[] = [
         records.map((r, i) => [r.name, String(r.version), describeInputs(pfsInputs(r.spec.input)), r.created, lastStates[i] ?? '-', r.spec.description ?? '']),
       );
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'inspect',
     noun: 'pipeline',
     positionals: '<name>',
@@ -67,7 +67,7 @@ export const commands: CliCommand[] = [
       const { inspectPipeline, pipelineInfoJson } = await import('../../engine/pps/pipelines.js');
       const { latestJobs } = await import('../../engine/pps/job-records.js');
       const { pfsInputs } = await import('../../engine/pps/inputs.js');
-      const record = await inspectPipeline(store, args.name as string);
+      const record = await inspectPipeline(store, args.name);
       const { last } = await latestJobs(store.root, record.name);
       if (args.raw) return printRaw([pipelineInfoJson(record, last?.state)]);
       const { spec } = record;
@@ -84,16 +84,16 @@ export const commands: CliCommand[] = [
       ];
       process.stdout.write(lines.join('\n') + '\n');
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'delete',
     noun: 'pipeline',
     positionals: '<name>',
     describe: 'delete a pipeline, its jobs and its output repo (refused while another pipeline reads it)',
-    builder: withRoot,
+    builder: (y) => withRoot(y),
     handler: async (args) => {
       const { deletePipeline } = await import('../../engine/pps/pipelines.js');
-      await deletePipeline(await openStore(args), args.name as string);
+      await deletePipeline(await openStore(args), args.name);
     },
-  },
+  }),
 ];

@@ -1,24 +1,19 @@
 import { VigilError } from '../../pfs/errors.js';
 import type { Store } from '../../engine/store/store.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
 
-type Registry = {
-  pipelinesReading?: (store: Store, repo: string) => Promise<string[]>;
-  listPipelines?: (store: Store) => Promise<Array<{ name: string }>>;
-};
-
-/** The pipeline registry's answers about `repo`, where this build has them: who reads it, and whether a pipeline writes it. */
+/** Who reads `repo` among the pipelines, and whether one writes it (a pipeline's output repo takes its name). */
 async function pipelineUse(store: Store, repo: string): Promise<{ readers: string[]; producer: boolean }> {
-  const registry: Registry = await import('../../engine/pps/pipelines.js');
-  const readers = typeof registry.pipelinesReading === 'function' ? await registry.pipelinesReading(store, repo) : [];
-  const pipelines = typeof registry.listPipelines === 'function' ? await registry.listPipelines(store) : [];
-  return { readers, producer: pipelines.some((p) => p.name === repo) };
+  const { listPipelines, pipelinesReading } = await import('../../engine/pps/pipelines.js');
+  const readers = await pipelinesReading(store, repo);
+  const producer = (await listPipelines(store)).some((p) => p.name === repo);
+  return { readers, producer };
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'create',
     noun: 'repo',
     positionals: '<name>',
@@ -26,10 +21,10 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('description', { alias: 'd', type: 'string', describe: 'what the repo holds' }),
     handler: async (args) => {
       const store = await openStore(args);
-      await store.createRepo(args.name as string, { description: args.description as string | undefined });
+      await store.createRepo(args.name, { description: args.description });
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'list',
     noun: 'repo',
     describe: 'list repos',
@@ -46,8 +41,8 @@ export const commands: CliCommand[] = [
         repos.map((r) => [r.name, r.created, formatBytes(r.sizeBytes), r.description ?? '']),
       );
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'inspect',
     noun: 'repo',
     positionals: '<name>',
@@ -55,7 +50,7 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
       const store = await openStore(args);
-      const repo = await store.inspectRepo(args.name as string);
+      const repo = await store.inspectRepo(args.name);
       if (args.raw) {
         const { repoInfoJson } = await import('../../engine/store/pfs-json.js');
         return printRaw([repoInfoJson(repo)]);
@@ -65,15 +60,15 @@ export const commands: CliCommand[] = [
           `Size of HEAD on master: ${formatBytes(repo.sizeBytes)}\nBranches: ${repo.branches.join(', ')}\n`,
       );
     },
-  },
-  {
+  }),
+  defineCommand({
     verb: 'delete',
     noun: 'repo',
     positionals: '<name>',
     describe: 'delete a repo and all its commits (refused while a pipeline reads or writes it)',
     builder: (y) => withRoot(y),
     handler: async (args) => {
-      const name = args.name as string;
+      const { name } = args;
       const store = await openStore(args);
       await store.inspectRepo(name);
       const { readers, producer } = await pipelineUse(store, name);
@@ -88,5 +83,5 @@ export const commands: CliCommand[] = [
       }
       await store.deleteRepo(name);
     },
-  },
+  }),
 ];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { assertValid, type DailyReport } from '../../../specs/index.js';
 import { VigilError } from '../../pfs/errors.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printTable } from '../output.js';
 import { latestReports } from '../reports-repo.js';
@@ -50,7 +50,7 @@ function printSummary(report: DailyReport, commit: string, html: string): void {
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'report',
     noun: 'daily',
     describe: "show a day's threat report from reports@master (default: the latest day) and write its HTML page",
@@ -60,7 +60,7 @@ export const commands: CliCommand[] = [
         .option('out', { type: 'string', describe: 'where to write the HTML page (default: vigil-report-<day>.html in the temp folder)' })
         .option('open', { type: 'boolean', describe: 'open the page in the browser ($BROWSER, else the desktop default)' }),
     handler: async (args) => {
-      const date = args.date as string | undefined;
+      const { date } = args;
       if (date !== undefined && !DAY_RE.test(date)) throw new VigilError(`--date ${date}: write the day as YYYY-MM-DD, e.g. 2026-11-26`);
       const reports = await latestReports(await openStore(args));
       const days = reports.files
@@ -74,12 +74,12 @@ export const commands: CliCommand[] = [
       }
       const json = `/daily/${day}.json`;
       const report = assertValid('daily-report', JSON.parse(await readFile(reports.blob(json), 'utf8')), `reports@${reports.commit.id}:${json}`);
-      const html = resolve((args.out as string | undefined) ?? join(tmpdir(), `vigil-report-${day}.html`));
+      const html = resolve(args.out ?? join(tmpdir(), `vigil-report-${day}.html`));
       await mkdir(dirname(html), { recursive: true });
       // Written, not copied: a copy would keep the blob's read-only mode and block the next run.
       await writeFile(html, await readFile(reports.blob(`/daily/${day}.html`)));
       printSummary(report, reports.commit.id, html);
       if (args.open) await openInBrowser(html);
     },
-  },
+  }),
 ];

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { CliCommand } from '../command.js';
+import { defineCommand, type CliCommand } from '../command.js';
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'rules',
     noun: 'check',
     positionals: '<dir>',
@@ -16,16 +16,16 @@ export const commands: CliCommand[] = [
         }),
     handler: async (args) => {
       const { compilePolicy, readModelLabels, readPolicyFiles } = await import('../../../steps/match/rules.js');
-      const dir = resolve(args.dir as string);
+      const dir = resolve(args.dir);
       const labels = args.models
-        ? await readModelLabels(resolve(args.models as string), args.models as string)
+        ? await readModelLabels(resolve(args.models), args.models)
         : await import('../../../steps/detect/default-model.js').then((m) => [{ model: m.DEFAULT_MODEL_NAME, labels: m.COCO_LABELS }]);
-      const loaded = compilePolicy(await readPolicyFiles(dir, args.dir as string), labels);
+      const loaded = compilePolicy(await readPolicyFiles(dir, args.dir), labels);
       const { ruleCount, users, deviceCount } = loaded.policy;
       process.stdout.write(
         `ok: ${ruleCount} rule(s), ${users.size} user(s), ${deviceCount} device subscription(s); ` +
           `classes checked against ${labels.map((m) => `${m.model} (${m.labels.length} labels)`).join(', ')}\n`,
       );
     },
-  },
+  }),
 ];

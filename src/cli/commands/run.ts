@@ -2,7 +2,7 @@ import type { DatumResult } from '../../engine/worker/job-context.js';
 import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { PipelineOutcome, RunProgress } from '../../engine/pps/job-runner.js';
 import type { Store } from '../../engine/store/store.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 
 const TTY_REDRAW_MS = 100;
@@ -96,17 +96,17 @@ export async function runWithProgress(store: Store, pipeline?: string): Promise<
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'run',
     positionals: '[pipeline]',
     describe: 'bring every pipeline (or one and its upstream) up to date; returns when nothing is left to do',
     builder: (y) => withRoot(y).positional('pipeline', { type: 'string', describe: 'only this pipeline and the ones it reads from' }),
     handler: async (args) => {
-      const { outcomes, aborted } = await runWithProgress(await openStore(args), args.pipeline as string | undefined);
+      const { outcomes, aborted } = await runWithProgress(await openStore(args), args.pipeline);
       if (aborted) return 130;
       const ok = outcomes.every((o) => (o.job ? o.job.state === 'JOB_SUCCESS' : idleLine(o).ok));
       process.stdout.write(ok ? 'nothing left to do\n' : 'some jobs failed; see `vigil list job` and `vigil logs PIPELINE`\n');
       return ok ? 0 : 1;
     },
-  },
+  }),
 ];

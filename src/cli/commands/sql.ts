@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBResultReader } from '@duckdb/node-api';
 import { VigilError } from '../../pfs/errors.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printTable } from '../output.js';
 import { latestReports } from '../reports-repo.js';
@@ -62,7 +62,7 @@ function print(r: QueryResult, format: 'table' | 'json' | 'csv'): void {
  * Runs `sql` on a private copy of the latest warehouse.duckdb (reports@master), opened
  * read-only: the store's blob is never opened by DuckDB, which could leave files beside it.
  */
-async function queryLatestWarehouse(args: { root?: unknown }, sql: string): Promise<QueryResult> {
+async function queryLatestWarehouse(args: { root?: string }, sql: string): Promise<QueryResult> {
   const reports = await latestReports(await openStore(args));
   const blob = reports.blob('/warehouse.duckdb');
   const dir = await mkdtemp(join(tmpdir(), 'vigil-sql-'));
@@ -86,7 +86,7 @@ async function queryLatestWarehouse(args: { root?: unknown }, sql: string): Prom
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'sql',
     positionals: '<query>',
     describe: 'run SQL on the latest warehouse (reports@master:/warehouse.duckdb); tables and views: README, "Warehouse and reports"',
@@ -97,8 +97,8 @@ export const commands: CliCommand[] = [
         .option('csv', { type: 'boolean', describe: 'print the rows as CSV with a header line' })
         .conflicts('json', 'csv'),
     handler: async (args) => {
-      const r = await queryLatestWarehouse({ root: args.root }, args.query as string);
+      const r = await queryLatestWarehouse({ root: args.root }, args.query);
       print(r, args.json ? 'json' : args.csv ? 'csv' : 'table');
     },
-  },
+  }),
 ];

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../command.js';
+import { defineCommand, type CliCommand } from '../command.js';
 
 /** The steps a pipeline spec can run as `vigil step <name>`; each is `steps/<name>/main.ts`. */
 export const STEPS = ['validate', 'detect', 'match', 'alert', 'warehouse', 'report'] as const;
@@ -15,11 +15,11 @@ export async function runStep(name: StepName): Promise<number | void> {
 }
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'step',
     positionals: '<name>',
     describe: `run one pipeline step over /pfs (${STEPS.join(', ')}); what a pipeline spec's cmd calls`,
     builder: (y) => y.positional('name', { choices: STEPS, describe: 'the step' }),
-    handler: (args) => runStep(args.name as StepName),
-  },
+    handler: (args) => runStep(args.name),
+  }),
 ];

@@ -1,11 +1,11 @@
 import { VigilError } from '../../pfs/errors.js';
-import { withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printRaw, rawOption } from '../output.js';
 import { parseFileArg } from '../ref.js';
 
 export const commands: CliCommand[] = [
-  {
+  defineCommand({
     verb: 'trace',
     positionals: '[file]',
     describe: 'trace a record (REPO@REF:/path) back to its camera frame, or a frame (--frame raw@REF:/path) forward, re-hashing every file',
@@ -16,8 +16,7 @@ export const commands: CliCommand[] = [
         .option('raw', rawOption)
         .option('verify', { type: 'boolean', describe: 'exit 1, naming the hop, when a hash differs or a commit or file is missing' }),
     handler: async (args) => {
-      const file = args.file as string | undefined;
-      const frame = args.frame as string | undefined;
+      const { file, frame } = args;
       if (Boolean(file) === Boolean(frame)) {
         throw new VigilError(
           'name one file to trace back (vigil trace alerts@master:/u1-cam1/<incident>.json) or one frame to follow forward (vigil trace --frame raw@master:/u1-cam1/<ts>.jpg)',
@@ -35,5 +34,5 @@ export const commands: CliCommand[] = [
       process.stderr.write(`vigil: the trace does not verify, ${trace.problems.length} problem${trace.problems.length === 1 ? '' : 's'}:\n${lines}`);
       return 1;
     },
-  },
+  }),
 ];
