@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Alert, Detection, Match, Rejection } from '../../specs/index.js';
+import { REPOS, inValidatedFolder } from '../contract/repos.js';
 import type { FileEntry, Store } from '../engine/store/store.js';
 
 /** What the demo reports, every number read back from the store's repos (not from the run). */
@@ -37,29 +38,29 @@ function count(into: Record<string, number>, key: string): void {
 }
 
 export async function summarise(store: Store, outbox: string): Promise<DemoSummary> {
-  const validated = await headFiles(store, 'validated');
+  const validated = await headFiles(store, REPOS.validated);
   const rejected: Record<string, number> = {};
-  for (const { record } of await readRecords<Rejection>(store, 'validated', (p) => p.startsWith('/rejected/'))) {
+  for (const { record } of await readRecords<Rejection>(store, REPOS.validated, (p) => inValidatedFolder('rejected', p))) {
     for (const reason of record.reasons) count(rejected, reason.code);
   }
   const detectionsByLabel: Record<string, number> = {};
-  for (const { record } of await readRecords<Detection>(store, 'detections')) {
+  for (const { record } of await readRecords<Detection>(store, REPOS.detections)) {
     for (const o of record.objects) if (o.score >= SUMMARY_MIN_SCORE) count(detectionsByLabel, o.label);
   }
   const matchesByRule: Record<string, number> = {};
-  for (const { record } of await readRecords<Match>(store, 'matches')) {
+  for (const { record } of await readRecords<Match>(store, REPOS.matches)) {
     for (const rule of record.fired) count(matchesByRule, `${rule.ruleId} ${rule.name}`);
   }
   const alerts: Record<string, number> = {};
   const incidents: string[] = [];
-  for (const { path, record } of await readRecords<Alert>(store, 'alerts')) {
+  for (const { path, record } of await readRecords<Alert>(store, REPOS.alerts)) {
     incidents.push(path);
     for (const d of record.deliveries) count(alerts, `${d.channel} ${d.status}`);
   }
   const emails = (await readdir(outbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml')).length;
   return {
-    frames: (await headFiles(store, 'raw')).length,
-    valid: validated.filter((f) => f.path.startsWith('/valid/')).length,
+    frames: (await headFiles(store, REPOS.raw)).length,
+    valid: validated.filter((f) => inValidatedFolder('valid', f.path)).length,
     rejected,
     minScore: SUMMARY_MIN_SCORE,
     detectionsByLabel,
@@ -68,7 +69,7 @@ export async function summarise(store: Store, outbox: string): Promise<DemoSumma
     alerts,
     outbox,
     emails,
-    reports: (await headFiles(store, 'reports')).map((f) => f.path).filter((p) => /^\/daily\/.*\.html$/.test(p)),
+    reports: (await headFiles(store, REPOS.reports)).map((f) => f.path).filter((p) => /^\/daily\/.*\.html$/.test(p)),
   };
 }
 
@@ -90,9 +91,9 @@ export function formatSummary(s: DemoSummary, root: string): string {
   // In a clone `vigil` is this package's bin: npx finds it.
   for (const report of s.reports) {
     const date = report.replace(/^\/daily\/|\.html$/g, '');
-    rows.push(['daily report', `reports@master:${report}  (open it: npx vigil report daily --date ${date} --open --root ${root})`]);
+    rows.push(['daily report', `${REPOS.reports}@master:${report}  (open it: npx vigil report daily --date ${date} --open --root ${root})`]);
   }
-  if (s.incidents[0]) rows.push(['trace an alert', `npx vigil trace alerts@master:${s.incidents[0]} --verify --root ${root}`]);
+  if (s.incidents[0]) rows.push(['trace an alert', `npx vigil trace ${REPOS.alerts}@master:${s.incidents[0]} --verify --root ${root}`]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
   return lines.join('\n');

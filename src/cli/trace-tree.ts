@@ -1,4 +1,5 @@
 import { hopName, type Hop, type HopKind, type Trace } from '../lineage/trace.js';
+import { REPOS } from '../contract/repos.js';
 
 /** How `vigil trace` prints a trace for people: one hop per node, its checks below it, problems marked ✗. */
 
@@ -23,7 +24,7 @@ function hopLines(hop: Hop): string[] {
     const made = datum?.state === 'SKIPPED' ? `, carried over by datum ${datum.id} (skipped: unchanged input)` : datum ? `, datum ${datum.id}` : '';
     lines.push(`job ${hop.job.id} of pipeline ${hop.job.pipeline}, spec version ${hop.job.pipelineVersion}${made}`);
   }
-  if (hop.model) lines.push(`model ${hop.model.name} at models@${hop.model.commit}, weights ${hop.model.weightsSha256}, ${hop.model.backend} backend`);
+  if (hop.model) lines.push(`model ${hop.model.name} at ${REPOS.models}@${hop.model.commit}, weights ${hop.model.weightsSha256}, ${hop.model.backend} backend`);
   if (hop.rules) {
     lines.push(`rules ${hop.rules.repo}@${hop.rules.commit}: rules.yaml ${hop.rules.rulesSha256}, subscriptions.yaml ${hop.rules.subscriptionsSha256}`);
   }

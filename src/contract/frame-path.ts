@@ -3,8 +3,12 @@
  * UTC capture time in ISO 8601 basic form, `YYYYMMDDTHHMMSS[.mmm]Z`.
  */
 
-const ID = '[A-Za-z0-9_]{1,64}';
-const SOURCE_RE = new RegExp(`^(${ID})-(${ID})$`);
+/** A user or a device name, the two halves of `<user>-<device>`. */
+export const NAME_PATTERN = '[A-Za-z0-9_]{1,64}';
+/** A basic-form UTC timestamp as written in names, without capture groups. */
+export const TIMESTAMP_PATTERN = '[0-9]{8}T[0-9]{6}(?:\\.[0-9]{3})?Z';
+
+const SOURCE_RE = new RegExp(`^(${NAME_PATTERN})-(${NAME_PATTERN})$`);
 const TS_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{3}))?Z$/;
 
 export interface FramePath {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -101,4 +101,26 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, o
     throw e;
   }
   await fsyncPath(dir);
+}
+
+/**
+ * Creates `path` holding `data` unless it exists, and says whether this call created it. The data
+ * is written beside it, then hard-linked into place: link(2) fails when the name is taken, on
+ * local disks and NFS alike, so the file is never seen half-written and the first writer wins.
+ * Unless `sync` is false, the data and the folder's new entry are fsynced.
+ */
+export async function createFileOnce(path: string, data: string | Uint8Array, opts: { sync?: boolean } = {}): Promise<boolean> {
+  const tmp = tmpPathFor(path);
+  await writeNewFile(tmp, data, opts);
+  let created = true;
+  try {
+    await link(tmp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    created = false;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  if (opts.sync !== false) await fsyncPath(dirname(path));
+  return created;
 }

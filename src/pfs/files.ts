@@ -1,5 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** The sha256 of a file's bytes, hex. */
@@ -12,6 +13,17 @@ export async function sha256File(path: string): Promise<string> {
 /** The sha256 of bytes or a string, hex. One-shot crypto.hash: cheaper than createHash on the short strings hashed for every datum. */
 export function sha256(data: string | Uint8Array): string {
   return hash('sha256', data, 'hex');
+}
+
+/** The JSON a file holds; null when there is no such file (or a folder on its path is missing). */
+export async function readJsonFile<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw e;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * (one device, one UTC day) of match records.
  */
 import type { AlertTargets, FileRef, IncidentFrame, IncidentRule, Match, MatchedObject } from '../../specs/index.js';
-import { formatTimestamp, parseTimestamp } from '../../src/contract/frame-path.js';
+import { incidentId } from '../../src/contract/incident-id.js';
 
 /** A match record with the lineage of the file it was read from. */
 export interface MatchInput {
@@ -28,18 +28,6 @@ export interface Incident {
   matches: FileRef[];
   /** The first match record itself, the body of a webhook notification. */
   firstMatch: Match;
-}
-
-/** `<user>-<device>-r<rule id>-<first frame's UTC time, basic form>`. */
-export function incidentId(user: string, device: string, ruleId: number, firstCapturedAt: Date): string {
-  return `${user}-${device}-r${ruleId}-${formatTimestamp(firstCapturedAt)}`;
-}
-
-/** The first frame's time encoded in an incident id, or null when `id` is not one. */
-export function incidentStart(id: string): Date | null {
-  const ts = /-r-?\d+-([^-]+)$/.exec(id)?.[1];
-  const start = ts === undefined ? null : parseTimestamp(ts);
-  return start instanceof Date ? start : null;
 }
 
 function frameOf(input: MatchInput): IncidentFrame {

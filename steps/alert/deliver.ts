@@ -8,7 +8,8 @@ import type { Env } from './channels/channel.js';
 import { sendEmail } from './channels/email.js';
 import { sendPagerDuty } from './channels/pagerduty.js';
 import { sendWebhook } from './channels/webhook.js';
-import { incidentStart, type Incident } from './core.js';
+import { parseIncidentId } from '../../src/contract/incident-id.js';
+import type { Incident } from './core.js';
 import type { Ledger } from './ledger.js';
 import { expandTargets, type Target } from './targets.js';
 
@@ -31,12 +32,14 @@ function send(incident: Incident, target: Target, env: Env) {
  * incident's start, or joined it to another, after that id was notified. The earliest wins.
  */
 async function earlierDelivery(ledger: Ledger, incident: Incident, target: string): Promise<{ id: string; delivery: Delivery } | undefined> {
-  const prefix = `${incident.user}-${incident.device}-r${incident.rule.id}-`;
+  const source = `${incident.user}-${incident.device}`;
   const from = Date.parse(incident.first.capturedAt);
   const to = Date.parse(incident.last.capturedAt);
-  const candidates = (await ledger.incidentsOf(`${incident.user}-${incident.device}`))
-    .filter((id) => id !== incident.id && id.startsWith(prefix))
-    .map((id) => ({ id, start: incidentStart(id)?.getTime() ?? NaN }))
+  const candidates = (await ledger.incidentsOf(source))
+    .flatMap((id) => {
+      const parts = id === incident.id ? null : parseIncidentId(id);
+      return parts?.source === source && parts.ruleId === incident.rule.id ? [{ id, start: parts.start.getTime() }] : [];
+    })
     .filter(({ start }) => start >= from && start <= to)
     .sort((a, b) => a.start - b.start);
   for (const { id } of candidates) {

@@ -1,13 +1,15 @@
 /**
  * The alert ledger: one file per delivery, keyed by (incident, target), that outlives jobs and
  * re-runs. `<dir>/<user>-<device>/<incident>/<target>.json` holds the Delivery as recorded.
- * Files are created atomically with link(2), which fails when the name exists: a record is
- * either absent or complete, and the first writer wins. Works on local disks and NFS alike.
+ * Files are created with createFileOnce (link(2), which fails when the name exists): a record is
+ * either absent or complete, and the first writer wins, on local disks and NFS alike.
  */
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Delivery } from '../../specs/index.js';
+import { parseIncidentId } from '../../src/contract/incident-id.js';
+import { createFileOnce, fsyncPath } from '../../src/pfs/durable.js';
+import { readJsonFile } from '../../src/pfs/files.js';
 
 /** Where alerts.yaml's podPatch mounts the `vigil-alert-ledger` claim in the cluster's pods. */
 export const CLUSTER_STATE_DIR = '/var/lib/vigil';
@@ -29,19 +31,14 @@ export class Ledger {
   }
 
   private file(incidentId: string, target: string): string {
-    // An incident id starts with <user>-<device>, and neither part contains "-".
-    const source = incidentId.split('-').slice(0, 2).join('-');
+    const source = parseIncidentId(incidentId)?.source;
+    if (!source) throw new Error(`alert ledger: ${incidentId} is not an incident id`);
     return join(this.dir, source, incidentId, `${target}.json`);
   }
 
   /** The delivery recorded for (incident, target), if any. */
   async get(incidentId: string, target: string): Promise<Delivery | undefined> {
-    try {
-      return JSON.parse(await readFile(this.file(incidentId, target), 'utf8')) as Delivery;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    return (await readJsonFile<Delivery>(this.file(incidentId, target))) ?? undefined;
   }
 
   /** Ids of every incident of `<user>-<device>` with a recorded delivery. */
@@ -62,33 +59,9 @@ export class Ledger {
     const file = this.file(incidentId, delivery.target);
     const dir = dirname(file);
     await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.${delivery.target}.${randomUUID()}.tmp`);
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify(delivery, null, 2) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await link(tmp, file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      await unlink(tmp);
-    }
-    // The record's entry, and the incident folder's when it was just made.
-    for (const d of [dir, dirname(dir)]) await syncDir(d);
+    await createFileOnce(file, JSON.stringify(delivery, null, 2) + '\n');
+    // The incident folder's own entry, in case it was just made.
+    await fsyncPath(dirname(dir));
     return (await this.get(incidentId, delivery.target))!;
-  }
-}
-
-/** Makes a new directory entry durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -3,38 +3,31 @@
  * `matches`). Groups them into incidents, notifies each incident's targets once, and writes
  * `/<user>-<device>/<incident>.json` (an Alert record) per incident.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { assertValid, type Alert, type FileRef } from '../../specs/index.js';
+import { join } from 'node:path';
+import { assertValid, type Alert } from '../../specs/index.js';
+import { REPOS } from '../../src/contract/repos.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
-import { sha256, writeJsonOutput } from '../../src/pfs/files.js';
-import { outDir, pfsRoot } from '../../src/pfs/paths.js';
+import { VigilError } from '../../src/pfs/errors.js';
+import { writeJsonOutput } from '../../src/pfs/files.js';
+import { groupedInput, inputFiles } from '../../src/pfs/inputs.js';
+import { outDir } from '../../src/pfs/paths.js';
+import { readRecord } from '../../src/pfs/records.js';
 import type { Env } from './channels/channel.js';
 import { deliver } from './deliver.js';
 import { groupIncidents, type Incident, type MatchInput } from './core.js';
 import { Ledger } from './ledger.js';
 
-/** The pipeline's input name, which is also the repo's. */
-export const INPUT = 'matches';
-
 /** Every match record of the datum; a file that is not one is reported and left out. */
-async function readMatches(env: Env): Promise<MatchInput[]> {
-  const root = join(pfsRoot(env), INPUT);
-  const files = (await readdir(root, { recursive: true, withFileTypes: true }))
-    .filter((f) => f.isFile() && f.name.endsWith('.json'))
-    .map((f) => join(f.parentPath, f.name))
-    .sort();
+function readMatches(env: Env): MatchInput[] {
   const inputs: MatchInput[] = [];
-  for (const file of files) {
-    const bytes = await readFile(file);
-    const path = '/' + relative(root, file).split(sep).join('/');
+  for (const file of inputFiles(groupedInput(env, REPOS.matches))) {
+    if (!file.repoPath.endsWith('.json')) continue;
     try {
-      const match = assertValid('match', JSON.parse(bytes.toString('utf8')), `${INPUT}:${path}`);
-      const commit = env[`${INPUT}_COMMIT`];
-      const ref: FileRef = { repo: INPUT, ...(commit ? { commit } : {}), path, sha256: sha256(bytes), size: bytes.length };
+      const { record: match, ref } = readRecord(file, 'match');
       inputs.push({ match, ref });
     } catch (e) {
-      process.stderr.write(`alert: skipped ${INPUT}:${path}: ${e instanceof Error ? e.message : String(e)}\n`);
+      if (!(e instanceof VigilError)) throw e;
+      process.stderr.write(`alert: skipped ${e.message}\n`);
     }
   }
   return inputs;
@@ -52,7 +45,7 @@ function alertRecord(incident: Incident, deliveries: Alert['deliveries']): Alert
 export async function main(): Promise<void> {
   await forEachDatum(async ({ env }) => {
     const ledger = Ledger.fromEnv(env);
-    for (const incident of groupIncidents(await readMatches(env))) {
+    for (const incident of groupIncidents(readMatches(env))) {
       const deliveries = await deliver(incident, ledger, env);
       writeJsonOutput(join(outDir(env), `${incident.user}-${incident.device}`, `${incident.id}.json`), alertRecord(incident, deliveries));
     }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { REPOS } from '../../src/contract/repos.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
-import { outDir, pfsRoot } from '../../src/pfs/paths.js';
+import { datumInput } from '../../src/pfs/inputs.js';
+import { outDir } from '../../src/pfs/paths.js';
 import { buildReports } from './build.js';
 
 /**
@@ -9,7 +11,7 @@ import { buildReports } from './build.js';
  */
 export async function main(): Promise<void> {
   await forEachDatum(async ({ env }) => {
-    const warehouse = env.warehouse || join(pfsRoot(env), 'warehouse');
-    await buildReports(join(warehouse, 'parquet'), outDir(env), { repo: 'warehouse', ...(env.warehouse_COMMIT ? { commit: env.warehouse_COMMIT } : {}) });
+    const warehouse = datumInput(env, REPOS.warehouse);
+    await buildReports(join(warehouse.path, 'parquet'), outDir(env), { repo: warehouse.name, ...(warehouse.commit ? { commit: warehouse.commit } : {}) });
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { FileRef, Rejection, RejectionReason } from '../../specs/index.js';
 import { parseFramePath, type FramePath } from '../../src/contract/frame-path.js';
+import { VALIDATED_FOLDERS, rejectionPath } from '../../src/contract/repos.js';
 import type { ResolvedConfig } from './config.js';
 
 /** Formats told apart by their magic numbers; only those in `config.formats` are accepted. */
@@ -134,14 +135,9 @@ export function judge(path: string, i: Inspection, config: ResolvedConfig, now: 
   return { valid: true, frame: frame! };
 }
 
-/** Where a valid frame's standard JPEG goes in the output repo. */
-export function validPath(frame: FramePath): string {
-  return `/valid/${frame.source}/${frame.ts}.jpg`;
-}
-
 /** Where a rejection goes: beside its camera's, or under `_unparsed/` by content when the path says no camera. */
 export function rejectedPath(frame: FramePath | null, sha256: string): string {
-  return frame ? `/rejected/${frame.source}/${frame.ts}.json` : `/rejected/_unparsed/${sha256}.json`;
+  return frame ? rejectionPath(frame) : `/${VALIDATED_FOLDERS.rejected}/_unparsed/${sha256}.json`;
 }
 
 export function rejectionRecord(input: FileRef, frame: FramePath | null, reasons: Rejection['reasons'], configVersion: string): Rejection {

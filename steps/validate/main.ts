@@ -7,13 +7,15 @@
  * do meanwhile, and thread-pool round trips for a stat, a read and a write cost more than the
  * calls themselves.
  */
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import type { FileRef } from '../../specs/index.js';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPOS, validFramePath } from '../../src/contract/repos.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
+import { fileRef } from '../../src/pfs/file-ref.js';
 import { sha256, sha256File, writeJsonOutput, writeOutput } from '../../src/pfs/files.js';
-import { outDir, pfsRoot } from '../../src/pfs/paths.js';
+import { datumInput, inputFiles, type DatumInput, type InputFile } from '../../src/pfs/inputs.js';
+import { outDir } from '../../src/pfs/paths.js';
 import { useAtomicFullCollections } from '../../src/pfs/gc.js';
 import { configVersion, loadConfig, type ResolvedConfig } from './config.js';
 import {
@@ -26,41 +28,19 @@ import {
   rejectionRecord,
   shouldDecode,
   sniffFormat,
-  validPath,
   type Inspection,
 } from './core.js';
 import { encodeJpeg, readDimensions, standardise } from './image.js';
-
-/** The pipeline's input name: frames arrive under `$PFS_ROOT/raw`, the datum's path in `$raw`. */
-const INPUT = 'raw';
 
 interface Run {
   config: ResolvedConfig;
   configVersion: string;
   out: string;
-  repoRoot: string;
-  commit?: string;
-}
-
-/** A file's path in its repo (`/u1-cam1/20261126T041500Z.jpg`). */
-function repoPath(repoRoot: string, file: string): string {
-  return '/' + relative(repoRoot, file).split(sep).join('/');
-}
-
-function filesBelow(dir: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) files.push(...filesBelow(path));
-    else files.push(path);
-  }
-  return files;
 }
 
 /** The files of this datum that this datum must judge (see datumScope). */
-function ownedFiles(repoRoot: string, datum: string): string[] {
-  const scope = datumScope(repoPath(repoRoot, datum), statSync(datum).isDirectory());
-  return scope === 'self' ? [datum] : scope === 'below' ? filesBelow(datum) : [];
+function ownedFiles(datum: DatumInput): InputFile[] {
+  return datumScope(datum.repoPath, statSync(datum.path).isDirectory()) === 'none' ? [] : inputFiles(datum);
 }
 
 function readHead(file: string): Buffer {
@@ -118,17 +98,16 @@ function write(run: Run, path: string, data: Uint8Array | object): void {
   }
 }
 
-async function validateFile(run: Run, file: string): Promise<void> {
-  const path = repoPath(run.repoRoot, file);
-  const { inspection, bytes, jpeg } = await inspect(file, run.config);
-  const verdict = judge(path, inspection, run.config, new Date());
+async function validateFile(run: Run, file: InputFile): Promise<void> {
+  const { inspection, bytes, jpeg } = await inspect(file.path, run.config);
+  const verdict = judge(file.repoPath, inspection, run.config, new Date());
   if (verdict.valid) {
     // judge passes a frame only once it decoded, so its JPEG is there.
-    write(run, validPath(verdict.frame), await jpeg!);
+    write(run, validFramePath(verdict.frame), await jpeg!);
     return;
   }
-  const digest = await sha256Of(file, bytes);
-  const input: FileRef = { repo: INPUT, ...(run.commit ? { commit: run.commit } : {}), path, sha256: digest, size: inspection.bytes };
+  const digest = await sha256Of(file.path, bytes);
+  const input = fileRef(file, { sha256: digest, size: inspection.bytes });
   write(run, rejectedPath(verdict.frame, digest), rejectionRecord(input, verdict.frame, verdict.reasons, run.configVersion));
 }
 
@@ -137,10 +116,7 @@ export async function main(): Promise<void> {
   const config = await loadConfig();
   const version = configVersion(config);
   await forEachDatum(async ({ env }) => {
-    const datum = env[INPUT];
-    if (!datum) throw new VigilError(`no datum: $${INPUT} (the input's path under PFS_ROOT) is unset`);
-    const repoRoot = join(pfsRoot(env), INPUT);
-    const run: Run = { config, configVersion: version, out: outDir(env), repoRoot, commit: env[`${INPUT}_COMMIT`] || undefined };
-    for (const file of ownedFiles(repoRoot, datum)) await validateFile(run, file);
+    const run: Run = { config, configVersion: version, out: outDir(env) };
+    for (const file of ownedFiles(datumInput(env, REPOS.raw))) await validateFile(run, file);
   });
 }

@@ -1,5 +1,6 @@
-import type { Alert, AlertTargets, Detection, Match, Rejection, SchemaTypes } from '../../specs/index.js';
+import type { Alert, AlertTargets, Detection, FileRef, Match, Rejection, SchemaTypes } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
+import { REPOS } from '../../src/contract/repos.js';
 
 /**
  * The warehouse's rows from the pipeline's records. Each input of the `warehouse` union fills
@@ -13,6 +14,11 @@ export type Row = Record<string, Cell>;
 
 /** The record file a row was read from: the lineage columns every table ends with. */
 export type Lineage = { repo: string; path: string; sha256: string; commit: string | null };
+
+/** The lineage columns of a record file. */
+export function lineageColumns(ref: FileRef): Lineage {
+  return { repo: ref.repo, path: ref.path, sha256: ref.sha256, commit: ref.commit ?? null };
+}
 
 export type DetectionRow = Lineage & {
   user: string; device: string; captured_at: Date;
@@ -55,32 +61,24 @@ export type LoadErrorRow = Lineage & { table_name: string; reason: string };
 
 /** The inputs of the `warehouse` union, each with the table it fills and its records' schema. */
 export const INPUTS = {
-  detections: { table: 'detections', schema: 'detection' },
-  matches: { table: 'matches', schema: 'match' },
-  alerts: { table: 'alerts', schema: 'alert' },
-  validated: { table: 'frames_rejected', schema: 'rejection' },
+  [REPOS.detections]: { table: 'detections', schema: 'detection' },
+  [REPOS.matches]: { table: 'matches', schema: 'match' },
+  [REPOS.alerts]: { table: 'alerts', schema: 'alert' },
+  [REPOS.validated]: { table: 'frames_rejected', schema: 'rejection' },
 } as const;
 export type InputName = keyof typeof INPUTS;
 export type TableName = (typeof INPUTS)[InputName]['table'];
-
-export interface DatumInput {
-  name: InputName;
-  /** The datum's folder (or file) under PFS_ROOT. */
-  path: string;
-  commit: string | null;
-}
 
 /**
  * Which union branch a datum belongs to: in a union datum only that branch's input variable is
  * set (Pachyderm's rule), e.g. `matches=/pfs/matches/u1-cam1`.
  */
-export function datumInput(env: Record<string, string | undefined>): DatumInput {
+export function unionBranch(env: Record<string, string | undefined>): InputName {
   const present = (Object.keys(INPUTS) as InputName[]).filter((name) => env[name]);
   if (present.length !== 1) {
     throw new Error(`warehouse: a datum names exactly one of ${Object.keys(INPUTS).join(', ')}; this one names ${present.join(', ') || 'none'}`);
   }
-  const name = present[0];
-  return { name, path: env[name]!, commit: env[`${name}_COMMIT`] || null };
+  return present[0];
 }
 
 const date = (iso: string): Date => new Date(iso);

@@ -13,9 +13,9 @@ import {
   rejectionRecord,
   shouldDecode,
   sniffFormat,
-  validPath,
   type Inspection,
 } from '../../steps/validate/core.js';
+import { validFramePath } from '../../src/contract/repos.js';
 import { tempDir } from '../helpers/cli.js';
 
 const config = resolveConfig({}, 'defaults');
@@ -85,7 +85,7 @@ test('the format comes from the magic bytes, never the extension', () => {
 test('a good frame passes; its standard copy goes to /valid/<user>-<device>/<ts>.jpg', () => {
   const v = judge('/u1-cam1/20261126T041500Z.png', decoded(40), config, NOW);
   assert.ok(v.valid);
-  assert.equal(validPath(v.frame), '/valid/u1-cam1/20261126T041500Z.jpg');
+  assert.equal(validFramePath(v.frame), '/valid/u1-cam1/20261126T041500Z.jpg');
 });
 
 test('names: not a frame path, not a frame extension, or more than 5 minutes in the future', () => {

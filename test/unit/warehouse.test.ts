@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parsePipelineSpecs, readPipelineSpecs } from '../../src/engine/pps/spec.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
-import { alertRows, datumInput, datumRows, detectionRows, matchRows, rejectionRows, type Lineage } from '../../steps/warehouse/core.js';
+import { alertRows, datumRows, detectionRows, matchRows, rejectionRows, unionBranch, type Lineage } from '../../steps/warehouse/core.js';
 import { tempDir } from '../helpers/cli.js';
 import { alert, delivery, detection, layInputs, rejection, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
 
@@ -90,11 +90,11 @@ test('bad record files are load errors naming the file and the problem; the good
   assert.equal(loadErrors[0].table_name, 'detections');
 });
 
-test("a datum's union branch is the one input variable set, with its commit", () => {
-  assert.deepEqual(datumInput({ PFS_ROOT: '/pfs', matches: '/pfs/matches/u1-cam1', matches_COMMIT: 'abc' }), { name: 'matches', path: '/pfs/matches/u1-cam1', commit: 'abc' });
-  assert.deepEqual(datumInput({ validated: '/pfs/validated/rejected/u1-cam1' }), { name: 'validated', path: '/pfs/validated/rejected/u1-cam1', commit: null });
-  assert.throws(() => datumInput({ PFS_ROOT: '/pfs' }), /names exactly one of detections, matches, alerts, validated; this one names none/);
-  assert.throws(() => datumInput({ alerts: '/a', matches: '/m' }), /this one names matches, alerts/);
+test("a datum's union branch is the one input variable set", () => {
+  assert.equal(unionBranch({ PFS_ROOT: '/pfs', matches: '/pfs/matches/u1-cam1', matches_COMMIT: 'abc' }), 'matches');
+  assert.equal(unionBranch({ validated: '/pfs/validated/rejected/u1-cam1' }), 'validated');
+  assert.throws(() => unionBranch({ PFS_ROOT: '/pfs' }), /names exactly one of detections, matches, alerts, validated; this one names none/);
+  assert.throws(() => unionBranch({ alerts: '/a', matches: '/m' }), /this one names matches, alerts/);
 });
 
 // ---- the step, one datum per process ----

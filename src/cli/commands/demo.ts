@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { REPOS } from '../../contract/repos.js';
 import type { FileEntry, Store } from '../../engine/store/store.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
@@ -47,8 +48,8 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
   log(`store: ${store.root}`);
   await initStore(store, undefined, log);
   const rules = ['rules.yaml', 'subscriptions.yaml'].map((f) => ({ path: `/${f}`, source: join(demoDir, 'rules', f) }));
-  const newRules = await putChanged(store, 'rules', rules);
-  const newFrames = await putChanged(store, 'raw', await demoFrames(demoDir));
+  const newRules = await putChanged(store, REPOS.rules, rules);
+  const newFrames = await putChanged(store, REPOS.raw, await demoFrames(demoDir));
   log(`rules: ${newRules ? `${newRules} file(s) committed` : 'unchanged'}; frames: ${newFrames ? `${newFrames} new frame(s) committed to raw` : 'no new frames'}`);
 
   const { outcomes, aborted } = await runWithProgress(store);

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { REPOS } from '../../contract/repos.js';
 import type { PipelineSpec } from '../../engine/pps/spec.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
@@ -28,10 +29,10 @@ export async function deployCommands(pipelinesDir: string, modelDir: string, rul
   const shown = (p: string) => relative(process.cwd(), p) || '.';
   return [
     ...inputRepos.map((repo) => `pachctl create repo ${repo}`),
-    ...(inputRepos.includes('models')
-      ? [`vigil deploy --export-model --model-dir ${shown(modelDir)}`, `pachctl put file -r models@master:/ -f ${shown(modelDir)}`]
+    ...(inputRepos.includes(REPOS.models)
+      ? [`vigil deploy --export-model --model-dir ${shown(modelDir)}`, `pachctl put file -r ${REPOS.models}@master:/ -f ${shown(modelDir)}`]
       : []),
-    ...(inputRepos.includes('rules') ? [`pachctl put file -r rules@master:/ -f ${shown(rulesDir)}`] : []),
+    ...(inputRepos.includes(REPOS.rules) ? [`pachctl put file -r ${REPOS.rules}@master:/ -f ${shown(rulesDir)}`] : []),
     ...secrets.map((name) => `pachctl create secret -f ${name}.secret.json`),
     ...dependencyOrder(specs).map((s) => `pachctl create pipeline -f ${shown(join(pipelinesDir, s.file))}`),
   ];

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { REPOS } from '../../contract/repos.js';
 import type { Store } from '../../engine/store/store.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
@@ -6,13 +7,13 @@ import { openStore } from '../open-store.js';
 
 /** The input repos of the architecture, created by `vigil init`. */
 const INPUT_REPOS = [
-  { name: 'raw', description: 'camera frames: /<user>-<device>/<ts>.<jpg|jpeg|png|webp>' },
-  { name: 'rules', description: 'policies as data: /rules.yaml, /subscriptions.yaml' },
-  { name: 'models', description: 'detector weights: /<model-name>/model.json, *.bin, labels.json' },
+  { name: REPOS.raw, description: 'camera frames: /<user>-<device>/<ts>.<jpg|jpeg|png|webp>' },
+  { name: REPOS.rules, description: 'policies as data: /rules.yaml, /subscriptions.yaml' },
+  { name: REPOS.models, description: 'detector weights: /<model-name>/model.json, *.bin, labels.json' },
 ];
 
 async function commitDefaultModel(store: Store): Promise<string> {
-  if (await store.headCommit('models')) return 'models: has commits; left as it is';
+  if (await store.headCommit(REPOS.models)) return `${REPOS.models}: has commits; left as it is`;
   const { defaultModelFiles } = await import('../../../steps/detect/default-model.js');
   const files = await defaultModelFiles();
   const put = [];
@@ -21,8 +22,8 @@ async function commitDefaultModel(store: Store): Promise<string> {
     if (source === undefined) throw new Error(`default model file ${f.path} has neither a file nor data`);
     put.push({ path: f.path, ...(await store.addObject(source, { batch: true })) });
   }
-  const commit = await store.commit('models', 'master', { put }, { description: 'default detector (vigil init)' });
-  return `models: default detector committed (${put.length} files, commit ${commit.id})`;
+  const commit = await store.commit(REPOS.models, 'master', { put }, { description: 'default detector (vigil init)' });
+  return `${REPOS.models}: default detector committed (${put.length} files, commit ${commit.id})`;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile } from '../../pfs/durable.js';
+import { readJsonFile } from '../../pfs/files.js';
 import type { DatumInput } from '../datum/create.js';
 import { ppsDir } from './pipelines.js';
 import type { FileEntry } from '../store/store.js';
@@ -70,15 +71,6 @@ function jobsDir(root: string, pipeline: string): string {
   return join(ppsDir(root), 'jobs', pipeline);
 }
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
-
 async function saveJob(root: string, job: JobRecord): Promise<void> {
   await atomicWriteFile(join(jobsDir(root, job.pipeline), `${job.id}.json`), JSON.stringify(job, null, 2) + '\n');
 }
@@ -106,7 +98,7 @@ export async function saveDatums(root: string, job: JobRecord, datums: DatumReco
 export async function finishJob(root: string, job: JobRecord): Promise<void> {
   const dir = jobsDir(root, job.pipeline);
   await saveJob(root, job);
-  const latest = (await readJson<Latest>(join(dir, 'latest.json'))) ?? { last: null, lastSuccess: null };
+  const latest = (await readJsonFile<Latest>(join(dir, 'latest.json'))) ?? { last: null, lastSuccess: null };
   await atomicWriteFile(
     join(dir, 'latest.json'),
     JSON.stringify({ last: job.id, lastSuccess: job.state === 'JOB_SUCCESS' ? job.id : latest.lastSuccess }) + '\n',
@@ -116,13 +108,13 @@ export async function finishJob(root: string, job: JobRecord): Promise<void> {
 
 /** The pipeline's last finished job and last successful job. */
 export async function latestJobs(root: string, pipeline: string): Promise<{ last: JobRecord | null; lastSuccess: JobRecord | null }> {
-  const latest = await readJson<Latest>(join(jobsDir(root, pipeline), 'latest.json'));
-  const read = (id: string | null | undefined) => (id ? readJson<JobRecord>(join(jobsDir(root, pipeline), `${id}.json`)) : null);
+  const latest = await readJsonFile<Latest>(join(jobsDir(root, pipeline), 'latest.json'));
+  const read = (id: string | null | undefined) => (id ? readJsonFile<JobRecord>(join(jobsDir(root, pipeline), `${id}.json`)) : null);
   return { last: await read(latest?.last), lastSuccess: await read(latest?.lastSuccess) };
 }
 
 export async function readDatums(root: string, pipeline: string, jobId: string): Promise<DatumRecord[]> {
-  return (await readJson<DatumRecord[]>(join(jobsDir(root, pipeline), `${jobId}.datums.json`))) ?? [];
+  return (await readJsonFile<DatumRecord[]>(join(jobsDir(root, pipeline), `${jobId}.datums.json`))) ?? [];
 }
 
 /** Every job of the pipelines given, newest first. */
@@ -138,7 +130,7 @@ export async function listJobs(root: string, pipelines: string[]): Promise<JobRe
     }
     for (const name of names) {
       if (!/^[0-9a-f]+\.json$/.test(name)) continue;
-      const job = await readJson<JobRecord>(join(jobsDir(root, pipeline), name));
+      const job = await readJsonFile<JobRecord>(join(jobsDir(root, pipeline), name));
       if (job) jobs.push(job);
     }
   }
@@ -156,9 +148,9 @@ export async function inspectJob(root: string, pipeline: string, id: string): Pr
 
 /** A job left RUNNING belongs to a run that died (the caller holds the run lock): it was killed. */
 export async function markAbandonedJob(root: string): Promise<void> {
-  const running = await readJson<{ pipeline: string; id: string }>(runningPath(root));
+  const running = await readJsonFile<{ pipeline: string; id: string }>(runningPath(root));
   if (!running) return;
-  const job = await readJson<JobRecord>(join(jobsDir(root, running.pipeline), `${running.id}.json`));
+  const job = await readJsonFile<JobRecord>(join(jobsDir(root, running.pipeline), `${running.id}.json`));
   if (job?.state === 'JOB_RUNNING') {
     await saveJob(root, { ...job, state: 'JOB_KILLED', reason: 'the vigil process running it was stopped', finished: new Date().toISOString() });
   }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VigilError } from '../../pfs/errors.js';
-import { processAlive } from '../../pfs/durable.js';
+import { createFileOnce, processAlive } from '../../pfs/durable.js';
 
 /** What a lock file holds: who took it, so that others can say who is busy and spot a dead holder. */
 interface LockOwner {
@@ -56,22 +56,12 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
 }
 
 /**
- * Creates the lock file with its owner already in it: written beside it, then hard-linked into
- * place (atomic, and EEXIST when taken). A lock file is therefore never seen empty, even when
- * its creator is killed half-way (an empty one could not be told from one being written).
+ * Creates the lock file with its owner already in it (see createFileOnce), so that a lock file is
+ * never seen empty, even when its creator is killed half-way: an empty one could not be told from
+ * one being written.
  */
-async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
-  const draft = `${path}.${owner.token}.${process.pid}.tmp`;
-  await writeFile(draft, JSON.stringify(owner));
-  try {
-    await link(draft, path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    await rm(draft, { force: true });
-  }
+function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+  return createFileOnce(path, JSON.stringify(owner), { sync: false });
 }
 
 /** The lock's owner; null while it is being created or just went away (the caller retries). */

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from '../../pfs/durable.js';
+import { readJsonFile } from '../../pfs/files.js';
 import { acquireLock } from './lock.js';
 import { checkBranchName, checkRepoName, parseAncestry } from './names.js';
 import { ObjectStore, type ObjectSource } from './objects.js';
@@ -238,7 +239,7 @@ export class Store {
   }
 
   private async readRepoRecord(name: string): Promise<RepoRecord | null> {
-    return readJson<RepoRecord>(join(this.repoDir(name), 'repo.json'));
+    return readJsonFile<RepoRecord>(join(this.repoDir(name), 'repo.json'));
   }
 
   private async requireRepo(name: string): Promise<RepoRecord> {
@@ -268,7 +269,7 @@ export class Store {
     const key = `${repo}/${id}`;
     const cached = this.commitCache.get(key);
     if (cached) return cached;
-    const record = COMMIT_ID.test(id) ? await readJson<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`)) : null;
+    const record = COMMIT_ID.test(id) ? await readJsonFile<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`)) : null;
     if (!record) throw new VigilError(`commit "${id}" not found in repo "${repo}"`);
     this.commitCache.set(key, record);
     return record;
@@ -452,7 +453,7 @@ export class Store {
    * the retry of the same commit.
    */
   private async checkIdUnused(repo: string, id: string): Promise<void> {
-    const exists = await readJson<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`));
+    const exists = await readJsonFile<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`));
     if (!exists) return;
     if ((await this.listCommits(repo)).some((c) => c.id === id)) throw new Error(`commit ${repo}@${id} already exists; commits are immutable`);
     this.commitCache.delete(`${repo}/${id}`);
@@ -462,13 +463,4 @@ export class Store {
 function toInfo(record: CommitRecord): CommitInfo {
   const { tree: _tree, ...info } = record;
   return info;
-}
-
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-    throw e;
-  }
 }

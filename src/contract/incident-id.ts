@@ -1,0 +1,33 @@
+/**
+ * Incident ids as the data contract fixes them: `<user>-<device>-r<rule id>-<first frame's UTC
+ * time, basic form>`, e.g. `u1-cam1-r200-20261126T041500Z`. The alert step names incidents, their
+ * files and its ledger's folders by them; `vigil trace` reads an incident's start back from its
+ * file name. specs/alert.schema.json's `id` pattern says the same (test/unit/incident-id.test.ts
+ * keeps the two in step).
+ */
+import { NAME_PATTERN, TIMESTAMP_PATTERN, formatTimestamp, parseTimestamp } from './frame-path.js';
+
+export const INCIDENT_ID_PATTERN = new RegExp(`^(${NAME_PATTERN})-(${NAME_PATTERN})-r(-?[0-9]+)-(${TIMESTAMP_PATTERN})$`);
+
+export interface IncidentIdParts {
+  user: string;
+  device: string;
+  /** `<user>-<device>`: the folder the alerts repo and the ledger keep the incident under. */
+  source: string;
+  ruleId: number;
+  /** The incident's first frame's capture time. */
+  start: Date;
+}
+
+export function incidentId(user: string, device: string, ruleId: number, firstCapturedAt: Date): string {
+  return `${user}-${device}-r${ruleId}-${formatTimestamp(firstCapturedAt)}`;
+}
+
+/** What an incident id names, or null when `id` is not one. */
+export function parseIncidentId(id: string): IncidentIdParts | null {
+  const m = INCIDENT_ID_PATTERN.exec(id);
+  if (!m) return null;
+  const start = parseTimestamp(m[4]);
+  if (!(start instanceof Date)) return null;
+  return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start };
+}

@@ -1,0 +1,52 @@
+/**
+ * The repos of the data contract (docs/ARCHITECTURE.md, "Stages and repos") and where each
+ * keeps a frame's files. People commit to the three input repos; every other repo is a
+ * pipeline's output and carries its name. Every pipeline names an input after its repo
+ * (pipelines/*.yaml), so these are also the steps' input names and the repos lineage names.
+ */
+import { parseFramePath, type FramePath } from './frame-path.js';
+
+export const REPOS = {
+  raw: 'raw',
+  rules: 'rules',
+  models: 'models',
+  validated: 'validated',
+  detections: 'detections',
+  matches: 'matches',
+  alerts: 'alerts',
+  warehouse: 'warehouse',
+  reports: 'reports',
+} as const;
+
+export type RepoName = (typeof REPOS)[keyof typeof REPOS];
+
+/** The validated repo's two folders: the standard JPEGs of accepted frames, and the rejection records. */
+export const VALIDATED_FOLDERS = { valid: 'valid', rejected: 'rejected' } as const;
+
+/** A frame as the repos name its files: its camera and its capture time as written. */
+export type FrameName = Pick<FramePath, 'source' | 'ts'>;
+
+/** `/valid/<user>-<device>/<ts>.jpg`: a frame's standard JPEG in validated. */
+export function validFramePath(frame: FrameName): string {
+  return `/${VALIDATED_FOLDERS.valid}/${frame.source}/${frame.ts}.jpg`;
+}
+
+/** `/rejected/<user>-<device>/<ts>.json`: a frame's rejection record in validated. */
+export function rejectionPath(frame: FrameName): string {
+  return `/${VALIDATED_FOLDERS.rejected}/${frame.source}/${frame.ts}.json`;
+}
+
+/** `/<user>-<device>/<ts>.json`: a frame's record in detections and in matches. */
+export function frameRecordPath(frame: FrameName): string {
+  return `/${frame.source}/${frame.ts}.json`;
+}
+
+/** Whether `path` of validated lies in `folder`. */
+export function inValidatedFolder(folder: keyof typeof VALIDATED_FOLDERS, path: string): boolean {
+  return path.startsWith(`/${VALIDATED_FOLDERS[folder]}/`);
+}
+
+/** The frame a path of validated's valid folder is a standard JPEG of, or why it is none. */
+export function parseValidFramePath(path: string): FramePath | { error: string } {
+  return parseFramePath(inValidatedFolder('valid', path) ? path.slice(VALIDATED_FOLDERS.valid.length + 1) : path);
+}

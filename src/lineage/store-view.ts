@@ -1,0 +1,88 @@
+import { sha256File } from '../pfs/files.js';
+import { VigilError } from '../pfs/errors.js';
+import { listJobs, readDatums, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
+import { listPipelines } from '../engine/pps/pipelines.js';
+import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
+
+/** The value cached under `key`, made on first use. */
+export function memo<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
+  let value = cache.get(key);
+  if (!value) cache.set(key, (value = make()));
+  return value;
+}
+
+/**
+ * What a trace reads of the embedded engine, each thing once: commits, trees, the hashes of
+ * stored objects, repo heads, pipelines, and the jobs and datums that wrote files.
+ */
+export class StoreView {
+  private readonly commits = new Map<string, Promise<CommitInfo | null>>();
+  private readonly trees = new Map<string, Promise<Map<string, FileEntry>>>();
+  private readonly hashes = new Map<string, Promise<string | null>>();
+  private readonly jobs = new Map<string, Promise<Map<string, JobRecord>>>();
+  private readonly datums = new Map<string, Promise<Map<string, DatumRecord>>>();
+  private pipelines?: Promise<Set<string>>;
+
+  constructor(readonly store: Store) {}
+
+  /** The commit whose id is `id`; a branch name or `^` in a record is no commit (it moves), so it counts as missing. */
+  commit(repo: string, id: string): Promise<CommitInfo | null> {
+    return memo(this.commits, `${repo}@${id}`, () =>
+      this.store.resolveCommit(repo, id).then(
+        (info) => (info.id === id ? info : null),
+        (e: unknown) => {
+          if (e instanceof VigilError) return null;
+          throw e;
+        },
+      ),
+    );
+  }
+
+  tree(repo: string, id: string): Promise<Map<string, FileEntry>> {
+    return memo(this.trees, `${repo}@${id}`, async () => new Map((await this.store.listFiles(repo, id)).map((e) => [e.path, e])));
+  }
+
+  /** Where the store keeps an object's bytes. */
+  objectPath(object: string): string {
+    return this.store.objectPath(object);
+  }
+
+  /** The sha256 of the object's bytes as they are now (objects are named by the hash they had when stored). */
+  objectHash(object: string): Promise<string | null> {
+    return memo(this.hashes, object, () =>
+      sha256File(this.store.objectPath(object)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null;
+        throw e;
+      }),
+    );
+  }
+
+  /** The head of `repo`'s master; null when the repo does not exist (yet) or has no commits. */
+  head(repo: string): Promise<CommitInfo | null> {
+    return this.store.headCommit(repo).catch((e: unknown) => {
+      if (e instanceof VigilError) return null;
+      throw e;
+    });
+  }
+
+  /** Whether `repo` is a pipeline's output repo (its commits come from jobs). */
+  async isPipeline(repo: string): Promise<boolean> {
+    this.pipelines ??= listPipelines(this.store).then((records) => new Set(records.map((r) => r.name)));
+    return (await this.pipelines).has(repo);
+  }
+
+  /** The job of `pipeline` whose id is `id` (the id of the output commit it made). */
+  async job(pipeline: string, id: string): Promise<JobRecord | undefined> {
+    const jobs = await memo(this.jobs, pipeline, async () => new Map((await listJobs(this.store.root, [pipeline])).map((j) => [j.id, j])));
+    return jobs.get(id);
+  }
+
+  /** The job's datums by the output paths they wrote (or carried over). */
+  datumsOf(job: JobRecord): Promise<Map<string, DatumRecord>> {
+    return memo(this.datums, `${job.pipeline}@${job.id}`, async () => {
+      const byOutput = new Map<string, DatumRecord>();
+      for (const datum of await readDatums(this.store.root, job.pipeline, job.id)) for (const o of datum.outputs) byOutput.set(o.path, datum);
+      return byOutput;
+    });
+  }
+}
