@@ -17,4 +17,4 @@ for (const frame of frames) {
   if (result.error) throw new Error(`${frame}: ${result.error}`);
   inferenceMs += result.inferenceMs;
 }
-process.stdout.write(JSON.stringify({ frames: frames.length, inferenceMs, backend: detector.runtime.backend }) + '\n');
+process.stdout.write(`${JSON.stringify({ frames: frames.length, inferenceMs, backend: detector.runtime.backend })}\n`);

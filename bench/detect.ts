@@ -33,7 +33,13 @@ const vigil = (root: string, ...args: string[]) => run(process.execPath, [join(p
 
 /** The frames as validate leaves them (JPEG under /valid/<user>-<device>/<ts>.jpg), laid out under `dir`. */
 async function writeFrames(dir: string): Promise<string[]> {
-  const jpegs = await Promise.all(PHOTOS.map(async (p) => sharp(join(packageRoot(), 'test', 'fixtures', p)).jpeg({ quality: 90 }).toBuffer()));
+  const jpegs = await Promise.all(
+    PHOTOS.map(async (p) =>
+      sharp(join(packageRoot(), 'test', 'fixtures', p))
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    ),
+  );
   const start = Date.UTC(2026, 10, 26, 4, 0, 0);
   const paths: string[] = [];
   for (let i = 0; i < FRAMES; i++) {
@@ -56,7 +62,11 @@ async function writeModel(dir: string): Promise<void> {
 }
 
 /** The bare loop: `processes` workers share the frames round robin; seconds from the first start to the last exit. */
-async function bareLoop(modelsDir: string, frames: string[], processes: number): Promise<{ seconds: number; meanInferenceMs: number; backend: string }> {
+async function bareLoop(
+  modelsDir: string,
+  frames: string[],
+  processes: number,
+): Promise<{ seconds: number; meanInferenceMs: number; backend: string }> {
   const worker = join(packageRoot(), 'dist', 'bench', 'detect-worker.js');
   const shares = Array.from({ length: processes }, (_, i) => frames.filter((_, j) => j % processes === i));
   const started = performance.now();

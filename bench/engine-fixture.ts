@@ -28,13 +28,16 @@ export interface EngineFixture {
 let fixture: Promise<EngineFixture> | undefined;
 
 export function engineFixture(): Promise<EngineFixture> {
-  return (fixture ??= build());
+  fixture ??= build();
+  return fixture;
 }
 
 /** Runs the real CLI; returns its stdout and wall time, failing on a non-zero exit. */
 export async function timedVigil(args: string[], root: string): Promise<{ stdout: string; ms: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), ...args, '--root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), ...args, '--root', root], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -58,15 +61,21 @@ async function build(): Promise<EngineFixture> {
   await store.createRepo('raw');
   const put = [];
   for (let i = 0; i < DATUMS; i++) {
-    put.push({ path: `/frame-${String(i).padStart(5, '0')}.txt`, ...(await store.addObject(Buffer.from(`frame ${i}\n`), { batch: true })) });
+    put.push({
+      path: `/frame-${String(i).padStart(5, '0')}.txt`,
+      ...(await store.addObject(Buffer.from(`frame ${i}\n`), { batch: true })),
+    });
   }
   await store.commit('raw', 'master', { put });
   const spec = join(root, 'noop.json');
-  await writeFile(spec, JSON.stringify({
-    pipeline: { name: 'noop' },
-    input: { pfs: { repo: 'raw', glob: '/*' } },
-    transform: { cmd: ['node', NOOP_STEP], datumBatching: true },
-  }));
+  await writeFile(
+    spec,
+    JSON.stringify({
+      pipeline: { name: 'noop' },
+      input: { pfs: { repo: 'raw', glob: '/*' } },
+      transform: { cmd: ['node', NOOP_STEP], datumBatching: true },
+    }),
+  );
   await timedVigil(['create', 'pipeline', '-f', spec], root);
 
   const workers = availableParallelism();

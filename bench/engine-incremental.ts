@@ -13,7 +13,8 @@ export const bench: Bench = {
     const f = await engineFixture();
     await addOneFile(f.root, `new-${Date.now()}`);
     const { stdout, ms } = await timedVigil(['run'], f.root);
-    if (!new RegExp(`JOB_SUCCESS: 1 processed, ${DATUMS} skipped`).test(stdout)) throw new Error(`expected 1 processed, ${DATUMS} skipped:\n${stdout}`);
+    if (!new RegExp(`JOB_SUCCESS: 1 processed, ${DATUMS} skipped`).test(stdout))
+      throw new Error(`expected 1 processed, ${DATUMS} skipped:\n${stdout}`);
     return {
       name: 'engine-incremental',
       value: ms / 1000,
@@ -21,7 +22,13 @@ export const bench: Bench = {
       baseline: f.firstRunMs / 1000,
       target: '<1',
       targetOn: 'value',
-      notes: [`1 processed, ${DATUMS} skipped`, stdout.trim().split('\n').find((l) => l.includes('JOB_SUCCESS')) ?? ''],
+      notes: [
+        `1 processed, ${DATUMS} skipped`,
+        stdout
+          .trim()
+          .split('\n')
+          .find((l) => l.includes('JOB_SUCCESS')) ?? '',
+      ],
     };
   },
 };

@@ -22,7 +22,16 @@ const DEVICES_PER_USER = 5;
 const FRAMES = 20_000;
 const BASELINE_FRAMES = 300;
 const MIN_SECONDS = 2;
-const TIME_ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/Berlin', 'Europe/London', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney', 'UTC'];
+const TIME_ZONES = [
+  'America/New_York',
+  'America/Los_Angeles',
+  'Europe/Berlin',
+  'Europe/London',
+  'Asia/Kolkata',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'UTC',
+];
 /** What cameras mostly see; every rule draws its classes from these. */
 const COMMON = ['person', 'car', 'truck', 'dog', 'cat', 'bicycle', 'motorcycle', 'bird', 'backpack', 'bear'];
 const WINDOWS = ['mon-fri 18:00-07:00', 'sat-sun 00:00-24:00', 'mon-sun 22:00-05:00', 'fri 20:00-02:00'];
@@ -58,8 +67,18 @@ function policyText(rand: () => number): { rules: string; subscriptions: string 
       timezone: pick(TIME_ZONES),
       rules: [...new Set(Array.from({ length: 3 }, () => 1 + Math.floor(rand() * RULES)))],
       zones: {
-        door: [[0.1, 0.5], [0.4, 0.5], [0.4, 1.0], [0.1, 1.0]],
-        street: [[0.6, 0.0], [1.0, 0.0], [1.0, 1.0], [0.6, 1.0]],
+        door: [
+          [0.1, 0.5],
+          [0.4, 0.5],
+          [0.4, 1.0],
+          [0.1, 1.0],
+        ],
+        street: [
+          [0.6, 0.0],
+          [1.0, 0.0],
+          [1.0, 1.0],
+          [0.6, 1.0],
+        ],
       },
     })),
   }));
@@ -97,7 +116,8 @@ const RULES_VERSION: RulesVersion = { repo: 'rules', commit: 'bench', rulesSha25
 /** The indexed core, as the step runs it: outcome, and the record when a rule fired. */
 function matchIndexed(policy: Policy, d: Detection): FrameOutcome {
   const outcome = matchFrame(policy, d);
-  if (outcome.kind === 'fired') matchRecord(d, outcome, { detection: { repo: 'detections', path: '/x', sha256: 'e'.repeat(64) }, rules: RULES_VERSION });
+  if (outcome.kind === 'fired')
+    matchRecord(d, outcome, { detection: { repo: 'detections', path: '/x', sha256: 'e'.repeat(64) }, rules: RULES_VERSION });
   return outcome;
 }
 
@@ -126,7 +146,7 @@ export const bench: Bench = {
   async run() {
     const rand = random(42);
     const text = policyText(rand);
-    let t = performance.now();
+    const t = performance.now();
     const { policy } = compilePolicy({ rules: Buffer.from(text.rules), subscriptions: Buffer.from(text.subscriptions) }, [
       { model: DEFAULT_MODEL_NAME, labels: COCO_LABELS },
     ]);
@@ -139,7 +159,8 @@ export const bench: Bench = {
       const indexed = matchFrame(policy, d);
       const expected = indexed.kind === 'unsubscribed' ? null : indexed.kind === 'fired' ? indexed.fired.map((f) => f.ruleId) : [];
       const scanned = matchByScan(entries, d);
-      if (JSON.stringify(expected) !== JSON.stringify(scanned)) throw new Error(`match bench: index and scan disagree on ${d.user}-${d.device} at ${d.capturedAt}`);
+      if (JSON.stringify(expected) !== JSON.stringify(scanned))
+        throw new Error(`match bench: index and scan disagree on ${d.user}-${d.device} at ${d.capturedAt}`);
     }
 
     const outcomes = input.map((d) => matchFrame(policy, d).kind);

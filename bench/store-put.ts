@@ -47,7 +47,10 @@ async function plainWrites(dir: string, files: SmallFile[]): Promise<void> {
 
 /** What `vigil put file` does: add every file's object (written, synced in bulk at commit), then one commit. */
 async function storePut(store: Store, files: SmallFile[]): Promise<void> {
-  const put: FileEntry[] = await mapLimit(files, PARALLEL, async (f) => ({ path: f.path, ...(await store.addObject(f.data, { batch: true })) }));
+  const put: FileEntry[] = await mapLimit(files, PARALLEL, async (f) => ({
+    path: f.path,
+    ...(await store.addObject(f.data, { batch: true })),
+  }));
   await store.commit('frames', 'master', { put });
 }
 

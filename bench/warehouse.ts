@@ -105,7 +105,13 @@ async function writeNdjsonByCamera(dir: string, rows: Array<[string, string]>): 
   for (let start = 0; start < rows.length; ) {
     let end = start;
     while (end < rows.length && rows[end][0] === rows[start][0]) end++;
-    await writeFile(join(dir, `${rows[start][0]}.json`), rows.slice(start, end).map((r) => r[1]).join('\n') + '\n');
+    await writeFile(
+      join(dir, `${rows[start][0]}.json`),
+      `${rows
+        .slice(start, end)
+        .map((r) => r[1])
+        .join('\n')}\n`,
+    );
     start = end;
   }
 }
@@ -128,11 +134,16 @@ export const bench: Bench = {
         for (const table of ['detections', 'matches']) {
           const out = join(parquet, table);
           await mkdir(parquet, { recursive: true });
-          await c.run(`COPY (SELECT *, user || '-' || device AS source FROM ${table}) TO $out (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (source), FILENAME_PATTERN 'part')`, { out });
+          await c.run(
+            `COPY (SELECT *, user || '-' || device AS source FROM ${table}) TO $out (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (source), FILENAME_PATTERN 'part')`,
+            { out },
+          );
           await toWarehouseLayout(out);
         }
         await writeNdjsonByCamera(raw, (await c.runAndReadAll(RAW_MATCHES)).getRowsJson() as Array<[string, string]>);
-        const counts = (await c.runAndReadAll(`SELECT (SELECT count(*) FROM detections)::INTEGER AS d, (SELECT count(*) FROM matches)::INTEGER AS m`)).getRowObjectsJson()[0];
+        const counts = (
+          await c.runAndReadAll(`SELECT (SELECT count(*) FROM detections)::INTEGER AS d, (SELECT count(*) FROM matches)::INTEGER AS m`)
+        ).getRowObjectsJson()[0];
         c.closeSync();
         instance.closeSync();
         return counts as { d: number; m: number };
@@ -155,7 +166,9 @@ export const bench: Bench = {
       mem.closeSync();
 
       if (warehouse.rows !== baseline.rows || warehouse.threats !== baseline.threats) {
-        throw new Error(`bench warehouse: the two queries disagree: ${warehouse.rows} rows / ${warehouse.threats} threats vs. ${baseline.rows} / ${baseline.threats}`);
+        throw new Error(
+          `bench warehouse: the two queries disagree: ${warehouse.rows} rows / ${warehouse.threats} threats vs. ${baseline.rows} / ${baseline.threats}`,
+        );
       }
       return {
         name: 'warehouse',

@@ -37,7 +37,7 @@ async function recordTypes() {
     '/** The type of each schema in specs/, by name (the file name without .schema.json). */',
     `export interface SchemaTypes {\n${registry.join('\n')}\n}`,
   ].join('\n');
-  await writeFile(join(specsDir, 'types.gen.ts'), [HEADER, ...declarations.values(), schemaTypes].join('\n\n') + '\n');
+  await writeFile(join(specsDir, 'types.gen.ts'), `${[HEADER, ...declarations.values(), schemaTypes].join('\n\n')}\n`);
 }
 
 /**
@@ -71,7 +71,7 @@ async function pachydermTypes() {
     "/** Pachyderm's CreatePipelineRequest.schema.json (draft-04) in the form the engine validates with: see scripts/gen-types.mjs. */",
     `export const createPipelineRequestSchema: Record<string, unknown> = ${JSON.stringify(schema, null, 2)};`,
   ].join('\n');
-  await writeFile(join(dir, 'create-pipeline-request.gen.ts'), [HEADER, constant, ts.trim()].join('\n\n') + '\n');
+  await writeFile(join(dir, 'create-pipeline-request.gen.ts'), `${[HEADER, constant, ts.trim()].join('\n\n')}\n`);
 }
 
 await Promise.all([recordTypes(), pachydermTypes()]);

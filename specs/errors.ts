@@ -64,7 +64,12 @@ export class Problems {
 }
 
 function pointerSegments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /**
@@ -81,12 +86,14 @@ function withoutAlternativesNoise(errors: readonly ErrorObject[]): ErrorObject[]
     if ((e.keyword !== 'oneOf' && e.keyword !== 'anyOf') || passed != null || !Array.isArray(e.schema)) continue;
     const branches = e.schema.map((_, i) => {
       const own = errors.filter((b) => b.schemaPath.startsWith(`${e.schemaPath}/${i}/`));
-      const typeError = own.find((b) => b.keyword === 'type' && b.schemaPath === `${e.schemaPath}/${i}/type` && b.instancePath === e.instancePath);
+      const typeError = own.find(
+        (b) => b.keyword === 'type' && b.schemaPath === `${e.schemaPath}/${i}/type` && b.instancePath === e.instancePath,
+      );
       return { own, types: typeError ? [typeError.params.type as string | string[]].flat() : null };
     });
     if (branches.every((b) => b.own.length === 0)) continue; // its alternatives' errors are elsewhere ($ref): keep its own line
     const ofItsType = branches.filter((b) => b.types === null);
-    for (const b of ofItsType.length > 0 ? branches.filter((b) => b.types !== null) : branches) b.own.forEach((x) => dropped.add(x));
+    for (const b of ofItsType.length > 0 ? branches.filter((b) => b.types !== null) : branches) for (const x of b.own) dropped.add(x);
     if (ofItsType.length > 0) dropped.add(e);
     else replaced.set(e, { ...e, keyword: 'type', params: { type: branches.flatMap((b) => b.types!) } });
   }
@@ -134,7 +141,9 @@ function explain(e: ErrorObject): string | null {
     case 'enum':
       return `${value} is not one of ${listOf(p.allowedValues as unknown[])}`;
     case 'pattern':
-      return e.propertyName !== undefined ? `name "${e.propertyName}" must match ${p.pattern as string}` : `${value} must match ${p.pattern as string}`;
+      return e.propertyName !== undefined
+        ? `name "${e.propertyName}" must match ${p.pattern as string}`
+        : `${value} must match ${p.pattern as string}`;
     case 'format':
       return `${value} is not a valid ${p.format as string}`;
     default:

@@ -10,7 +10,7 @@ type Positionals<S extends string> = S extends `${infer First} ${infer Rest}`
     ? { [K in Name]: string }
     : S extends `[${infer Name}]`
       ? { [K in Name]?: string }
-      : {};
+      : unknown;
 
 /**
  * One CLI command in pachctl's grammar: a verb, an optional noun, positionals
@@ -27,6 +27,7 @@ interface CommandSpec<P extends string, T> {
   /** The options (and positionals' descriptions); the handler's arguments are typed from what it returns. */
   builder?: (y: Argv) => Argv<T>;
   /** Returns the exit code (0 when omitted). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler returns an exit code, or nothing for 0
   handler: (args: ArgumentsCamelCase<T & Positionals<P>>) => Promise<number | void>;
 }
 
@@ -46,7 +47,7 @@ export interface CliCommand {
  * A command whose handler sees its arguments typed: the options its builder declares and the
  * positionals its `positionals` string names.
  */
-export function defineCommand<P extends string = '', T = {}>(spec: CommandSpec<P, T>): CliCommand {
+export function defineCommand<P extends string = '', T = unknown>(spec: CommandSpec<P, T>): CliCommand {
   const { verb, noun, positionals, describe, builder, handler } = spec;
   return {
     verb,

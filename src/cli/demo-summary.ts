@@ -28,9 +28,15 @@ async function headFiles(store: Store, repo: string): Promise<FileEntry[]> {
   return head ? store.listFiles(repo, head.id) : [];
 }
 
-async function readRecords<T>(store: Store, repo: string, filter: (path: string) => boolean = (p) => p.endsWith('.json')): Promise<Array<{ path: string; record: T }>> {
+async function readRecords<T>(
+  store: Store,
+  repo: string,
+  filter: (path: string) => boolean = (p) => p.endsWith('.json'),
+): Promise<Array<{ path: string; record: T }>> {
   const files = (await headFiles(store, repo)).filter((f) => filter(f.path));
-  return Promise.all(files.map(async (f) => ({ path: f.path, record: JSON.parse(await readFile(store.objectPath(f.sha256), 'utf8')) as T })));
+  return Promise.all(
+    files.map(async (f) => ({ path: f.path, record: JSON.parse(await readFile(store.objectPath(f.sha256), 'utf8')) as T })),
+  );
 }
 
 function count(into: Record<string, number>, key: string): void {
@@ -81,7 +87,10 @@ function list(counts: Record<string, number>): string {
 export function formatSummary(s: DemoSummary, root: string): string {
   const rows: Array<[string, string]> = [
     ['frames in raw', String(s.frames)],
-    ['validated', `${s.valid} valid, ${s.frames - s.valid} rejected${Object.keys(s.rejected).length ? ` (reasons: ${list(s.rejected)})` : ''}`],
+    [
+      'validated',
+      `${s.valid} valid, ${s.frames - s.valid} rejected${Object.keys(s.rejected).length ? ` (reasons: ${list(s.rejected)})` : ''}`,
+    ],
     [`detections ≥ ${s.minScore}`, list(s.detectionsByLabel)],
     ['matches by rule', list(s.matchesByRule)],
     ['incidents', String(s.incidents.length)],
@@ -91,7 +100,10 @@ export function formatSummary(s: DemoSummary, root: string): string {
   // In a clone `vigil` is this package's bin: npx finds it.
   for (const report of s.reports) {
     const date = report.replace(/^\/daily\/|\.html$/g, '');
-    rows.push(['daily report', `${REPOS.reports}@master:${report}  (open it: npx vigil report daily --date ${date} --open --root ${root})`]);
+    rows.push([
+      'daily report',
+      `${REPOS.reports}@master:${report}  (open it: npx vigil report daily --date ${date} --open --root ${root})`,
+    ]);
   }
   if (s.incidents[0]) rows.push(['trace an alert', `npx vigil trace ${REPOS.alerts}@master:${s.incidents[0]} --verify --root ${root}`]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;

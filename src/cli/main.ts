@@ -7,7 +7,10 @@ export async function main(argv: string[]): Promise<number> {
     // `vigil step <name>` is how every pipeline worker starts. It skips the command-line parser,
     // whose load (yargs and every command module) was a third of a worker's start-up (~0.1 s).
     const [verb, name, ...rest] = argv;
-    if (verb === 'step' && name !== undefined && isStep(name) && rest.length === 0) return (await runStep(name)) ?? 0;
+    if (verb === 'step' && name !== undefined && isStep(name) && rest.length === 0) {
+      await runStep(name);
+      return 0;
+    }
     const { runProgram } = await import('./program.js');
     return await runProgram(argv);
   } catch (e) {

@@ -8,7 +8,7 @@ export function printTable(header: string[], rows: string[][]): void {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
       .join('   ')
       .trimEnd();
-  process.stdout.write([header, ...rows].map(line).join('\n') + '\n');
+  process.stdout.write(`${[header, ...rows].map(line).join('\n')}\n`);
 }
 
 /** The `--raw` flag every list and inspect verb takes. */
@@ -16,7 +16,7 @@ export const rawOption = { type: 'boolean', describe: "print JSON with Pachyderm
 
 /** `--raw`: each object as one line of JSON (a stream of objects, as `pachctl --raw` prints, that jq and line readers both take). */
 export function printRaw(objects: unknown[]): void {
-  process.stdout.write(objects.map((o) => JSON.stringify(o) + '\n').join(''));
+  process.stdout.write(objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
 }
 
 /** 1536 → `1.5KiB`, as pachctl writes sizes. */

@@ -19,7 +19,23 @@ import { commands as deployCommands } from './commands/deploy.js';
 import { commands as demoCommands } from './commands/demo.js';
 
 /** Every command module; each adds its verbs and nouns here. */
-const ALL: CliCommand[] = [...stepCommands, ...repoCommands, ...fileCommands, ...commitCommands, ...rulesCommands, ...sqlCommands, ...reportCommands, ...traceCommands, ...pipelineCommands, ...jobCommands, ...runCommands, ...initCommands, ...logsCommands, ...deployCommands, ...demoCommands];
+const ALL: CliCommand[] = [
+  ...stepCommands,
+  ...repoCommands,
+  ...fileCommands,
+  ...commitCommands,
+  ...rulesCommands,
+  ...sqlCommands,
+  ...reportCommands,
+  ...traceCommands,
+  ...pipelineCommands,
+  ...jobCommands,
+  ...runCommands,
+  ...initCommands,
+  ...logsCommands,
+  ...deployCommands,
+  ...demoCommands,
+];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */
 export async function runProgram(argv: string[]): Promise<number> {

@@ -39,7 +39,9 @@ export function parseCommitArg(arg: string): { repo: string; ref: string } {
 export function parseBranchFileArg(arg: string): FileArg {
   const parsed = parseFileArg(arg);
   if (/[\^~]/.test(parsed.ref)) {
-    throw new VigilError(`cannot write to ${parsed.repo}@${parsed.ref}: commits never change; write to a branch, e.g. ${parsed.repo}@master`);
+    throw new VigilError(
+      `cannot write to ${parsed.repo}@${parsed.ref}: commits never change; write to a branch, e.g. ${parsed.repo}@master`,
+    );
   }
   checkBranchName(parsed.ref);
   return parsed;

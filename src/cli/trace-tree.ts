@@ -21,12 +21,18 @@ function hopLines(hop: Hop): string[] {
   const lines = [`${LABEL[hop.kind]} ${hopName(hop)}`, `sha256 ${hop.sha256 ?? '(unknown)'} ${hashOk ? '✓ the stored bytes match' : '✗'}`];
   if (hop.job) {
     const { datum } = hop.job;
-    const made = datum?.state === 'SKIPPED' ? `, carried over by datum ${datum.id} (skipped: unchanged input)` : datum ? `, datum ${datum.id}` : '';
+    const made =
+      datum?.state === 'SKIPPED' ? `, carried over by datum ${datum.id} (skipped: unchanged input)` : datum ? `, datum ${datum.id}` : '';
     lines.push(`job ${hop.job.id} of pipeline ${hop.job.pipeline}, spec version ${hop.job.pipelineVersion}${made}`);
   }
-  if (hop.model) lines.push(`model ${hop.model.name} at ${REPOS.models}@${hop.model.commit}, weights ${hop.model.weightsSha256}, ${hop.model.backend} backend`);
+  if (hop.model)
+    lines.push(
+      `model ${hop.model.name} at ${REPOS.models}@${hop.model.commit}, weights ${hop.model.weightsSha256}, ${hop.model.backend} backend`,
+    );
   if (hop.rules) {
-    lines.push(`rules ${hop.rules.repo}@${hop.rules.commit}: rules.yaml ${hop.rules.rulesSha256}, subscriptions.yaml ${hop.rules.subscriptionsSha256}`);
+    lines.push(
+      `rules ${hop.rules.repo}@${hop.rules.commit}: rules.yaml ${hop.rules.rulesSha256}, subscriptions.yaml ${hop.rules.subscriptionsSha256}`,
+    );
   }
   if (hop.summary) lines.push(hop.summary);
   for (const d of hop.deliveries ?? []) lines.push(`${d.channel} to ${d.recipient}: ${d.status} (${plural(d.attempts, 'attempt')})`);
@@ -51,7 +57,10 @@ export function renderTrace(trace: Trace): string {
   renderHop(trace.root, out, '', '');
   const files = plural(trace.hops, 'file');
   const what = trace.direction === 'back' ? `${plural(trace.frames.length, 'camera frame')}, ${files}` : files;
-  const verdict = trace.problems.length === 0 ? 'every sha256 matches the stored bytes, every commit is there' : `${plural(trace.problems.length, 'problem')} (✗)`;
+  const verdict =
+    trace.problems.length === 0
+      ? 'every sha256 matches the stored bytes, every commit is there'
+      : `${plural(trace.problems.length, 'problem')} (✗)`;
   out.push('', `${what}: ${verdict}`);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

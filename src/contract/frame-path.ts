@@ -47,7 +47,7 @@ export function parseTimestamp(ts: string): Date | { error: string } {
 export function formatTimestamp(date: Date): string {
   const iso = date.toISOString(); // 2026-11-26T04:15:00.000Z
   const basic = iso.replace(/[-:]/g, '');
-  return basic.endsWith('.000Z') ? basic.slice(0, -5) + 'Z' : basic;
+  return basic.endsWith('.000Z') ? `${basic.slice(0, -5)}Z` : basic;
 }
 
 /** Parses a frame's repo path (`/u1-cam1/20261126T041500Z.jpg`), or returns every reason it cannot. */

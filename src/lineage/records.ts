@@ -32,7 +32,10 @@ const MATCH: RecordKind<'match'> = {
   schema: 'match',
   async read(m, hop, versions) {
     hop.summary = m.fired
-      .map((f) => `rule ${f.ruleId} "${f.name}" (${f.severity}) fired on ${f.objects.map((o) => `${o.label} ${formatScore(o.score)}`).join(', ')}`)
+      .map(
+        (f) =>
+          `rule ${f.ruleId} "${f.name}" (${f.severity}) fired on ${f.objects.map((o) => `${o.label} ${formatScore(o.score)}`).join(', ')}`,
+      )
       .join('; ');
     hop.rules = m.rules;
     hop.problems.push(...(await versions.rulesProblems(m.rules)));
@@ -68,7 +71,9 @@ function checkMatchAgainstDetection(hop: Hop, match: Match): void {
   if (!detectionHop?.model) return;
   const frame = detectionHop.next[0];
   if (frame && (frame.path !== match.frame.path || frame.sha256 !== match.frame.sha256)) {
-    hop.problems.push(`names the frame ${match.frame.path} (${match.frame.sha256}), but its detection was made from ${frame.path} (${frame.sha256})`);
+    hop.problems.push(
+      `names the frame ${match.frame.path} (${match.frame.sha256}), but its detection was made from ${frame.path} (${frame.sha256})`,
+    );
   }
   const m = detectionHop.model;
   if (m.name !== match.model.name || m.commit !== match.model.commit || m.weightsSha256 !== match.model.weightsSha256) {

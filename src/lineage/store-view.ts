@@ -7,7 +7,10 @@ import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
 /** The value cached under `key`, made on first use. */
 export function memo<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
   let value = cache.get(key);
-  if (!value) cache.set(key, (value = make()));
+  if (!value) {
+    value = make();
+    cache.set(key, value);
+  }
   return value;
 }
 
@@ -81,7 +84,8 @@ export class StoreView {
   datumsOf(job: JobRecord): Promise<Map<string, DatumRecord>> {
     return memo(this.datums, `${job.pipeline}@${job.id}`, async () => {
       const byOutput = new Map<string, DatumRecord>();
-      for (const datum of await readDatums(this.store.root, job.pipeline, job.id)) for (const o of datum.outputs) byOutput.set(o.path, datum);
+      for (const datum of await readDatums(this.store.root, job.pipeline, job.id))
+        for (const o of datum.outputs) byOutput.set(o.path, datum);
       return byOutput;
     });
   }

@@ -71,7 +71,9 @@ export async function traceBack(store: Store, target: FileTarget): Promise<Trace
 export async function traceForward(store: Store, target: FileTarget): Promise<Trace> {
   const raw = REPOS.raw;
   if (target.repo !== raw) {
-    throw new VigilError(`--frame takes a camera frame of ${raw}, e.g. ${raw}@master:/u1-cam1/20261126T041500Z.jpg; ${target.repo} is not ${raw}`);
+    throw new VigilError(
+      `--frame takes a camera frame of ${raw}, e.g. ${raw}@master:/u1-cam1/20261126T041500Z.jpg; ${target.repo} is not ${raw}`,
+    );
   }
   const view = new StoreView(store);
   const { ref } = await start(view, target);

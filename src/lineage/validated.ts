@@ -30,7 +30,9 @@ export function validatedReader(view: StoreView): Reader {
     let found: Ref | { problem: string };
     if (datum) {
       const candidates = datum.inputs.flatMap((input) =>
-        input.files.filter((f) => isSource(f.path)).map((f) => ({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 })),
+        input.files
+          .filter((f) => isSource(f.path))
+          .map((f) => ({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 })),
       );
       found = onlySource(candidates, `datum ${datum.id}'s input`, hop.path);
     } else {

@@ -38,7 +38,9 @@ export class VersionChecks {
         weights.set(path, await readFile(this.view.objectPath(file.sha256)));
       }
       const actual = weightsSha256(weights);
-      return actual === model.weightsSha256 ? [] : [`${where}: the weight files hash to ${actual}, not the recorded ${model.weightsSha256}`];
+      return actual === model.weightsSha256
+        ? []
+        : [`${where}: the weight files hash to ${actual}, not the recorded ${model.weightsSha256}`];
     });
   }
 
@@ -48,11 +50,16 @@ export class VersionChecks {
       if (!(await this.view.commit(rules.repo, rules.commit))) return [`rules commit ${rules.commit} is missing from repo ${rules.repo}`];
       const tree = await this.view.tree(rules.repo, rules.commit);
       const problems: string[] = [];
-      for (const [path, recorded] of [['/rules.yaml', rules.rulesSha256], ['/subscriptions.yaml', rules.subscriptionsSha256]] as const) {
+      for (const [path, recorded] of [
+        ['/rules.yaml', rules.rulesSha256],
+        ['/subscriptions.yaml', rules.subscriptionsSha256],
+      ] as const) {
         const file = tree.get(path);
         const actual = file ? await this.view.objectHash(file.sha256) : null;
         if (actual !== recorded) {
-          problems.push(`${rules.repo}@${rules.commit}:${path} ${file ? `hashes to ${actual}` : 'is missing'}, not the recorded ${recorded}`);
+          problems.push(
+            `${rules.repo}@${rules.commit}:${path} ${file ? `hashes to ${actual}` : 'is missing'}, not the recorded ${recorded}`,
+          );
         }
       }
       return problems;

@@ -56,7 +56,9 @@ export class Walk {
     for (const source of sources) {
       const sourceKind = hopKind(source.ref.repo, source.ref.path);
       if (!sourceKind || !source.kinds.includes(sourceKind)) {
-        hop.problems.push(`names ${hopName({ commit: null, ...source.ref })} as its source, which is not a ${source.kinds.join(' or ')} file`);
+        hop.problems.push(
+          `names ${hopName({ commit: null, ...source.ref })} as its source, which is not a ${source.kinds.join(' or ')} file`,
+        );
         continue;
       }
       hop.next.push(await this.back(sourceKind, source.ref));
@@ -87,7 +89,9 @@ export class Walk {
     } else if (hop.actualSha256 === null) {
       hop.problems.push(`the stored object ${entry.sha256} is missing`);
     } else if (hop.actualSha256 !== hop.sha256) {
-      hop.problems.push(`the stored bytes hash to ${hop.actualSha256}, not the recorded ${hop.sha256}: they changed after they were committed`);
+      hop.problems.push(
+        `the stored bytes hash to ${hop.actualSha256}, not the recorded ${hop.sha256}: they changed after they were committed`,
+      );
     }
     return entry;
   }
@@ -110,7 +114,8 @@ export class Walk {
     };
     const written = datum?.outputs.find((o) => o.path === hop.path);
     if (!written) hop.problems.push(`no datum of job ${job.id} wrote ${hop.path}`);
-    else if (written.sha256 !== entry.sha256) hop.problems.push(`datum ${datum!.id} of job ${job.id} wrote other bytes (sha256 ${written.sha256})`);
+    else if (written.sha256 !== entry.sha256)
+      hop.problems.push(`datum ${datum!.id} of job ${job.id} wrote other bytes (sha256 ${written.sha256})`);
     return datum;
   }
 }

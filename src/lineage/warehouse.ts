@@ -14,7 +14,10 @@ export function warehouseReader(view: StoreView): Reader {
       const file = view.objectPath(entry.sha256);
       const rows = (await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet($file)`, { file })).getRowObjectsJson();
       const refs = (
-        await connection.runAndReadAll(`SELECT DISTINCT repo, path, sha256, "commit" FROM read_parquet($file) ORDER BY repo, path, "commit"`, { file })
+        await connection.runAndReadAll(
+          `SELECT DISTINCT repo, path, sha256, "commit" FROM read_parquet($file) ORDER BY repo, path, "commit"`,
+          { file },
+        )
       ).getRowObjectsJson() as unknown as Array<{ repo: string; path: string; sha256: string; commit: string | null }>;
       const table = hop.path.split('/')[2] ?? '?';
       hop.summary = `${rows[0]!.n} rows of table ${table} from ${refs.length} record file${refs.length === 1 ? '' : 's'}`;

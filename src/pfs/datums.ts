@@ -60,9 +60,7 @@ export async function forEachDatum(handle: DatumHandler): Promise<void> {
   const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as WorkerClient;
   const next = (error: string) =>
-    new Promise<NextDatumResponse>((resolve, reject) =>
-      client.NextDatum({ error }, (err, res) => (err ? reject(err) : resolve(res))),
-    );
+    new Promise<NextDatumResponse>((resolve, reject) => client.NextDatum({ error }, (err, res) => (err ? reject(err) : resolve(res))));
   let error = '';
   for (;;) {
     const res = await next(error);

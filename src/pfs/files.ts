@@ -39,5 +39,5 @@ export function writeOutput(path: string, data: string | Uint8Array): void {
 
 /** JSON as every step writes it: stable two-space indentation and a final newline. */
 export function writeJsonOutput(path: string, record: unknown): void {
-  writeOutput(path, JSON.stringify(record, null, 2) + '\n');
+  writeOutput(path, `${JSON.stringify(record, null, 2)}\n`);
 }

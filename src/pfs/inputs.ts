@@ -52,7 +52,7 @@ function inputAt(env: Env, name: string, path: string): DatumInput {
 }
 
 function repoPathOf(root: string, path: string): string {
-  return '/' + relative(root, path).split(sep).join('/');
+  return `/${relative(root, path).split(sep).join('/')}`;
 }
 
 /** Every file at or under the input's path, in repo path order: listed, not opened. */
@@ -68,6 +68,7 @@ export function inputFiles(input: DatumInput): InputFile[] {
 
 /** The input's commit, for a step that records it in lineage; a VigilError when the engine did not set it. */
 export function inputCommit(input: InputFile): string {
-  if (!input.commit) throw new VigilError(`$${input.name}_COMMIT is unset: the step records the commit of its input ${input.name} in its lineage`);
+  if (!input.commit)
+    throw new VigilError(`$${input.name}_COMMIT is unset: the step records the commit of its input ${input.name} in its lineage`);
   return input.commit;
 }

@@ -17,5 +17,6 @@ export function packageRoot(): string {
     if (parent === dir) throw new Error(`vigil: no package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
-  return (cached = dir);
+  cached = dir;
+  return dir;
 }

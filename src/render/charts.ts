@@ -32,7 +32,7 @@ export function niceStep(x: number): number {
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 function clip(label: string, max: number): string {
-  return label.length <= max ? label : label.slice(0, max - 1) + '…';
+  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
 }
 
 /** The chart's elements, one a line, in an `<svg>` titled for screen readers and tooltips. */
@@ -63,7 +63,9 @@ export function horizontalBars(bars: Bar[], opts: { title: string; width?: numbe
     for (const s of bar.segments.filter((s) => s.value > 0)) {
       const w = Math.max(1, s.value * scale);
       const tip = `${bar.label}${s.name ? ` · ${s.name}` : ''}: ${fmt(s.value)}`;
-      body.push(html`<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${s.color}"><title>${tip}</title></rect>`);
+      body.push(
+        html`<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${s.color}"><title>${tip}</title></rect>`,
+      );
       x += w;
     }
     body.push(html`<text x="${(x + 6).toFixed(1)}" y="${textY}" class="value">${fmt(totals[row])}</text>`);

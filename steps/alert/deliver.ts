@@ -31,7 +31,11 @@ function send(incident: Incident, target: Target, env: Env) {
  * The delivery of this target under an earlier id of the same incident: a late frame moved the
  * incident's start, or joined it to another, after that id was notified. The earliest wins.
  */
-async function earlierDelivery(ledger: Ledger, incident: Incident, target: string): Promise<{ id: string; delivery: Delivery } | undefined> {
+async function earlierDelivery(
+  ledger: Ledger,
+  incident: Incident,
+  target: string,
+): Promise<{ id: string; delivery: Delivery } | undefined> {
   const source = `${incident.user}-${incident.device}`;
   const from = Date.parse(incident.first.capturedAt);
   const to = Date.parse(incident.last.capturedAt);

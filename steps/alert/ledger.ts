@@ -59,7 +59,7 @@ export class Ledger {
     const file = this.file(incidentId, delivery.target);
     const dir = dirname(file);
     await mkdir(dir, { recursive: true });
-    await createFileOnce(file, JSON.stringify(delivery, null, 2) + '\n');
+    await createFileOnce(file, `${JSON.stringify(delivery, null, 2)}\n`);
     // The incident folder's own entry, in case it was just made.
     await fsyncPath(dirname(dir));
     return (await this.get(incidentId, delivery.target))!;

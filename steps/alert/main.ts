@@ -35,11 +35,7 @@ function readMatches(env: Env): MatchInput[] {
 
 function alertRecord(incident: Incident, deliveries: Alert['deliveries']): Alert {
   const { id, user, device, timezone, rule, first, last, frameCount, objects, matches } = incident;
-  return assertValid(
-    'alert',
-    { id, user, device, timezone, rule, first, last, frameCount, objects, matches, deliveries },
-    `alert ${id}`,
-  );
+  return assertValid('alert', { id, user, device, timezone, rule, first, last, frameCount, objects, matches, deliveries }, `alert ${id}`);
 }
 
 export async function main(): Promise<void> {

@@ -10,9 +10,19 @@ interface TargetBase {
   /** As the Alert record shows it: never a full address, key or secret. */
   recipient: string;
 }
-export interface EmailTarget extends TargetBase { channel: 'email'; address: string }
-export interface PagerDutyTarget extends TargetBase { channel: 'pagerduty'; routingKeyEnv: string }
-export interface WebhookTarget extends TargetBase { channel: 'webhook'; url: string; secretEnv: string }
+export interface EmailTarget extends TargetBase {
+  channel: 'email';
+  address: string;
+}
+export interface PagerDutyTarget extends TargetBase {
+  channel: 'pagerduty';
+  routingKeyEnv: string;
+}
+export interface WebhookTarget extends TargetBase {
+  channel: 'webhook';
+  url: string;
+  secretEnv: string;
+}
 export type Target = EmailTarget | PagerDutyTarget | WebhookTarget;
 
 const shortHash = (text: string) => sha256(text).slice(0, 16);
@@ -34,27 +44,33 @@ function displayUrl(url: string): string {
 /** Every target of `targets`, in a fixed order (emails, PagerDuty, webhooks), each once. */
 export function expandTargets(targets: AlertTargets): Target[] {
   const list: Target[] = [
-    ...(targets.email ?? []).map((address): EmailTarget => ({
-      channel: 'email',
-      key: `email-${shortHash(address.toLowerCase())}`,
-      recipient: maskEmail(address),
-      address,
-    })),
+    ...(targets.email ?? []).map(
+      (address): EmailTarget => ({
+        channel: 'email',
+        key: `email-${shortHash(address.toLowerCase())}`,
+        recipient: maskEmail(address),
+        address,
+      }),
+    ),
     ...(targets.pagerduty
-      ? [{
-          channel: 'pagerduty',
-          key: `pagerduty-${targets.pagerduty.routingKeyEnv}`,
-          recipient: targets.pagerduty.routingKeyEnv,
-          routingKeyEnv: targets.pagerduty.routingKeyEnv,
-        } satisfies PagerDutyTarget]
+      ? [
+          {
+            channel: 'pagerduty',
+            key: `pagerduty-${targets.pagerduty.routingKeyEnv}`,
+            recipient: targets.pagerduty.routingKeyEnv,
+            routingKeyEnv: targets.pagerduty.routingKeyEnv,
+          } satisfies PagerDutyTarget,
+        ]
       : []),
-    ...(targets.webhook ?? []).map((url): WebhookTarget => ({
-      channel: 'webhook',
-      key: `webhook-${shortHash(url)}`,
-      recipient: displayUrl(url),
-      url,
-      secretEnv: targets.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV,
-    })),
+    ...(targets.webhook ?? []).map(
+      (url): WebhookTarget => ({
+        channel: 'webhook',
+        key: `webhook-${shortHash(url)}`,
+        recipient: displayUrl(url),
+        url,
+        secretEnv: targets.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV,
+      }),
+    ),
   ];
   return list.filter((t, i) => list.findIndex((u) => u.key === t.key) === i);
 }

@@ -31,7 +31,7 @@ async function startWasm(): Promise<Tf> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Node reads the .wasm binaries from disk; the SIMD build is chosen when the CPU has SIMD.
   // Node has no wasm threads, so each worker process uses one core; the engine runs one process per core.
-  wasm.setWasmPaths(join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + '/');
+  wasm.setWasmPaths(`${join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist')}/`);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
   return tf;
 }

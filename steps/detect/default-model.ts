@@ -22,14 +22,86 @@ const WEIGHTS_FILE = 'centernet.bin';
 
 /** COCO's 80 object classes in the order of the model's class index. */
 export const COCO_LABELS: readonly string[] = [
-  'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'traffic light',
-  'fire hydrant', 'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow',
-  'elephant', 'bear', 'zebra', 'giraffe', 'backpack', 'umbrella', 'handbag', 'tie', 'suitcase', 'frisbee',
-  'skis', 'snowboard', 'sports ball', 'kite', 'baseball bat', 'baseball glove', 'skateboard', 'surfboard', 'tennis racket', 'bottle',
-  'wine glass', 'cup', 'fork', 'knife', 'spoon', 'bowl', 'banana', 'apple', 'sandwich', 'orange',
-  'broccoli', 'carrot', 'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch', 'potted plant', 'bed',
-  'dining table', 'toilet', 'tv', 'laptop', 'mouse', 'remote', 'keyboard', 'cell phone', 'microwave', 'oven',
-  'toaster', 'sink', 'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear', 'hair drier', 'toothbrush',
+  'person',
+  'bicycle',
+  'car',
+  'motorcycle',
+  'airplane',
+  'bus',
+  'train',
+  'truck',
+  'boat',
+  'traffic light',
+  'fire hydrant',
+  'stop sign',
+  'parking meter',
+  'bench',
+  'bird',
+  'cat',
+  'dog',
+  'horse',
+  'sheep',
+  'cow',
+  'elephant',
+  'bear',
+  'zebra',
+  'giraffe',
+  'backpack',
+  'umbrella',
+  'handbag',
+  'tie',
+  'suitcase',
+  'frisbee',
+  'skis',
+  'snowboard',
+  'sports ball',
+  'kite',
+  'baseball bat',
+  'baseball glove',
+  'skateboard',
+  'surfboard',
+  'tennis racket',
+  'bottle',
+  'wine glass',
+  'cup',
+  'fork',
+  'knife',
+  'spoon',
+  'bowl',
+  'banana',
+  'apple',
+  'sandwich',
+  'orange',
+  'broccoli',
+  'carrot',
+  'hot dog',
+  'pizza',
+  'donut',
+  'cake',
+  'chair',
+  'couch',
+  'potted plant',
+  'bed',
+  'dining table',
+  'toilet',
+  'tv',
+  'laptop',
+  'mouse',
+  'remote',
+  'keyboard',
+  'cell phone',
+  'microwave',
+  'oven',
+  'toaster',
+  'sink',
+  'refrigerator',
+  'book',
+  'clock',
+  'vase',
+  'scissors',
+  'teddy bear',
+  'hair drier',
+  'toothbrush',
 ];
 
 /** A file for the models repo: its repo path, and either a file on disk to copy or its bytes. */
@@ -46,7 +118,9 @@ async function verifiedSourceFile(name: string, expected: string): Promise<strin
   });
   const actual = sha256(bytes);
   if (actual !== expected) {
-    throw new VigilError(`default model file ${path} has sha256 ${actual}, expected ${expected}; reinstall ${SOURCE_PACKAGE} at the version package.json pins`);
+    throw new VigilError(
+      `default model file ${path} has sha256 ${actual}, expected ${expected}; reinstall ${SOURCE_PACKAGE} at the version package.json pins`,
+    );
   }
   return path;
 }
@@ -73,7 +147,7 @@ export function defaultModelConfig(labelsJson: Uint8Array): ModelConfig {
 export async function defaultModelFiles(): Promise<ModelRepoFile[]> {
   const modelJson = await verifiedSourceFile('centernet.json', CENTERNET_JSON_SHA256);
   const weights = await verifiedSourceFile(WEIGHTS_FILE, CENTERNET_BIN_SHA256);
-  const labels = Buffer.from(JSON.stringify(COCO_LABELS, null, 2) + '\n');
+  const labels = Buffer.from(`${JSON.stringify(COCO_LABELS, null, 2)}\n`);
   const config = Buffer.from(`# The detector's contract: see specs/model-config.schema.json\n${stringify(defaultModelConfig(labels))}`);
   const dir = `/${DEFAULT_MODEL_NAME}`;
   return [

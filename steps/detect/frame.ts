@@ -66,11 +66,17 @@ export async function detectInFrame(detector: Detector, bytes: Uint8Array): Prom
   } catch (e) {
     // The header may still give the size when the pixels are broken.
     const size = await frameSize(bytes).catch(() => ({ width: 0, height: 0 }));
-    return { frameSize: size, objects: [], inferenceMs: elapsedMs(), error: `cannot decode the frame: ${(e as Error).message.split('\n')[0]}` };
+    return {
+      frameSize: size,
+      objects: [],
+      inferenceMs: elapsedMs(),
+      error: `cannot decode the frame: ${(e as Error).message.split('\n')[0]}`,
+    };
   }
   const { values, rowLength } = await infer(detector, prepared.rgb);
   const objects = decodeDetections({
-    values, rowLength,
+    values,
+    rowLength,
     layout: detector.config.outputLayout,
     labels: detector.labels,
     input: detector.input,

@@ -151,14 +151,26 @@ export async function loadDetector(modelsDir: string, name: string, runtime: Run
   const [, h, w, c] = input.shape ?? [];
   const fixed = (d: number | undefined, want: number) => d === undefined || d === -1 || d === want;
   if (!fixed(h, config.inputSize.height) || !fixed(w, config.inputSize.width) || !fixed(c, 3)) {
-    fail(folder, 'model.yaml', `inputSize ${config.inputSize.width}x${config.inputSize.height} does not fit the model's input ${input.name} [${input.shape?.join(',')}]`);
+    fail(
+      folder,
+      'model.yaml',
+      `inputSize ${config.inputSize.width}x${config.inputSize.height} does not fit the model's input ${input.name} [${input.shape?.join(',')}]`,
+    );
   }
   if (input.dtype !== 'float32' && input.dtype !== 'int32') {
     fail(folder, 'model.json', `input ${input.name} is ${input.dtype}; Vigil feeds float32 or int32`);
   }
   const detector: Detector = {
-    name, weightsSha256, config, labels, runtime, model, needsAsync: false,
-    input: config.inputSize, inputName: input.name, inputDtype: input.dtype,
+    name,
+    weightsSha256,
+    config,
+    labels,
+    runtime,
+    model,
+    needsAsync: false,
+    input: config.inputSize,
+    inputName: input.name,
+    inputDtype: input.dtype,
   };
   // The warm-up inference also finds out how the graph must run.
   const blank = new Uint8Array(config.inputSize.width * config.inputSize.height * 3);
@@ -193,7 +205,9 @@ export async function infer(detector: Detector, rgb: Uint8Array): Promise<{ valu
   try {
     const feed = { [detector.inputName]: pixels };
     const { outputName } = detector.config;
-    const output = (detector.needsAsync ? await detector.model.executeAsync(feed, outputName) : detector.model.execute(feed, outputName)) as Tensor;
+    const output = (
+      detector.needsAsync ? await detector.model.executeAsync(feed, outputName) : detector.model.execute(feed, outputName)
+    ) as Tensor;
     try {
       const rowLength = output.shape[output.shape.length - 1] ?? 0;
       return { values: (await output.data()) as Float32Array, rowLength };

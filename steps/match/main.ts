@@ -35,7 +35,9 @@ export async function main(): Promise<void> {
     const outcome = matchFrame(policy.policy, detection);
     if (outcome.kind === 'unsubscribed') {
       unsubscribed++;
-      process.stderr.write(`match: ${ref.path}: no subscription names device "${detection.device}" of user "${detection.user}"; nothing fired (${unsubscribed} such frame(s) in this worker)\n`);
+      process.stderr.write(
+        `match: ${ref.path}: no subscription names device "${detection.device}" of user "${detection.user}"; nothing fired (${unsubscribed} such frame(s) in this worker)\n`,
+      );
       return;
     }
     if (outcome.kind === 'quiet') return;

@@ -20,7 +20,7 @@ import {
 } from '../../specs/index.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
-import { type CompiledRule, type DevicePolicy, type DeviceRule, type Policy } from './core.js';
+import type { CompiledRule, DevicePolicy, DeviceRule, Policy } from './core.js';
 import { canonicalTimeZone, clockFor, parseSchedule } from './schedule.js';
 import { compileZone, doubledArea, type Zone } from './zones.js';
 
@@ -101,14 +101,20 @@ function compileRule(rule: Rule, index: number, known: KnownLabels | null, probl
   const at = (...path: (string | number)[]) => ['rules', index, ...path];
   rule.classes.forEach((label, k) => {
     if (known && !known.labels.has(label)) {
-      problems.add(RULES_FILE, at('classes', k), `"${label}" is not a label of the model (${known.models}); labels: ${listOf([...known.labels])}`);
+      problems.add(
+        RULES_FILE,
+        at('classes', k),
+        `"${label}" is not a label of the model (${known.models}); labels: ${listOf([...known.labels])}`,
+      );
     }
   });
   const minArea = rule.minArea ?? DEFAULTS.minArea;
   const maxArea = rule.maxArea ?? DEFAULTS.maxArea;
-  if (minArea > maxArea) problems.add(RULES_FILE, at(), `minArea ${minArea} is larger than maxArea ${maxArea}, so no object could match; swap them`);
+  if (minArea > maxArea)
+    problems.add(RULES_FILE, at(), `minArea ${minArea} is larger than maxArea ${maxArea}, so no object could match; swap them`);
   for (const [k, name] of (rule.excludeZones ?? []).entries()) {
-    if (rule.zones?.includes(name)) problems.add(RULES_FILE, at('excludeZones', k), `zone "${name}" is also in zones, so nothing there could count; keep it in one list`);
+    if (rule.zones?.includes(name))
+      problems.add(RULES_FILE, at('excludeZones', k), `zone "${name}" is also in zones, so nothing there could count; keep it in one list`);
   }
   let schedule: CompiledRule['schedule'] = null;
   if (rule.schedule) {
@@ -118,7 +124,8 @@ function compileRule(rule: Rule, index: number, known: KnownLabels | null, probl
   }
   const cooldown = rule.cooldown ?? DEFAULTS.cooldown;
   const cooldownSeconds = parseDuration(cooldown);
-  if (cooldownSeconds === null) problems.add(RULES_FILE, at('cooldown'), `"${cooldown}" is not a duration; write e.g. 30s, 5m, 1h or 1h30m`);
+  if (cooldownSeconds === null)
+    problems.add(RULES_FILE, at('cooldown'), `"${cooldown}" is not a duration; write e.g. 30s, 5m, 1h or 1h30m`);
   return {
     id: rule.id,
     name: rule.name,
@@ -142,7 +149,11 @@ function compileRules(file: RulesFile, labels: readonly ModelLabels[] | null, pr
     const compiled = compileRule(rule, index, known, problems);
     const first = byId.get(rule.id);
     if (first) {
-      problems.add(RULES_FILE, ['rules', index, 'id'], `${rule.id} is also the id of rules[${first.index}] ("${first.rule.name}"); give each rule its own id`);
+      problems.add(
+        RULES_FILE,
+        ['rules', index, 'id'],
+        `${rule.id} is also the id of rules[${first.index}] ("${first.rule.name}"); give each rule its own id`,
+      );
     } else {
       byId.set(rule.id, { rule: compiled, index });
     }
@@ -155,29 +166,49 @@ function compileSubscriptions(file: SubscriptionsFile, rules: Map<number, Compil
   const users = new Map<string, number>();
   file.users.forEach((user, u) => {
     const firstUser = users.get(user.id);
-    if (firstUser !== undefined) problems.add(SUBSCRIPTIONS_FILE, ['users', u, 'id'], `"${user.id}" is also users[${firstUser}]; list each user once`);
+    if (firstUser !== undefined)
+      problems.add(SUBSCRIPTIONS_FILE, ['users', u, 'id'], `"${user.id}" is also users[${firstUser}]; list each user once`);
     users.set(user.id, u);
     const seen = new Map<string, number>();
     user.devices.forEach((entry, d) => {
       const at = (...path: (string | number)[]) => ['users', u, 'devices', d, ...path];
       const firstDevice = seen.get(entry.id);
-      if (firstDevice !== undefined) problems.add(SUBSCRIPTIONS_FILE, at('id'), `"${entry.id}" is also devices[${firstDevice}] of user "${user.id}"; list each device once`);
+      if (firstDevice !== undefined)
+        problems.add(
+          SUBSCRIPTIONS_FILE,
+          at('id'),
+          `"${entry.id}" is also devices[${firstDevice}] of user "${user.id}"; list each device once`,
+        );
       seen.set(entry.id, d);
 
       const timezone = entry.timezone ?? DEFAULTS.timezone;
       const timeZone = canonicalTimeZone(timezone);
-      if (!timeZone) problems.add(SUBSCRIPTIONS_FILE, at('timezone'), `"${timezone}" is not an IANA time zone; write e.g. America/New_York, Europe/Berlin or UTC`);
+      if (!timeZone)
+        problems.add(
+          SUBSCRIPTIONS_FILE,
+          at('timezone'),
+          `"${timezone}" is not an IANA time zone; write e.g. America/New_York, Europe/Berlin or UTC`,
+        );
 
       const zones = new Map<string, Zone>();
       for (const [name, points] of Object.entries(entry.zones ?? {})) {
-        if (doubledArea(points) === 0) problems.add(SUBSCRIPTIONS_FILE, at('zones', name), 'its points lie on one line, so nothing can be inside; give the zone an area');
+        if (doubledArea(points) === 0)
+          problems.add(
+            SUBSCRIPTIONS_FILE,
+            at('zones', name),
+            'its points lie on one line, so nothing can be inside; give the zone an area',
+          );
         zones.set(name, compileZone(name, points));
       }
       const resolve = (rule: CompiledRule, names: readonly string[], k: number): Zone[] =>
         names.flatMap((name) => {
           const zone = zones.get(name);
           if (!zone) {
-            problems.add(SUBSCRIPTIONS_FILE, at('rules', k), `rule ${rule.id} ("${rule.name}") needs zone "${name}", which this device does not define; its zones: ${listOf([...zones.keys()])}`);
+            problems.add(
+              SUBSCRIPTIONS_FILE,
+              at('rules', k),
+              `rule ${rule.id} ("${rule.name}") needs zone "${name}", which this device does not define; its zones: ${listOf([...zones.keys()])}`,
+            );
           }
           return zone ? [zone] : [];
         });
@@ -234,7 +265,8 @@ export function compilePolicy(files: PolicyFiles, labels: readonly ModelLabels[]
 
 async function readRequired(dir: string, name: string, where: string): Promise<Uint8Array> {
   return readFile(join(dir, name)).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') throw new VigilError(`${where}: /${name} is missing; the rules repo holds /${RULES_FILE} and /${SUBSCRIPTIONS_FILE}`);
+    if (e.code === 'ENOENT')
+      throw new VigilError(`${where}: /${name} is missing; the rules repo holds /${RULES_FILE} and /${SUBSCRIPTIONS_FILE}`);
     throw e;
   });
 }
@@ -265,7 +297,10 @@ export async function readModelLabels(dir: string, where: string): Promise<Model
     const validate = validatorFor('model-config');
     const config: unknown = parseYaml(text);
     if (!validate(config)) throw new VigilError(describeErrors(`${where}: /${entry.name}/model.yaml`, validate.errors).join('\n'));
-    const labels = typeof config.labels === 'string' ? await readLabelsFile(join(dir, entry.name, config.labels), `${where}: /${entry.name}/${config.labels}`) : config.labels;
+    const labels =
+      typeof config.labels === 'string'
+        ? await readLabelsFile(join(dir, entry.name, config.labels), `${where}: /${entry.name}/${config.labels}`)
+        : config.labels;
     models.push({ model: entry.name, labels });
   }
   if (models.length === 0) throw new VigilError(`${where}: no model (/<name>/model.yaml) to check rule classes against`);

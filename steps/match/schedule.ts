@@ -165,7 +165,8 @@ export class ZoneClock {
     const minuteOfWeek = ((wall.getUTCDay() + 6) % 7) * MINUTES_PER_DAY + wall.getUTCHours() * 60 + wall.getUTCMinutes();
     const abs = Math.abs(offset);
     const iso =
-      wall.toISOString().slice(0, wall.getUTCMilliseconds() ? 23 : 19) + `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+      wall.toISOString().slice(0, wall.getUTCMilliseconds() ? 23 : 19) +
+      `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
     return { minuteOfWeek, iso };
   }
 }
@@ -175,6 +176,9 @@ const clocks = new Map<string, ZoneClock>();
 /** The one clock of a zone, shared by every device in it so its offset cache is too. */
 export function clockFor(timeZone: string): ZoneClock {
   let clock = clocks.get(timeZone);
-  if (!clock) clocks.set(timeZone, (clock = new ZoneClock(timeZone)));
+  if (!clock) {
+    clock = new ZoneClock(timeZone);
+    clocks.set(timeZone, clock);
+  }
   return clock;
 }

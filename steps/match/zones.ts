@@ -44,8 +44,10 @@ function onSegment(px: number, py: number, ax: number, ay: number, bx: number, b
   const length = Math.hypot(bx - ax, by - ay);
   if (Math.abs(cross) > EDGE_EPSILON * Math.max(length, 1)) return false;
   return (
-    px >= Math.min(ax, bx) - EDGE_EPSILON && px <= Math.max(ax, bx) + EDGE_EPSILON &&
-    py >= Math.min(ay, by) - EDGE_EPSILON && py <= Math.max(ay, by) + EDGE_EPSILON
+    px >= Math.min(ax, bx) - EDGE_EPSILON &&
+    px <= Math.max(ax, bx) + EDGE_EPSILON &&
+    py >= Math.min(ay, by) - EDGE_EPSILON &&
+    py <= Math.max(ay, by) + EDGE_EPSILON
   );
 }
 

@@ -65,7 +65,8 @@ function table(headers: string[], rows: Array<Array<string | number>>): Html {
   return html`<table><thead><tr>${head}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map(cell)}</tr>`)}</tbody></table>`;
 }
 
-const seconds = (s: number): string => (s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+const seconds = (s: number): string =>
+  s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
 
 /** The day's report as a self-contained HTML page (inline CSS and SVG; no script, no network). */
 export function renderDailyHtml(report: DailyReport): string {
@@ -104,14 +105,22 @@ export function renderDailyHtml(report: DailyReport): string {
   const severityKeys = legend(SEVERITIES.map((s) => ({ name: s, color: COLORS[s] })));
   const userChart = horizontalBars(userBars, { title: 'Threats per user, by severity' });
   const usersLeftOut = report.threatsByUser.length - userBars.length;
-  const moreUsers = usersLeftOut > 0 && html`<p class="empty">and ${usersLeftOut} more users with fewer threats (all in ${report.day}.json)</p>`;
+  const moreUsers =
+    usersLeftOut > 0 && html`<p class="empty">and ${usersLeftOut} more users with fewer threats (all in ${report.day}.json)</p>`;
   const statusKeys = legend(statuses.map((s) => ({ name: s, color: COLORS[s as keyof typeof COLORS] ?? COLORS.skipped })));
   const outcomeChart = horizontalBars(outcomeBars, { title: 'Alert deliveries per channel and outcome' });
   const latencyTable =
     report.alertLatency.length > 0 &&
     html`<h2 style="margin-top:16px">Capture to delivery</h2>${table(
       ['channel', 'sent', 'median', 'p90', 'p99', 'max'],
-      report.alertLatency.map((l) => [l.channel, l.delivered, seconds(l.p50Seconds), seconds(l.p90Seconds), seconds(l.p99Seconds), seconds(l.maxSeconds)]),
+      report.alertLatency.map((l) => [
+        l.channel,
+        l.delivered,
+        seconds(l.p50Seconds),
+        seconds(l.p90Seconds),
+        seconds(l.p99Seconds),
+        seconds(l.maxSeconds),
+      ]),
     )}`;
 
   const sections = [
@@ -125,14 +134,27 @@ export function renderDailyHtml(report: DailyReport): string {
       t.threats === 0,
       'No threats this day.',
     ),
-    section('Top devices', horizontalBars(deviceBars, { title: 'Devices with the most threats' }), deviceBars.length === 0, 'No threats this day.'),
+    section(
+      'Top devices',
+      horizontalBars(deviceBars, { title: 'Devices with the most threats' }),
+      deviceBars.length === 0,
+      'No threats this day.',
+    ),
     section(
       'Threats per rule',
-      table(['rule', 'severity', 'threats'], report.threatsByRule.map((r) => [`${r.rule} (#${r.ruleId})`, r.severity, r.threats])),
+      table(
+        ['rule', 'severity', 'threats'],
+        report.threatsByRule.map((r) => [`${r.rule} (#${r.ruleId})`, r.severity, r.threats]),
+      ),
       report.threatsByRule.length === 0,
       'No rule fired this day.',
     ),
-    section('Rejection reasons', horizontalBars(reasonBars, { title: 'Rejected frames per reason' }), reasonBars.length === 0, 'No frame was rejected this day.'),
+    section(
+      'Rejection reasons',
+      horizontalBars(reasonBars, { title: 'Rejected frames per reason' }),
+      reasonBars.length === 0,
+      'No frame was rejected this day.',
+    ),
     section(
       'Alert delivery outcomes',
       html`${statusKeys}${outcomeChart}${latencyTable}`,

@@ -12,6 +12,9 @@ import { buildReports } from './build.js';
 export async function main(): Promise<void> {
   await forEachDatum(async ({ env }) => {
     const warehouse = datumInput(env, REPOS.warehouse);
-    await buildReports(join(warehouse.path, 'parquet'), outDir(env), { repo: warehouse.name, ...(warehouse.commit ? { commit: warehouse.commit } : {}) });
+    await buildReports(join(warehouse.path, 'parquet'), outDir(env), {
+      repo: warehouse.name,
+      ...(warehouse.commit ? { commit: warehouse.commit } : {}),
+    });
   });
 }

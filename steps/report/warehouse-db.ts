@@ -32,7 +32,9 @@ export class WarehouseDb {
       await connection.run(await warehouseSql('tables.sql'));
       // Rows are found by their columns, never by position: loading in any order is faster.
       await connection.run('SET preserve_insertion_order = false');
-      for (const table of (await db.query(`SELECT table_name FROM duckdb_tables() ORDER BY table_name`)).map((r) => r.table_name as string)) {
+      for (const table of (await db.query(`SELECT table_name FROM duckdb_tables() ORDER BY table_name`)).map(
+        (r) => r.table_name as string,
+      )) {
         const files = `${join(parquetDir, table)}/**/*.parquet`;
         const [{ n }] = await db.query(`SELECT count(*)::INTEGER AS n FROM glob($files)`, { files });
         if (n === 0) continue;

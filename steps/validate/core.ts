@@ -14,7 +14,13 @@ export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'tiff';
 const SIGNATURES: Array<{ format: Format; parts: Array<[offset: number, bytes: string]> }> = [
   { format: 'jpeg', parts: [[0, '\xff\xd8\xff']] },
   { format: 'png', parts: [[0, '\x89PNG\r\n\x1a\n']] },
-  { format: 'webp', parts: [[0, 'RIFF'], [8, 'WEBP']] },
+  {
+    format: 'webp',
+    parts: [
+      [0, 'RIFF'],
+      [8, 'WEBP'],
+    ],
+  },
   { format: 'gif', parts: [[0, 'GIF8']] },
   { format: 'bmp', parts: [[0, 'BM']] },
   { format: 'tiff', parts: [[0, 'II*\x00']] },
@@ -97,7 +103,12 @@ function contentReasons(i: Inspection, config: ResolvedConfig): RejectionReason[
   const accepted = config.formats.join(', ');
   if (!formatAccepted(i.format, config)) {
     const what = i.format ? i.format.toUpperCase() : 'no known image format';
-    reasons.push({ code: 'format', message: `The bytes are ${what}, not one of ${accepted}.`, measured: i.format ?? 'unknown', limit: accepted });
+    reasons.push({
+      code: 'format',
+      message: `The bytes are ${what}, not one of ${accepted}.`,
+      measured: i.format ?? 'unknown',
+      limit: accepted,
+    });
   }
   const decodeError = i.header && 'error' in i.header ? i.header.error : i.decode && 'error' in i.decode ? i.decode.error : undefined;
   if (decodeError !== undefined) {
@@ -107,11 +118,21 @@ function contentReasons(i: Inspection, config: ResolvedConfig): RejectionReason[
     const { width, height } = i.header;
     if (Math.min(width, height) < config.minSide || Math.max(width, height) > config.maxSide) {
       const range = `${config.minSide}..${config.maxSide}`;
-      reasons.push({ code: 'resolution', message: `The frame is ${width}x${height} px, outside ${range} px per side.`, measured: `${width}x${height}`, limit: range });
+      reasons.push({
+        code: 'resolution',
+        message: `The frame is ${width}x${height} px, outside ${range} px per side.`,
+        measured: `${width}x${height}`,
+        limit: range,
+      });
     }
   }
   if (i.bytes > config.maxBytes) {
-    reasons.push({ code: 'size', message: `The file is ${mib(i.bytes)}, over the ${mib(config.maxBytes)} limit.`, measured: i.bytes, limit: config.maxBytes });
+    reasons.push({
+      code: 'size',
+      message: `The file is ${mib(i.bytes)}, over the ${mib(config.maxBytes)} limit.`,
+      measured: i.bytes,
+      limit: config.maxBytes,
+    });
   }
   if (i.decode && 'lumaStdDev' in i.decode && i.decode.lumaStdDev < config.minLumaStdDev) {
     const measured = Number(i.decode.lumaStdDev.toFixed(2));
@@ -121,9 +142,7 @@ function contentReasons(i: Inspection, config: ResolvedConfig): RejectionReason[
   return reasons;
 }
 
-export type Verdict =
-  | { valid: true; frame: FramePath }
-  | { valid: false; frame: FramePath | null; reasons: Rejection['reasons'] };
+export type Verdict = { valid: true; frame: FramePath } | { valid: false; frame: FramePath | null; reasons: Rejection['reasons'] };
 
 /** Judges one frame by its repo path and measurements: valid, or every failing check. */
 export function judge(path: string, i: Inspection, config: ResolvedConfig, now: Date): Verdict {

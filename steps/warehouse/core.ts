@@ -21,40 +21,99 @@ export function lineageColumns(ref: FileRef): Lineage {
 }
 
 export type DetectionRow = Lineage & {
-  user: string; device: string; captured_at: Date;
-  object_index: number | null; label: string | null; class_id: number | null; score: number | null;
-  box_x: number | null; box_y: number | null; box_w: number | null; box_h: number | null;
-  frame_width: number; frame_height: number; inference_ms: number; error: string | null;
-  model_name: string; model_commit: string; model_weights_sha256: string; model_backend: string;
-  frame_repo: string; frame_path: string; frame_sha256: string;
+  user: string;
+  device: string;
+  captured_at: Date;
+  object_index: number | null;
+  label: string | null;
+  class_id: number | null;
+  score: number | null;
+  box_x: number | null;
+  box_y: number | null;
+  box_w: number | null;
+  box_h: number | null;
+  frame_width: number;
+  frame_height: number;
+  inference_ms: number;
+  error: string | null;
+  model_name: string;
+  model_commit: string;
+  model_weights_sha256: string;
+  model_backend: string;
+  frame_repo: string;
+  frame_path: string;
+  frame_sha256: string;
 };
 
 export type MatchRow = Lineage & {
-  user: string; device: string; captured_at: Date; local_time: string; timezone: string;
-  rule_id: number; rule_name: string; severity: string; cooldown_seconds: number;
-  objects: number; labels: string[]; zones: string[]; max_score: number; channels: string[];
-  frame_repo: string; frame_path: string; frame_sha256: string;
-  detection_path: string; detection_sha256: string;
-  model_name: string; model_weights_sha256: string;
-  rules_commit: string; rules_sha256: string; subscriptions_sha256: string;
+  user: string;
+  device: string;
+  captured_at: Date;
+  local_time: string;
+  timezone: string;
+  rule_id: number;
+  rule_name: string;
+  severity: string;
+  cooldown_seconds: number;
+  objects: number;
+  labels: string[];
+  zones: string[];
+  max_score: number;
+  channels: string[];
+  frame_repo: string;
+  frame_path: string;
+  frame_sha256: string;
+  detection_path: string;
+  detection_sha256: string;
+  model_name: string;
+  model_weights_sha256: string;
+  rules_commit: string;
+  rules_sha256: string;
+  subscriptions_sha256: string;
 };
 
 export type RejectionRow = Lineage & {
-  user: string | null; device: string | null; captured_at: Date | null;
-  reason_index: number; code: string; message: string; measured: string | null; limit_value: string | null;
-  input_repo: string; input_path: string; input_sha256: string; input_size: number | null;
+  user: string | null;
+  device: string | null;
+  captured_at: Date | null;
+  reason_index: number;
+  code: string;
+  message: string;
+  measured: string | null;
+  limit_value: string | null;
+  input_repo: string;
+  input_path: string;
+  input_sha256: string;
+  input_size: number | null;
   config_version: string;
 };
 
 export type AlertRow = Lineage & {
-  incident_id: string; user: string; device: string; timezone: string;
-  rule_id: number; rule_name: string; severity: string;
-  first_captured_at: Date; last_captured_at: Date; frame_count: number;
-  channel: string | null; target: string | null; recipient: string | null; status: string | null;
-  attempts: number | null; response_status: number | null; response_body: string | null;
-  response_message_id: string | null; error: string | null; delivered_as: string | null;
-  first_attempt_at: Date | null; last_attempt_at: Date | null;
-  first_frame_path: string; first_frame_sha256: string; first_match_path: string;
+  incident_id: string;
+  user: string;
+  device: string;
+  timezone: string;
+  rule_id: number;
+  rule_name: string;
+  severity: string;
+  first_captured_at: Date;
+  last_captured_at: Date;
+  frame_count: number;
+  channel: string | null;
+  target: string | null;
+  recipient: string | null;
+  status: string | null;
+  attempts: number | null;
+  response_status: number | null;
+  response_body: string | null;
+  response_message_id: string | null;
+  error: string | null;
+  delivered_as: string | null;
+  first_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  first_frame_path: string;
+  first_frame_sha256: string;
+  first_match_path: string;
 };
 
 export type LoadErrorRow = Lineage & { table_name: string; reason: string };
@@ -76,7 +135,9 @@ export type TableName = (typeof INPUTS)[InputName]['table'];
 export function unionBranch(env: Record<string, string | undefined>): InputName {
   const present = (Object.keys(INPUTS) as InputName[]).filter((name) => env[name]);
   if (present.length !== 1) {
-    throw new Error(`warehouse: a datum names exactly one of ${Object.keys(INPUTS).join(', ')}; this one names ${present.join(', ') || 'none'}`);
+    throw new Error(
+      `warehouse: a datum names exactly one of ${Object.keys(INPUTS).join(', ')}; this one names ${present.join(', ') || 'none'}`,
+    );
   }
   return present[0];
 }
@@ -87,36 +148,63 @@ const sortedUnique = (values: Array<string | undefined>): string[] =>
 
 export function detectionRows(d: Detection, src: Lineage): DetectionRow[] {
   const common = {
-    user: d.user, device: d.device, captured_at: date(d.capturedAt),
-    frame_width: d.frameSize.width, frame_height: d.frameSize.height,
-    inference_ms: d.inferenceMs, error: d.error ?? null,
-    model_name: d.model.name, model_commit: d.model.commit, model_weights_sha256: d.model.weightsSha256,
+    user: d.user,
+    device: d.device,
+    captured_at: date(d.capturedAt),
+    frame_width: d.frameSize.width,
+    frame_height: d.frameSize.height,
+    inference_ms: d.inferenceMs,
+    error: d.error ?? null,
+    model_name: d.model.name,
+    model_commit: d.model.commit,
+    model_weights_sha256: d.model.weightsSha256,
     model_backend: d.model.backend,
-    frame_repo: d.frame.repo, frame_path: d.frame.path, frame_sha256: d.frame.sha256,
+    frame_repo: d.frame.repo,
+    frame_path: d.frame.path,
+    frame_sha256: d.frame.sha256,
     ...src,
   };
   const noObject = { object_index: null, label: null, class_id: null, score: null, box_x: null, box_y: null, box_w: null, box_h: null };
   if (d.objects.length === 0) return [{ ...common, ...noObject }];
   return d.objects.map((o, i) => ({
     ...common,
-    object_index: i, label: o.label, class_id: o.classId, score: o.score,
-    box_x: o.box.x, box_y: o.box.y, box_w: o.box.w, box_h: o.box.h,
+    object_index: i,
+    label: o.label,
+    class_id: o.classId,
+    score: o.score,
+    box_x: o.box.x,
+    box_y: o.box.y,
+    box_w: o.box.w,
+    box_h: o.box.h,
   }));
 }
 
 export function matchRows(m: Match, src: Lineage): MatchRow[] {
   return m.fired.map((rule) => ({
-    user: m.user, device: m.device, captured_at: date(m.capturedAt), local_time: m.localTime, timezone: m.timezone,
-    rule_id: rule.ruleId, rule_name: rule.name, severity: rule.severity, cooldown_seconds: rule.cooldownSeconds,
+    user: m.user,
+    device: m.device,
+    captured_at: date(m.capturedAt),
+    local_time: m.localTime,
+    timezone: m.timezone,
+    rule_id: rule.ruleId,
+    rule_name: rule.name,
+    severity: rule.severity,
+    cooldown_seconds: rule.cooldownSeconds,
     objects: rule.objects.length,
     labels: sortedUnique(rule.objects.map((o) => o.label)),
     zones: sortedUnique(rule.objects.map((o) => o.zone)),
     max_score: Math.max(...rule.objects.map((o) => o.score)),
     channels: targetChannels(rule.targets),
-    frame_repo: m.frame.repo, frame_path: m.frame.path, frame_sha256: m.frame.sha256,
-    detection_path: m.detection.path, detection_sha256: m.detection.sha256,
-    model_name: m.model.name, model_weights_sha256: m.model.weightsSha256,
-    rules_commit: m.rules.commit, rules_sha256: m.rules.rulesSha256, subscriptions_sha256: m.rules.subscriptionsSha256,
+    frame_repo: m.frame.repo,
+    frame_path: m.frame.path,
+    frame_sha256: m.frame.sha256,
+    detection_path: m.detection.path,
+    detection_sha256: m.detection.sha256,
+    model_name: m.model.name,
+    model_weights_sha256: m.model.weightsSha256,
+    rules_commit: m.rules.commit,
+    rules_sha256: m.rules.rulesSha256,
+    subscriptions_sha256: m.rules.subscriptionsSha256,
     ...src,
   }));
 }
@@ -132,11 +220,18 @@ function targetChannels(t: AlertTargets): string[] {
 
 export function rejectionRows(r: Rejection, src: Lineage): RejectionRow[] {
   return r.reasons.map((reason, i) => ({
-    user: r.user ?? null, device: r.device ?? null, captured_at: r.capturedAt ? date(r.capturedAt) : null,
-    reason_index: i, code: reason.code, message: reason.message,
+    user: r.user ?? null,
+    device: r.device ?? null,
+    captured_at: r.capturedAt ? date(r.capturedAt) : null,
+    reason_index: i,
+    code: reason.code,
+    message: reason.message,
     measured: reason.measured === undefined ? null : String(reason.measured),
     limit_value: reason.limit === undefined ? null : String(reason.limit),
-    input_repo: r.input.repo, input_path: r.input.path, input_sha256: r.input.sha256, input_size: r.input.size ?? null,
+    input_repo: r.input.repo,
+    input_path: r.input.path,
+    input_sha256: r.input.sha256,
+    input_size: r.input.size ?? null,
     config_version: r.configVersion,
     ...src,
   }));
@@ -144,23 +239,48 @@ export function rejectionRows(r: Rejection, src: Lineage): RejectionRow[] {
 
 export function alertRows(a: Alert, src: Lineage): AlertRow[] {
   const incident = {
-    incident_id: a.id, user: a.user, device: a.device, timezone: a.timezone,
-    rule_id: a.rule.id, rule_name: a.rule.name, severity: a.rule.severity,
-    first_captured_at: date(a.first.capturedAt), last_captured_at: date(a.last.capturedAt), frame_count: a.frameCount,
-    first_frame_path: a.first.frame.path, first_frame_sha256: a.first.frame.sha256, first_match_path: a.first.match.path,
+    incident_id: a.id,
+    user: a.user,
+    device: a.device,
+    timezone: a.timezone,
+    rule_id: a.rule.id,
+    rule_name: a.rule.name,
+    severity: a.rule.severity,
+    first_captured_at: date(a.first.capturedAt),
+    last_captured_at: date(a.last.capturedAt),
+    frame_count: a.frameCount,
+    first_frame_path: a.first.frame.path,
+    first_frame_sha256: a.first.frame.sha256,
+    first_match_path: a.first.match.path,
     ...src,
   };
   const none = {
-    channel: null, target: null, recipient: null, status: null, attempts: null, response_status: null,
-    response_body: null, response_message_id: null, error: null, delivered_as: null,
-    first_attempt_at: null, last_attempt_at: null,
+    channel: null,
+    target: null,
+    recipient: null,
+    status: null,
+    attempts: null,
+    response_status: null,
+    response_body: null,
+    response_message_id: null,
+    error: null,
+    delivered_as: null,
+    first_attempt_at: null,
+    last_attempt_at: null,
   };
   if (a.deliveries.length === 0) return [{ ...incident, ...none }];
   return a.deliveries.map((d) => ({
     ...incident,
-    channel: d.channel, target: d.target, recipient: d.recipient, status: d.status, attempts: d.attempts,
-    response_status: d.response?.status ?? null, response_body: d.response?.body ?? null,
-    response_message_id: d.response?.messageId ?? null, error: d.error ?? null, delivered_as: d.deliveredAs ?? null,
+    channel: d.channel,
+    target: d.target,
+    recipient: d.recipient,
+    status: d.status,
+    attempts: d.attempts,
+    response_status: d.response?.status ?? null,
+    response_body: d.response?.body ?? null,
+    response_message_id: d.response?.messageId ?? null,
+    error: d.error ?? null,
+    delivered_as: d.deliveredAs ?? null,
     first_attempt_at: d.firstAttemptAt ? date(d.firstAttemptAt) : null,
     last_attempt_at: d.lastAttemptAt ? date(d.lastAttemptAt) : null,
   }));

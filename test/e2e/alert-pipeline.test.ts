@@ -41,8 +41,11 @@ describe('alert: pipeline spec', () => {
   it('groups matches into one datum per device and UTC day', async () => {
     const [spec] = await readPipelineSpecs(SPEC);
     const files = [
-      '/u1-cam1/20261126T041500Z.json', '/u1-cam1/20261126T235959.500Z.json', '/u1-cam1/20261127T000000Z.json',
-      '/u1-cam2/20261126T041500Z.json', '/u2-cam1/20261126T120000Z.json',
+      '/u1-cam1/20261126T041500Z.json',
+      '/u1-cam1/20261126T235959.500Z.json',
+      '/u1-cam1/20261127T000000Z.json',
+      '/u1-cam2/20261126T041500Z.json',
+      '/u2-cam1/20261126T120000Z.json',
     ].map((p) => entry(p));
     const tree = (repo: string) => (repo === 'matches' ? { commit: 'c1', files } : null);
     const datums = makeDatums(spec!.input, tree, 'salt');
@@ -59,7 +62,10 @@ describe('alert: pipeline spec', () => {
     const more = [...files, entry('/u1-cam1/20261126T050000Z.json')].sort((a, b) => a.path.localeCompare(b.path));
     const after = makeDatums(spec!.input, (repo) => (repo === 'matches' ? { commit: 'c2', files: more } : null), 'salt');
     const changed = after.filter((d) => !datums.some((old) => old.id === d.id && old.hash === d.hash));
-    assert.deepEqual(changed.map((d) => d.inputs[0]!.groupBy), ['u1-cam1-20261126']);
+    assert.deepEqual(
+      changed.map((d) => d.inputs[0]!.groupBy),
+      ['u1-cam1-20261126'],
+    );
   });
 });
 
@@ -80,7 +86,8 @@ describe('alert: through the engine', async () => {
     const listed = await vigilOk(['list', 'file', 'alerts@master:/u1-cam1', '--raw'], { root });
     assert.match(listed, /u1-cam1-r200-20261126T041500Z\.json/);
     assert.match(listed, /u1-cam1-r200-20261126T042200Z\.json/);
-    const alertAt = async (path: string) => assertValid('alert', JSON.parse(await vigilOk(['get', 'file', `alerts@master:${path}`], { root })), path);
+    const alertAt = async (path: string) =>
+      assertValid('alert', JSON.parse(await vigilOk(['get', 'file', `alerts@master:${path}`], { root })), path);
     const record = await alertAt('/u1-cam1/u1-cam1-r200-20261126T041500Z.json');
     assert.equal(record.frameCount, 40);
     assert.equal(record.deliveries[0]!.status, 'sent');

@@ -67,20 +67,60 @@ function openssl(args: string[], cwd: string): void {
 
 /** A throwaway CA and a certificate it signs for 127.0.0.1. */
 async function makeCertificates(dir: string): Promise<{ ca: string; key: string; cert: string }> {
-  await writeFile(join(dir, 'ca.cnf'), [
-    '[req]', 'distinguished_name = dn', 'x509_extensions = v3_ca', 'prompt = no',
-    '[dn]', 'CN = Vigil test CA',
-    '[v3_ca]', 'basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash', '',
-  ].join('\n'));
-  await writeFile(join(dir, 'server.ext'), [
-    'subjectAltName = IP:127.0.0.1, DNS:localhost', 'basicConstraints = CA:FALSE',
-    'keyUsage = critical, digitalSignature', 'extendedKeyUsage = serverAuth', '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'ca.cnf'),
+    [
+      '[req]',
+      'distinguished_name = dn',
+      'x509_extensions = v3_ca',
+      'prompt = no',
+      '[dn]',
+      'CN = Vigil test CA',
+      '[v3_ca]',
+      'basicConstraints = critical, CA:TRUE',
+      'keyUsage = critical, keyCertSign, cRLSign',
+      'subjectKeyIdentifier = hash',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(dir, 'server.ext'),
+    [
+      'subjectAltName = IP:127.0.0.1, DNS:localhost',
+      'basicConstraints = CA:FALSE',
+      'keyUsage = critical, digitalSignature',
+      'extendedKeyUsage = serverAuth',
+      '',
+    ].join('\n'),
+  );
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(['req', '-x509', '-config', 'ca.cnf', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2'], dir);
   openssl(['req', '-new', '-config', 'ca.cnf', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem'], dir);
-  return { ca: join(dir, 'ca.pem'), key: await readFile(join(dir, 'server.key'), 'utf8'), cert: await readFile(join(dir, 'server.pem'), 'utf8') };
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+      '-out',
+      'server.pem',
+    ],
+    dir,
+  );
+  return {
+    ca: join(dir, 'ca.pem'),
+    key: await readFile(join(dir, 'server.key'), 'utf8'),
+    cert: await readFile(join(dir, 'server.pem'), 'utf8'),
+  };
 }
 
 interface PagerDutyEvent {
@@ -102,10 +142,19 @@ async function startPagerDuty(tls: { key: string; cert: string }) {
     requests.push(event);
     const reply = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const p = event.payload;
-    const valid = req.url === '/v2/enqueue' && event.event_action === 'trigger' && event.dedup_key && p.summary.length <= 1024
-      && p.source && ['critical', 'error', 'warning', 'info'].includes(p.severity);
+    const valid =
+      req.url === '/v2/enqueue' &&
+      event.event_action === 'trigger' &&
+      event.dedup_key &&
+      p.summary.length <= 1024 &&
+      p.source &&
+      ['critical', 'error', 'warning', 'info'].includes(p.severity);
     if (!valid || event.routing_key === 'rk-bad') {
-      return reply(400, { status: 'invalid event', message: 'Event object is invalid', errors: ["Length of 'routing_key' is incorrect (should be 32 characters)"] });
+      return reply(400, {
+        status: 'invalid event',
+        message: 'Event object is invalid',
+        errors: ["Length of 'routing_key' is incorrect (should be 32 characters)"],
+      });
     }
     if (event.routing_key === 'rk-flaky' && !seen.has(event.dedup_key)) {
       seen.add(event.dedup_key);
@@ -213,46 +262,67 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       const { files, alerts: records } = await step(root, matches(), env);
       first = files;
       assert.deepEqual([...files.keys()], [`/u1-cam1/${INCIDENT_1}.json`, `/u1-cam1/${INCIDENT_2}.json`]);
-      assert.deepEqual(records.map((a) => [a.id, a.frameCount, a.first.capturedAt, a.last.capturedAt]), [
-        [INCIDENT_1, 40, '2026-11-26T04:15:00.000Z', '2026-11-26T04:16:57.000Z'],
-        [INCIDENT_2, 80, '2026-11-26T04:22:00.000Z', '2026-11-26T04:24:38.000Z'],
-      ]);
+      assert.deepEqual(
+        records.map((a) => [a.id, a.frameCount, a.first.capturedAt, a.last.capturedAt]),
+        [
+          [INCIDENT_1, 40, '2026-11-26T04:15:00.000Z', '2026-11-26T04:16:57.000Z'],
+          [INCIDENT_2, 80, '2026-11-26T04:22:00.000Z', '2026-11-26T04:24:38.000Z'],
+        ],
+      );
 
       // Email: four messages, each to one address, with ids derived from incident and target.
       assert.equal(smtp.received.length, 4);
       const sent = smtp.received.map((r) => [r.to.join(), r.mail.messageId?.split('.email-')[0]]);
       assert.deepEqual(sent.sort(), [
-        ['ops@example.com', `<${INCIDENT_1}`], ['ops@example.com', `<${INCIDENT_2}`],
-        ['security@example.com', `<${INCIDENT_1}`], ['security@example.com', `<${INCIDENT_2}`],
+        ['ops@example.com', `<${INCIDENT_1}`],
+        ['ops@example.com', `<${INCIDENT_2}`],
+        ['security@example.com', `<${INCIDENT_1}`],
+        ['security@example.com', `<${INCIDENT_2}`],
       ]);
       const mail = smtp.received.find((r) => r.to[0] === 'security@example.com' && r.mail.messageId?.startsWith(`<${INCIDENT_1}`))!.mail;
       assert.equal(mail.subject, '[CRITICAL] Person after hours on u1-cam1 at 2026-11-25 23:15:00 (America/New_York): person 91% in door');
       for (const text of [mail.text!, mail.html as string]) {
-        for (const needle of ['Person after hours', 'critical', 'cam1', '2026-11-25 23:15:00', 'person 91% in door', '/valid/u1-cam1/20261126T041500Z.jpg']) {
+        for (const needle of [
+          'Person after hours',
+          'critical',
+          'cam1',
+          '2026-11-25 23:15:00',
+          'person 91% in door',
+          '/valid/u1-cam1/20261126T041500Z.jpg',
+        ]) {
           assert.ok(text.includes(needle), `${needle} in ${text}`);
         }
       }
 
       // PagerDuty: per incident a 429, then the retry's 202; the record counts both requests.
-      assert.deepEqual(pd.requests.map((e) => e.dedup_key), [INCIDENT_1, INCIDENT_1, INCIDENT_2, INCIDENT_2]);
+      assert.deepEqual(
+        pd.requests.map((e) => e.dedup_key),
+        [INCIDENT_1, INCIDENT_1, INCIDENT_2, INCIDENT_2],
+      );
       const page = pd.requests[0]!;
       assert.equal(page.payload.source, 'u1-cam1');
       assert.equal(page.payload.severity, 'critical');
       assert.deepEqual(page.payload.custom_details.objects, records[0]!.objects);
 
       // Webhook: signed, the incident's first match as body, once per incident.
-      assert.deepEqual(hook.hooks.map((h) => [h.signed, h.body.incident, h.body.match.capturedAt]), [
-        [true, INCIDENT_1, '2026-11-26T04:15:00.000Z'],
-        [true, INCIDENT_2, '2026-11-26T04:22:00.000Z'],
-      ]);
+      assert.deepEqual(
+        hook.hooks.map((h) => [h.signed, h.body.incident, h.body.match.capturedAt]),
+        [
+          [true, INCIDENT_1, '2026-11-26T04:15:00.000Z'],
+          [true, INCIDENT_2, '2026-11-26T04:22:00.000Z'],
+        ],
+      );
 
       for (const record of records) {
-        assert.deepEqual(record.deliveries.map((d) => [d.channel, d.recipient, d.status, d.attempts, d.response?.status]), [
-          ['email', 's******y@example.com', 'sent', 1, 250],
-          ['email', 'o*s@example.com', 'sent', 1, 250],
-          ['pagerduty', 'VIGIL_PD_KEY_U1', 'sent', 2, 202],
-          ['webhook', hook.url, 'sent', 1, 200],
-        ]);
+        assert.deepEqual(
+          record.deliveries.map((d) => [d.channel, d.recipient, d.status, d.attempts, d.response?.status]),
+          [
+            ['email', 's******y@example.com', 'sent', 1, 250],
+            ['email', 'o*s@example.com', 'sent', 1, 250],
+            ['pagerduty', 'VIGIL_PD_KEY_U1', 'sent', 2, 202],
+            ['webhook', hook.url, 'sent', 1, 200],
+          ],
+        );
         assert.equal(record.deliveries[2]!.response?.messageId, record.id);
         assert.match(record.deliveries[0]!.response!.body!, /^250 .*queued as test-\d+/);
       }
@@ -269,7 +339,10 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       const { files, alerts: records } = await step(root, more, env);
       assert.equal(files.get(`/u1-cam1/${INCIDENT_1}.json`), first.get(`/u1-cam1/${INCIDENT_1}.json`));
       assert.equal(records[1]!.frameCount, 81);
-      assert.deepEqual(records[1]!.deliveries, assertValid('alert', JSON.parse(first.get(`/u1-cam1/${INCIDENT_2}.json`)!), INCIDENT_2).deliveries);
+      assert.deepEqual(
+        records[1]!.deliveries,
+        assertValid('alert', JSON.parse(first.get(`/u1-cam1/${INCIDENT_2}.json`)!), INCIDENT_2).deliveries,
+      );
       assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
     });
 
@@ -278,8 +351,14 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       const { alerts: records } = await step(root, early, env);
       const [renamed] = records;
       assert.equal(renamed!.id, 'u1-cam1-r200-20261126T041400Z');
-      assert.deepEqual(renamed!.deliveries.map((d) => [d.status, d.deliveredAs]), Array(4).fill(['grouped', INCIDENT_1]));
-      assert.equal(renamed!.deliveries[0]!.response?.messageId, smtp.received.find((r) => r.mail.messageId?.startsWith(`<${INCIDENT_1}`))!.mail.messageId);
+      assert.deepEqual(
+        renamed!.deliveries.map((d) => [d.status, d.deliveredAs]),
+        Array(4).fill(['grouped', INCIDENT_1]),
+      );
+      assert.equal(
+        renamed!.deliveries[0]!.response?.messageId,
+        smtp.received.find((r) => r.mail.messageId?.startsWith(`<${INCIDENT_1}`))!.mail.messageId,
+      );
       assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
     });
   });
@@ -298,7 +377,11 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const afterRetry = smtp.received.slice(before).map((r) => `${r.to.join()} ${r.mail.messageId}`);
     assert.equal(afterRetry.length, 5, 'four messages plus one repeat');
     assert.equal(new Set(afterRetry).size, 4);
-    assert.deepEqual(afterRetry.filter((m) => m === afterRetry[0]), [afterRetry[0], afterRetry[0]], 'the repeat is the message the kill interrupted');
+    assert.deepEqual(
+      afterRetry.filter((m) => m === afterRetry[0]),
+      [afterRetry[0], afterRetry[0]],
+      'the repeat is the message the kill interrupted',
+    );
     assert.equal(afterRetry[0], `${accepted[0]!.to.join()} ${accepted[0]!.mail.messageId}`);
 
     await step(root, matches, env); // and once more: nothing
@@ -315,7 +398,9 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u2', targets: broken }));
     const counts = () => [smtp.received.length, pd.requests.length];
     const before = counts();
-    const { alerts: [record] } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
+    const {
+      alerts: [record],
+    } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
     const [bounce, night, page, webhook] = record!.deliveries;
     assert.deepEqual([bounce!.status, bounce!.attempts, bounce!.response?.status], ['failed', 1, 550]);
     assert.match(bounce!.response!.body!, /no such user/);
@@ -327,7 +412,9 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     assert.deepEqual(counts(), [before[0]! + 1, before[1]! + 1]);
 
     // Final refusals are kept and not repeated; the unreachable webhook is tried again.
-    const { alerts: [again] } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
+    const {
+      alerts: [again],
+    } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
     assert.deepEqual(again!.deliveries.slice(0, 3), record!.deliveries.slice(0, 3));
     assert.notEqual(again!.deliveries[3]!.firstAttemptAt, webhook!.firstAttemptAt);
     assert.deepEqual(counts(), [before[0]! + 1, before[1]! + 1]);
@@ -338,13 +425,19 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u3', targets }));
     const noSecrets = join(root, 'not-mounted');
     const quiet = { NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!, VIGIL_SECRETS_DIR: noSecrets };
-    const { files, alerts: [record] } = await step(root, matches, quiet);
-    assert.deepEqual(record!.deliveries.map((d) => [d.channel, d.status, d.error]), [
-      ['email', 'sent', undefined],
-      ['email', 'sent', undefined],
-      ['pagerduty', 'skipped', `no PagerDuty routing key in $VIGIL_PD_KEY_U1 or ${noSecrets}/VIGIL_PD_KEY_U1`],
-      ['webhook', 'skipped', `no webhook signing secret in $VIGIL_WEBHOOK_SECRET or ${noSecrets}/VIGIL_WEBHOOK_SECRET`],
-    ]);
+    const {
+      files,
+      alerts: [record],
+    } = await step(root, matches, quiet);
+    assert.deepEqual(
+      record!.deliveries.map((d) => [d.channel, d.status, d.error]),
+      [
+        ['email', 'sent', undefined],
+        ['email', 'sent', undefined],
+        ['pagerduty', 'skipped', `no PagerDuty routing key in $VIGIL_PD_KEY_U1 or ${noSecrets}/VIGIL_PD_KEY_U1`],
+        ['webhook', 'skipped', `no webhook signing secret in $VIGIL_WEBHOOK_SECRET or ${noSecrets}/VIGIL_WEBHOOK_SECRET`],
+      ],
+    );
     const outbox = join(root, 'outbox');
     const eml = (await readdir(outbox)).sort();
     assert.equal(eml.length, 2);
@@ -365,13 +458,22 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const paged = { pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U5' } };
     const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u5', targets: paged }));
     const before = pd.requests.length;
-    const { files, alerts: [record] } = await step(root, matches, {
-      VIGIL_PAGERDUTY_SERVER: pd.server, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!, VIGIL_SECRETS_DIR: secrets,
+    const {
+      files,
+      alerts: [record],
+    } = await step(root, matches, {
+      VIGIL_PAGERDUTY_SERVER: pd.server,
+      NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS!,
+      VIGIL_SECRETS_DIR: secrets,
     });
-    assert.deepEqual(pd.requests.slice(before).map((e) => [e.routing_key, e.dedup_key]), [['rk-from-file', record!.id]]);
-    assert.deepEqual(record!.deliveries.map((d) => [d.channel, d.recipient, d.status, d.response?.status]), [
-      ['pagerduty', 'VIGIL_PD_KEY_U5', 'sent', 202],
-    ]);
+    assert.deepEqual(
+      pd.requests.slice(before).map((e) => [e.routing_key, e.dedup_key]),
+      [['rk-from-file', record!.id]],
+    );
+    assert.deepEqual(
+      record!.deliveries.map((d) => [d.channel, d.recipient, d.status, d.response?.status]),
+      [['pagerduty', 'VIGIL_PD_KEY_U5', 'sent', 202]],
+    );
     assert.ok(![...files.values()].some((text) => text.includes('rk-from-file')));
   });
 
@@ -379,11 +481,22 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const root = await tempDir();
     const frames = times('2026-11-26T23:58:00Z', 9, 30); // 23:58:00 .. 00:02:00
     const all = frames.map((at) => matchRecord(at, { user: 'u4', targets: { email: ['night@example.com'] } }));
-    const day1 = await step(root, all.filter((m) => m.capturedAt < '2026-11-27'), {});
-    const day2 = await step(root, all.filter((m) => m.capturedAt >= '2026-11-27'), {});
-    assert.deepEqual([...day1.alerts, ...day2.alerts].map((a) => [a.id, a.frameCount]), [
-      ['u4-cam1-r200-20261126T235800Z', 4],
-      ['u4-cam1-r200-20261127T000000Z', 5],
-    ]);
+    const day1 = await step(
+      root,
+      all.filter((m) => m.capturedAt < '2026-11-27'),
+      {},
+    );
+    const day2 = await step(
+      root,
+      all.filter((m) => m.capturedAt >= '2026-11-27'),
+      {},
+    );
+    assert.deepEqual(
+      [...day1.alerts, ...day2.alerts].map((a) => [a.id, a.frameCount]),
+      [
+        ['u4-cam1-r200-20261126T235800Z', 4],
+        ['u4-cam1-r200-20261127T000000Z', 5],
+      ],
+    );
   });
 });

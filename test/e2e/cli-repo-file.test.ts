@@ -19,7 +19,12 @@ async function storeWith(...repos: string[]): Promise<string> {
 /** Every `--raw` line of a command, parsed. */
 async function raw(args: string[], root: string): Promise<any[]> {
   const out = await vigilOk([...args, '--raw'], { root });
-  return out.trim() === '' ? [] : out.trim().split('\n').map((l) => JSON.parse(l));
+  return out.trim() === ''
+    ? []
+    : out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
 }
 
 /** Every path under the store with its size: what "the store is unchanged" compares. */
@@ -67,17 +72,23 @@ test('create, list, inspect and delete repos; --raw follows Pachyderm RepoInfo',
   assert.match(table, /\nrules\s+\S+\s+0B\s+policies as data\n/);
 
   const repos = await raw(['list', 'repo'], root);
-  assert.deepEqual(repos.map((r) => r.repo), [
-    { name: 'raw', type: 'user', project: { name: 'default' } },
-    { name: 'rules', type: 'user', project: { name: 'default' } },
-  ]);
+  assert.deepEqual(
+    repos.map((r) => r.repo),
+    [
+      { name: 'raw', type: 'user', project: { name: 'default' } },
+      { name: 'rules', type: 'user', project: { name: 'default' } },
+    ],
+  );
   assert.equal(repos[1].description, 'policies as data');
   assert.equal(repos[0].details.sizeBytes, 0);
   assert.ok(!Number.isNaN(Date.parse(repos[0].created)));
   assert.equal((await raw(['inspect', 'repo', 'rules'], root))[0].repo.name, 'rules');
 
   await vigilOk(['delete', 'repo', 'rules'], { root });
-  assert.deepEqual((await raw(['list', 'repo'], root)).map((r) => r.repo.name), ['raw']);
+  assert.deepEqual(
+    (await raw(['list', 'repo'], root)).map((r) => r.repo.name),
+    ['raw'],
+  );
 });
 
 test('put, get, list and delete files; one put is one commit; old commits keep old bytes', async () => {
@@ -97,31 +108,43 @@ test('put, get, list and delete files; one put is one commit; old commits keep o
   assert.equal(commits.length, 1, 'a put of three files is one commit');
 
   const rocket = await readFile(fixture('rocket.jpg'));
-  const got = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), 'get', 'file', 'raw@master:/u1-cam1/20261126T041500Z.jpg'], {
-    env: { ...process.env, VIGIL_ROOT: root },
-  });
+  const got = spawnSync(
+    process.execPath,
+    [join(packageRoot(), 'bin', 'vigil.js'), 'get', 'file', 'raw@master:/u1-cam1/20261126T041500Z.jpg'],
+    {
+      env: { ...process.env, VIGIL_ROOT: root },
+    },
+  );
   assert.equal(got.status, 0, String(got.stderr));
   assert.ok(got.stdout.equals(rocket), 'get file prints the exact bytes');
 
   const listing = await vigilOk(['list', 'file', 'raw@master:/'], { root });
   assert.match(listing, /^NAME\s+TYPE\s+SIZE\n\/u1-cam1\/\s+dir\s+\S+\n\/u2-door\/\s+dir\s+\S+\n$/);
   const files = await raw(['list', 'file', 'raw@master:/u1-cam1'], root);
-  assert.deepEqual(files.map((f) => [f.file.path, f.fileType]), [
-    ['/u1-cam1/20261126T041500Z.jpg', 'FILE'],
-    ['/u1-cam1/20261126T041600Z.png', 'FILE'],
-  ]);
+  assert.deepEqual(
+    files.map((f) => [f.file.path, f.fileType]),
+    [
+      ['/u1-cam1/20261126T041500Z.jpg', 'FILE'],
+      ['/u1-cam1/20261126T041600Z.png', 'FILE'],
+    ],
+  );
   assert.equal(files[0].sizeBytes, rocket.length);
   assert.equal(files[0].file.commit.id, commits[0].commit.id);
 
   // A single file at an explicit path, then from stdin.
   await vigilOk(['put', 'file', 'raw@master:/u3-yard/20261127T000000Z.png', '-f', fixture('horse.png')], { root });
-  await vigil(['put', 'file', 'raw@master:/notes/readme.txt', '-f', '-'], { root, input: 'from stdin\n' }).then((r) => assert.equal(r.code, 0, r.stderr));
+  await vigil(['put', 'file', 'raw@master:/notes/readme.txt', '-f', '-'], { root, input: 'from stdin\n' }).then((r) =>
+    assert.equal(r.code, 0, r.stderr),
+  );
   assert.equal(await vigilOk(['get', 'file', 'raw@master:/notes/readme.txt'], { root }), 'from stdin\n');
 
   await vigilOk(['delete', 'file', 'raw@master:/u1-cam1/20261126T041500Z.jpg'], { root });
   await vigilOk(['delete', 'file', 'raw@master:/u2-door'], { root });
   const after = await raw(['list', 'file', 'raw@master:/'], root);
-  assert.deepEqual(after.map((f) => f.file.path), ['/notes/', '/u1-cam1/', '/u3-yard/']);
+  assert.deepEqual(
+    after.map((f) => f.file.path),
+    ['/notes/', '/u1-cam1/', '/u3-yard/'],
+  );
 
   // The first commit still holds the deleted file, byte for byte, by id and by ancestry.
   const out = join(work, 'old.jpg');
@@ -152,8 +175,14 @@ test('list and inspect commit: --raw follows Pachyderm CommitInfo, master^ is th
   assert.ok(Date.parse(oldest.finished) <= Date.parse(newest.started));
 
   assert.equal((await raw(['inspect', 'commit', 'raw@master^'], root))[0].commit.id, oldest.commit.id);
-  assert.equal((await raw(['inspect', 'commit', `raw@${oldest.commit.id}`], root))[0].details.sizeBytes, (await stat(fixture('camera.png'))).size);
-  assert.deepEqual((await raw(['list', 'commit', 'raw@master^'], root)).map((c) => c.commit.id), [oldest.commit.id]);
+  assert.equal(
+    (await raw(['inspect', 'commit', `raw@${oldest.commit.id}`], root))[0].details.sizeBytes,
+    (await stat(fixture('camera.png'))).size,
+  );
+  assert.deepEqual(
+    (await raw(['list', 'commit', 'raw@master^'], root)).map((c) => c.commit.id),
+    [oldest.commit.id],
+  );
   const text = await vigilOk(['inspect', 'commit', 'raw@master'], { root });
   assert.match(text, new RegExp(`^Commit: raw@${newest.commit.id}\nOriginal Branch: master\nParent: ${oldest.commit.id}\n`));
   assert.match(await vigilOk(['list', 'commit', 'raw'], { root }), /^REPO\s+BRANCH\s+COMMIT\s+FINISHED\s+SIZE\s+ORIGIN/);
@@ -165,7 +194,11 @@ test('bad input gets a clear error, a non-zero exit, and changes nothing', async
   await vigilOk(['put', 'file', 'raw@master:/u1-cam1/20261126T041500Z.jpg', '-f', frame], { root });
   const folder = await tempDir();
 
-  await refusedUnchanged(['put', 'file', 'raw@master:/../etc/passwd', '-f', frame], root, /path "\/..\/etc\/passwd" leaves its folder with "\.\."/);
+  await refusedUnchanged(
+    ['put', 'file', 'raw@master:/../etc/passwd', '-f', frame],
+    root,
+    /path "\/..\/etc\/passwd" leaves its folder with "\.\."/,
+  );
   await refusedUnchanged(['put', 'file', '-r', 'raw@master:/a/../../b/', '-f', folder], root, /leaves its folder/);
   await refusedUnchanged(['get', 'file', 'raw@master:/u1-cam1/../../x'], root, /leaves its folder/);
   await refusedUnchanged(['create', 'repo', ''], root, /repo name is empty/);
@@ -174,12 +207,28 @@ test('bad input gets a clear error, a non-zero exit, and changes nothing', async
   await refusedUnchanged(['put', 'file', '@master:/a.jpg', '-f', frame], root, /names no repo/);
   await refusedUnchanged(['put', 'file', 'framez@master:/a.jpg', '-f', frame], root, /repo "framez" not found; repos: raw, rules/);
   await refusedUnchanged(['list', 'file', 'framez@master'], root, /repo "framez" not found; repos: raw, rules/);
-  await refusedUnchanged(['put', 'file', 'raw@master:/a.jpg', '-f', join(folder, 'missing.jpg')], root, /file ".*missing\.jpg" does not exist/);
-  await refusedUnchanged(['put', 'file', 'raw@master:/a/', '-f', frame, '-f', join(folder, 'missing.jpg')], root, /missing\.jpg" does not exist/);
+  await refusedUnchanged(
+    ['put', 'file', 'raw@master:/a.jpg', '-f', join(folder, 'missing.jpg')],
+    root,
+    /file ".*missing\.jpg" does not exist/,
+  );
+  await refusedUnchanged(
+    ['put', 'file', 'raw@master:/a/', '-f', frame, '-f', join(folder, 'missing.jpg')],
+    root,
+    /missing\.jpg" does not exist/,
+  );
   await refusedUnchanged(['put', 'file', 'raw@master:/d', '-f', folder], root, /is a folder; add -r/);
   await refusedUnchanged(['put', 'file', '-r', 'raw@master:/d', '-f', folder], root, /holds no files/);
-  await refusedUnchanged(['put', 'file', 'raw@master:/u1-cam1/20261126T041500Z.jpg/x', '-f', frame], root, /is a file in raw@master, so it cannot also be a folder/);
-  await refusedUnchanged(['get', 'file', 'raw@0123456789abcdef0123456789abcdef:/u1-cam1/20261126T041500Z.jpg'], root, /commit "0123456789abcdef0123456789abcdef" not found in repo "raw"/);
+  await refusedUnchanged(
+    ['put', 'file', 'raw@master:/u1-cam1/20261126T041500Z.jpg/x', '-f', frame],
+    root,
+    /is a file in raw@master, so it cannot also be a folder/,
+  );
+  await refusedUnchanged(
+    ['get', 'file', 'raw@0123456789abcdef0123456789abcdef:/u1-cam1/20261126T041500Z.jpg'],
+    root,
+    /commit "0123456789abcdef0123456789abcdef" not found in repo "raw"/,
+  );
   await refusedUnchanged(['inspect', 'commit', 'raw@master^'], root, /goes back past the first commit/);
   await refusedUnchanged(['list', 'file', 'rules@master'], root, /repo "rules" has no commits on branch "master"/);
   await refusedUnchanged(['get', 'file', 'raw@dev:/x'], root, /repo "raw" has no commits on branch "dev"; branches with commits: master/);
@@ -189,7 +238,11 @@ test('bad input gets a clear error, a non-zero exit, and changes nothing', async
   await refusedUnchanged(['get', 'file', 'raw@master:/u1-cam1'], root, /"\/u1-cam1" is a folder in raw@master/);
   await refusedUnchanged(['put', 'file', 'raw@master^:/a.jpg', '-f', frame], root, /commits never change/);
   const id = (await raw(['list', 'commit', 'raw'], root))[0].commit.id;
-  await refusedUnchanged(['put', 'file', `raw@${id}:/a.jpg`, '-f', frame], root, /is a commit, and commits never change; write to a branch, e.g. raw@master/);
+  await refusedUnchanged(
+    ['put', 'file', `raw@${id}:/a.jpg`, '-f', frame],
+    root,
+    /is a commit, and commits never change; write to a branch, e.g. raw@master/,
+  );
   await refusedUnchanged(['put', 'file', 'raw@master:/', '-f', '-'], root, /needs a file path/, { input: 'x' });
   await refusedUnchanged(['delete', 'repo', 'framez'], root, /repo "framez" not found/);
 });
@@ -271,7 +324,11 @@ test('delete repo is refused while a pipeline reads or writes it', async () => {
   );
   await vigilOk(['create', 'pipeline', '-f', spec], { root });
   await refusedUnchanged(['delete', 'repo', 'raw'], root, /repo "raw" is an input of pipeline validated; delete it first/);
-  await refusedUnchanged(['delete', 'repo', 'validated'], root, /repo "validated" is the output of pipeline validated; delete the pipeline instead/);
+  await refusedUnchanged(
+    ['delete', 'repo', 'validated'],
+    root,
+    /repo "validated" is the output of pipeline validated; delete the pipeline instead/,
+  );
 });
 
 test('the store is found by --root, else $VIGIL_ROOT, else ./.vigil', async () => {
@@ -279,7 +336,11 @@ test('the store is found by --root, else $VIGIL_ROOT, else ./.vigil', async () =
   const env = { VIGIL_ROOT: '' };
   const run = (args: string[]) =>
     new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), ...args], { cwd, env: { ...process.env, ...env }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), ...args], {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
       child.on('exit', (code) => resolve(code ?? -1));
     });
   assert.equal(await run(['create', 'repo', 'here']), 0);

@@ -9,13 +9,20 @@ import { tempDir, vigilOk } from '../helpers/cli.js';
 /** The summary's `label: value` lines. */
 function summaryLines(out: string): Map<string, string> {
   const after = out.slice(out.lastIndexOf('frames in raw:'));
-  return new Map(after.split('\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]));
+  return new Map(
+    after
+      .split('\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
 }
 
 async function records<T>(store: Store, repo: string): Promise<Array<{ path: string; record: T }>> {
   const head = await store.headCommit(repo);
   const files = head ? await store.listFiles(repo, head.id) : [];
-  return Promise.all(files.map(async (f) => ({ path: f.path, record: JSON.parse(await readFile(store.objectPath(f.sha256), 'utf8')) as T })));
+  return Promise.all(
+    files.map(async (f) => ({ path: f.path, record: JSON.parse(await readFile(store.objectPath(f.sha256), 'utf8')) as T })),
+  );
 }
 
 test('the demo runs every pipeline on the sample frames, and its summary agrees with the repos', async () => {
@@ -32,12 +39,23 @@ test('the demo runs every pipeline on the sample frames, and its summary agrees 
   assert.equal(summary.get('frames in raw'), String(raw.length));
   assert.ok(raw.length >= 8 && new Set(raw.map((f) => f.path.split('/')[1])).size >= 3, 'frames from at least three user-devices');
   assert.match(summary.get('validated')!, new RegExp(`^${valid.length} valid, ${rejected.length} rejected \\(reasons: decode: 1\\)$`));
-  assert.deepEqual(rejected.map((f) => f.path), ['/rejected/u1-cam1/20261125T180000Z.json'], 'the truncated upload is the one rejection');
+  assert.deepEqual(
+    rejected.map((f) => f.path),
+    ['/rejected/u1-cam1/20261125T180000Z.json'],
+    'the truncated upload is the one rejection',
+  );
 
   const matches = await records<Match>(store, 'matches');
   const byRule = new Map<string, number>();
-  for (const { record } of matches) for (const r of record.fired) byRule.set(`${r.ruleId} ${r.name}`, (byRule.get(`${r.ruleId} ${r.name}`) ?? 0) + 1);
-  assert.equal(summary.get('matches by rule'), [...byRule].sort().map(([k, n]) => `${k}: ${n}`).join(', '));
+  for (const { record } of matches)
+    for (const r of record.fired) byRule.set(`${r.ruleId} ${r.name}`, (byRule.get(`${r.ruleId} ${r.name}`) ?? 0) + 1);
+  assert.equal(
+    summary.get('matches by rule'),
+    [...byRule]
+      .sort()
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', '),
+  );
   assert.equal(byRule.get('200 Person after hours'), 2, 'both night-time frames of a person in the shop');
 
   const alerts = await records<Alert>(store, 'alerts');

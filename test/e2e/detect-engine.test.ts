@@ -48,7 +48,12 @@ describe('the detections pipeline through the engine', () => {
     modelDir = await layDefaultModel(join(dir, 'models'));
     const frames = join(dir, 'frames', 'valid', 'u1-cam1');
     await mkdir(frames, { recursive: true });
-    await writeFile(join(frames, '20261126T041500Z.jpg'), await sharp(await fixture('astronaut.png')).jpeg().toBuffer());
+    await writeFile(
+      join(frames, '20261126T041500Z.jpg'),
+      await sharp(await fixture('astronaut.png'))
+        .jpeg()
+        .toBuffer(),
+    );
     await writeFile(join(frames, '20261126T041501Z.jpg'), await fixture('truncated.jpg'));
     await vigilOk(['create', 'repo', 'validated'], { root });
     await vigilOk(['create', 'repo', 'models'], { root });
@@ -96,7 +101,8 @@ describe('vigil init', () => {
     try {
       await vigilOk(['init'], { root });
       const listed = await vigilOk(['list', 'file', 'models@master:/centernet/'], { root });
-      for (const file of ['model.json', 'centernet.bin', 'labels.json', 'model.yaml']) assert.match(listed, new RegExp(`/centernet/${file.replace('.', '\\.')}`));
+      for (const file of ['model.json', 'centernet.bin', 'labels.json', 'model.yaml'])
+        assert.match(listed, new RegExp(`/centernet/${file.replace('.', '\\.')}`));
     } finally {
       await rm(root, { recursive: true, force: true });
     }

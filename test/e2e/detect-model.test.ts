@@ -33,9 +33,15 @@ function best(objects: DetectedObject[], label: string): DetectedObject {
 describe('the default model files', () => {
   it('are model.json, its weights under the name model.json gives, labels.json and a valid model.yaml', async () => {
     const files = await defaultModelFiles();
-    assert.deepEqual(files.map((f) => f.path), ['/centernet/model.json', '/centernet/centernet.bin', '/centernet/labels.json', '/centernet/model.yaml']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['/centernet/model.json', '/centernet/centernet.bin', '/centernet/labels.json', '/centernet/model.yaml'],
+    );
     const modelJson = JSON.parse(await readFile(files[0].file!, 'utf8')) as { weightsManifest: { paths: string[] }[] };
-    assert.deepEqual(modelJson.weightsManifest.flatMap((g) => g.paths), ['centernet.bin']);
+    assert.deepEqual(
+      modelJson.weightsManifest.flatMap((g) => g.paths),
+      ['centernet.bin'],
+    );
     const labels = JSON.parse(Buffer.from(files[2].data!).toString('utf8')) as string[];
     assert.equal(labels.length, 80);
     assert.deepEqual([labels[0], labels[2], labels[3], labels[15], labels[16]], ['person', 'car', 'motorcycle', 'cat', 'dog']);
@@ -95,7 +101,10 @@ describe('the detector on real photographs', () => {
 
   it('maps boxes back through the letterbox padding of a tall frame', async () => {
     // astronaut.png under a 300-pixel band: the person must land in the lower 512 of 812 rows.
-    const tall = await sharp(await fixture('astronaut.png')).extend({ top: 300, background: '#808080' }).png().toBuffer();
+    const tall = await sharp(await fixture('astronaut.png'))
+      .extend({ top: 300, background: '#808080' })
+      .png()
+      .toBuffer();
     const r = await detect(tall);
     assert.deepEqual(r.frameSize, { width: 512, height: 812 });
     const expected = { ...ASTRONAUT_PERSON, y: (300 + ASTRONAUT_PERSON.y * 512) / 812, h: (ASTRONAUT_PERSON.h * 512) / 812 };
@@ -105,7 +114,10 @@ describe('the detector on real photographs', () => {
 
   it('reports boxes on the frame as shown when it carries an EXIF orientation', async () => {
     // Pixels stored rotated, tagged "rotate 90° clockwise to show": the boxes are on the upright picture.
-    const stored = await sharp(await fixture('motorcycle_left.png')).rotate(270).jpeg().toBuffer();
+    const stored = await sharp(await fixture('motorcycle_left.png'))
+      .rotate(270)
+      .jpeg()
+      .toBuffer();
     const tagged = await sharp(stored).withMetadata({ orientation: 6 }).jpeg().toBuffer();
     const r = await detect(tagged);
     assert.deepEqual(r.frameSize, { width: 741, height: 500 });
@@ -171,19 +183,27 @@ describe('a broken model', () => {
     const dir = await layDefaultModel(modelsDir, 'partial');
     await rm(join(dir, 'model.json'));
     await assert.rejects(loadDetector(modelsDir, 'partial', runtime), { message: `model file ${join(dir, 'model.json')} is missing` });
-    await assert.rejects(loadDetector(modelsDir, 'nothing', runtime), { message: `model file ${join(modelsDir, 'nothing', 'model.yaml')} is missing` });
+    await assert.rejects(loadDetector(modelsDir, 'nothing', runtime), {
+      message: `model file ${join(modelsDir, 'nothing', 'model.yaml')} is missing`,
+    });
   });
 
   it('is refused when model.yaml has a misspelt field or a wrong value, naming each with the fix', async () => {
     const dir = await layDefaultModel(modelsDir, 'typo');
     const path = join(dir, 'model.yaml');
-    await writeFile(path, (await readFile(path, 'utf8')).replace('resize: letterbox', 'resise: letterbox').replace(/outputName: .*/, 'outputName: 7'));
+    await writeFile(
+      path,
+      (await readFile(path, 'utf8')).replace('resize: letterbox', 'resise: letterbox').replace(/outputName: .*/, 'outputName: 7'),
+    );
     await assert.rejects(loadDetector(modelsDir, 'typo', runtime), (e: Error) => {
       assert.ok(e instanceof VigilError, String(e));
-      assert.equal(e.message, [
-        `model file ${path}: unknown field "resise" (did you mean "resize"?); fields: description, inputName, inputSize, resize, valueRange, outputName, outputLayout, labels, sha256`,
-        `model file ${path}: outputName: 7 must be string`,
-      ].join('\n'));
+      assert.equal(
+        e.message,
+        [
+          `model file ${path}: unknown field "resise" (did you mean "resize"?); fields: description, inputName, inputSize, resize, valueRange, outputName, outputLayout, labels, sha256`,
+          `model file ${path}: outputName: 7 must be string`,
+        ].join('\n'),
+      );
       return true;
     });
   });
@@ -191,7 +211,10 @@ describe('a broken model', () => {
   it('is refused when model.yaml does not fit the graph', async () => {
     const dir = await layDefaultModel(modelsDir, 'misfit');
     await changeModelConfig(dir, { inputSize: { width: 320, height: 320 } });
-    await assert.rejects(loadDetector(modelsDir, 'misfit', runtime), /model\.yaml inputSize 320x320 does not fit the model's input tower_0\/images \[1,512,512,3\]/);
+    await assert.rejects(
+      loadDetector(modelsDir, 'misfit', runtime),
+      /model\.yaml inputSize 320x320 does not fit the model's input tower_0\/images \[1,512,512,3\]/,
+    );
     await changeModelConfig(dir, { inputSize: { width: 512, height: 512 }, outputName: 'no/such/node' });
     await assert.rejects(loadDetector(modelsDir, 'misfit', runtime), /model\.yaml does not fit the model: a test inference failed/);
   });

@@ -24,7 +24,9 @@ describe('vigil step detect on a hand-laid /pfs', () => {
   before(async () => {
     pfs = await tempDir('vigil-detect-step-');
     await layDefaultModel(join(pfs, 'models'));
-    const astronaut = await sharp(await fixture('astronaut.png')).jpeg({ quality: 90 }).toBuffer();
+    const astronaut = await sharp(await fixture('astronaut.png'))
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const frames: Record<string, Uint8Array> = {
       '20261126T041500Z.jpg': astronaut,
       '20261126T041501.250Z.jpg': await fixture('truncated.jpg'),
@@ -63,10 +65,19 @@ describe('vigil step detect on a hand-laid /pfs', () => {
     assert.equal(record.user, 'u1');
     assert.equal(record.device, 'cam1');
     assert.equal(record.capturedAt, '2026-11-26T04:15:00.000Z');
-    assert.deepEqual(record.frame, { repo: 'validated', commit: 'c0ffee01', path: '/valid/u1-cam1/20261126T041500Z.jpg', sha256: sha256(frameBytes), size: frameBytes.length });
+    assert.deepEqual(record.frame, {
+      repo: 'validated',
+      commit: 'c0ffee01',
+      path: '/valid/u1-cam1/20261126T041500Z.jpg',
+      sha256: sha256(frameBytes),
+      size: frameBytes.length,
+    });
     assert.deepEqual(record.frameSize, { width: 512, height: 512 });
     assert.deepEqual(record.model, { name: 'centernet', commit: 'model0001', weightsSha256: sha256(weights), backend: 'wasm' });
-    assert.ok(record.objects.some((o) => o.label === 'person' && o.score >= 0.5), JSON.stringify(record.objects));
+    assert.ok(
+      record.objects.some((o) => o.label === 'person' && o.score >= 0.5),
+      JSON.stringify(record.objects),
+    );
     assert.ok(record.inferenceMs > 0);
     assert.equal(record.error, undefined);
   });
@@ -87,7 +98,10 @@ describe('vigil step detect on a hand-laid /pfs', () => {
     await writeFile(join(dir, 'centernet.bin'), weights.subarray(0, weights.length - 1));
     const r = await step('20261126T041503Z.jpg', { models });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /vigil: model file models@model0001:\/centernet\/centernet\.bin is corrupt: sha256 [0-9a-f]{64}, expected 1b635a15/);
+    assert.match(
+      r.stderr,
+      /vigil: model file models@model0001:\/centernet\/centernet\.bin is corrupt: sha256 [0-9a-f]{64}, expected 1b635a15/,
+    );
     assert.equal(existsSync(join(pfs, 'out', 'u1-cam1', '20261126T041503Z.json')), false);
   });
 

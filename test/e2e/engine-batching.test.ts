@@ -40,10 +40,12 @@ describe('datum batching', () => {
     const byFile: Record<string, Record<string, any>> = Object.fromEntries(datums.map((d) => [d.data[0].file.path, d]));
     assert.equal(job.state, 'JOB_FAILURE');
     assert.match(job.reason, new RegExp(`datum ${byFile['/b.txt'].datum.id} failed: Error: cannot process b\\.txt`));
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(byFile).map(([path, d]) => [path, d.state])),
-      { '/a.txt': 'SUCCESS', '/b.txt': 'FAILED', '/c.txt': 'SUCCESS', '/d.txt': 'SUCCESS' },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(byFile).map(([path, d]) => [path, d.state])), {
+      '/a.txt': 'SUCCESS',
+      '/b.txt': 'FAILED',
+      '/c.txt': 'SUCCESS',
+      '/d.txt': 'SUCCESS',
+    });
     assert.deepEqual([job.dataProcessed, job.dataFailed, job.dataTotal], [3, 1, 4]);
 
     const runs = await processedBy(root, 'batch');
@@ -52,21 +54,31 @@ describe('datum batching', () => {
     assert.notEqual(tries[0]!.pid, tries[1]!.pid, 'the step is restarted after a failed try');
     // One process, plus at most one more per failed try: the others went on from datum to datum.
     assert.ok(new Set(runs.map((x) => x.pid)).size <= 3, JSON.stringify(runs));
-    assert.ok(runs.some((x, i) => i > 0 && runs[i - 1]!.pid === x.pid), 'a process went on to the next datum');
+    assert.ok(
+      runs.some((x, i) => i > 0 && runs[i - 1]!.pid === x.pid),
+      'a process went on to the next datum',
+    );
     assert.equal(await readTree(root, 'batch'), null);
   });
 
   test('with errCmd the failing datum is RECOVERED and the outputs of the others are committed', async () => {
     const root = await tempDir();
     await commitFiles(root, 'raw', { '/a.txt': 'alpha', '/b.txt': 'fail here', '/c.txt': 'gamma' });
-    await createPipelines(root, batchPipeline('lenient', { datumTries: 1, transform: { errCmd: ['true'] }, parallelismSpec: { constant: 2 } }));
+    await createPipelines(
+      root,
+      batchPipeline('lenient', { datumTries: 1, transform: { errCmd: ['true'] }, parallelismSpec: { constant: 2 } }),
+    );
     const r = await run(root);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /lenient: job [0-9a-f]{32} JOB_SUCCESS: 2 processed, 0 skipped, 0 failed, 1 recovered/);
     assert.deepEqual(await readTree(root, 'lenient'), { '/a.txt': 'ALPHA', '/c.txt': 'GAMMA' });
 
     await commitFiles(root, 'raw', { '/e.txt': 'epsilon' });
-    assert.match((await run(root)).stdout, /JOB_SUCCESS: 1 processed, 2 skipped, 0 failed, 1 recovered/, 'a recovered datum is not skipped');
+    assert.match(
+      (await run(root)).stdout,
+      /JOB_SUCCESS: 1 processed, 2 skipped, 0 failed, 1 recovered/,
+      'a recovered datum is not skipped',
+    );
     assert.deepEqual(await readTree(root, 'lenient'), { '/a.txt': 'ALPHA', '/c.txt': 'GAMMA', '/e.txt': 'EPSILON' });
   });
 
@@ -82,7 +94,13 @@ describe('datum batching', () => {
     });
     await createPipelines(root, batchPipeline('nested'));
     assert.match((await run(root)).stdout, /nested: job [0-9a-f]{32} JOB_SUCCESS: 4 processed/);
-    const expected = { '/cam1/a.txt': 'ALPHA', '/cam1/deep/er/b.txt': 'BETA', '/cam2/big.txt': big.toUpperCase(), '/cam3/empty.txt': '', '/cam4/d.txt': 'DELTA' };
+    const expected = {
+      '/cam1/a.txt': 'ALPHA',
+      '/cam1/deep/er/b.txt': 'BETA',
+      '/cam2/big.txt': big.toUpperCase(),
+      '/cam3/empty.txt': '',
+      '/cam4/d.txt': 'DELTA',
+    };
     assert.deepEqual(await readTree(root, 'nested'), expected);
 
     // Outputs carried over belong to the datum that wrote them: changing cam2 and deleting cam3 touch only theirs.
@@ -127,6 +145,9 @@ describe('datum batching', () => {
     const r = await run(root);
     assert.equal(r.code, 1);
     const [job] = await listJobs(root, 'oneshot');
-    assert.match(job.reason, /the step exited with code 0 before asking for a datum \(a datumBatching step must loop on NextDatum\): not a batching step/);
+    assert.match(
+      job.reason,
+      /the step exited with code 0 before asking for a datum \(a datumBatching step must loop on NextDatum\): not a batching step/,
+    );
   });
 });

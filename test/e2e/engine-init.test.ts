@@ -7,7 +7,8 @@ import { tempDir, vigilOk } from '../helpers/cli.js';
 import { parseRaw } from '../helpers/engine.js';
 
 const alpha = (cmd: string) => `pipeline: {name: alpha}\ninput: {pfs: {repo: zeta, glob: "/*"}}\ntransform: {cmd: [sh, -c, "${cmd}"]}\n`;
-const ZETA = 'pipeline: {name: zeta}\ninput: {cross: [{pfs: {repo: raw, glob: "/*"}}, {pfs: {repo: models, glob: "/"}}]}\ntransform: {cmd: [sh, -c, "true"]}\n';
+const ZETA =
+  'pipeline: {name: zeta}\ninput: {cross: [{pfs: {repo: raw, glob: "/*"}}, {pfs: {repo: models, glob: "/"}}]}\ntransform: {cmd: [sh, -c, "true"]}\n';
 
 test('vigil init creates the input repos, the default model and the pipelines upstream first; again, it changes only what changed', async () => {
   const root = await tempDir();
@@ -20,7 +21,9 @@ test('vigil init creates the input repos, the default model and the pipelines up
   assert.match(out, /repo raw: created\nrepo rules: created\nrepo models: created\n/);
   assert.match(out, /models: (default detector committed|no default detector committed)/);
   assert.ok(out.indexOf('pipeline zeta: created') < out.indexOf('pipeline alpha: created'), out);
-  const repos = parseRaw(await vigilOk(['list', 'repo', '--raw'], { root })).map((r) => r.repo.name).sort();
+  const repos = parseRaw(await vigilOk(['list', 'repo', '--raw'], { root }))
+    .map((r) => r.repo.name)
+    .sort();
   assert.deepEqual(repos, ['alpha', 'models', 'raw', 'rules', 'zeta']);
 
   await writeFile(join(dir, 'alpha.yaml'), alpha('echo changed'));

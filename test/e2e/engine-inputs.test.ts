@@ -15,7 +15,9 @@ const VIEW = [
 
 /** The datums a pipeline's step saw, as sorted lines. */
 async function views(root: string, pipeline: string): Promise<string[]> {
-  return Object.values((await readTree(root, pipeline)) ?? {}).map((v) => v.trim()).sort();
+  return Object.values((await readTree(root, pipeline)) ?? {})
+    .map((v) => v.trim())
+    .sort();
 }
 
 test('cross, union, join (with outerJoin), group and a cross with an empty input give the datums Pachyderm gives', async () => {

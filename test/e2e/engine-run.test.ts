@@ -53,7 +53,10 @@ describe('vigil run: incremental jobs', () => {
     assert.equal(job.state, 'JOB_SUCCESS');
     assert.deepEqual([job.dataProcessed, job.dataSkipped, job.dataTotal], [0, 3, 3]);
     const [commit] = parseRaw(await vigilOk(['inspect', 'commit', `upper@${job.job.id}`, '--raw'], { root }));
-    assert.deepEqual(commit.directProvenance.map((c: any) => `${c.repo.name}@${c.id}`), [`raw@${head}`]);
+    assert.deepEqual(
+      commit.directProvenance.map((c: any) => `${c.repo.name}@${c.id}`),
+      [`raw@${head}`],
+    );
     assert.notEqual(head, first);
     // An older job's output is still there, as it was.
     const jobs = await listJobs(root, 'upper');
@@ -120,7 +123,11 @@ describe('vigil run: what a step sees', () => {
     const r = await vigil(['run'], { root, env: { CALLER_VAR: 'from-caller' } });
     assert.equal(r.code, 0, r.stderr);
     const out = (await readTree(root, 'env'))!;
-    const env = Object.fromEntries(out['/env']!.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      out['/env']!.split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     const [job] = await listJobs(root, 'env');
     const [datum] = await listDatums(root, `env@${job.job.id}`);
     assert.equal(env.CALLER_VAR, 'from-caller');
@@ -135,15 +142,19 @@ describe('vigil run: what a step sees', () => {
     assert.equal(env.PACH_JOB_ID, job.job.id);
     assert.equal(env.PACH_OUTPUT_COMMIT_ID, job.outputCommit.id);
     assert.equal(env.PPS_WORKER_GRPC_PORT, undefined, 'only datum-batching steps get a worker port');
-    assert.deepEqual(out['/files']!.trim().split('\n'), ['raw/cam/a.txt', 'rules/rules.yaml'], 'files keep their full repo path under $PFS_ROOT/<name>/');
+    assert.deepEqual(
+      out['/files']!.trim().split('\n'),
+      ['raw/cam/a.txt', 'rules/rules.yaml'],
+      'files keep their full repo path under $PFS_ROOT/<name>/',
+    );
     for (const key of ['raw', 'raw_COMMIT', 'rules', 'rules_COMMIT', 'PACH_DATUM_ID', 'PACH_JOB_ID', 'PACH_OUTPUT_COMMIT_ID']) {
       assert.ok(out['/dotenv']!.split('\n').includes(`${key}=${env[key]}`), `.env has ${key}`);
     }
     assert.deepEqual(await readTree(root, 'stdin'), { '/pwd': `${scratch}\n` }, 'stdin, workingDir and acceptReturnCode as in Pachyderm');
-    assert.deepEqual(datum.data.map((f: any) => `${f.file.commit.repo.name}@${f.file.commit.id}:${f.file.path}`), [
-      `raw@${rawCommit}:/cam/a.txt`,
-      `rules@${rulesCommit}:/rules.yaml`,
-    ]);
+    assert.deepEqual(
+      datum.data.map((f: any) => `${f.file.commit.repo.name}@${f.file.commit.id}:${f.file.path}`),
+      [`raw@${rawCommit}:/cam/a.txt`, `rules@${rulesCommit}:/rules.yaml`],
+    );
   });
 });
 
@@ -155,7 +166,11 @@ describe('vigil run: failures', () => {
       root,
       shellPipeline('clash', pfs('raw', '/*'), 'cp "$raw" "$PFS_ROOT/out/same.txt"'),
       // a.txt writes the file /x, b.txt a file below the folder /x.
-      shellPipeline('nested', pfs('raw', '/*'), 'if grep -q a "$raw"; then echo > "$PFS_ROOT/out/x"; else mkdir "$PFS_ROOT/out/x"; echo > "$PFS_ROOT/out/x/y"; fi'),
+      shellPipeline(
+        'nested',
+        pfs('raw', '/*'),
+        'if grep -q a "$raw"; then echo > "$PFS_ROOT/out/x"; else mkdir "$PFS_ROOT/out/x"; echo > "$PFS_ROOT/out/x/y"; fi',
+      ),
     );
     const r = await run(root);
     assert.equal(r.code, 1);
@@ -270,8 +285,14 @@ describe('vigil run: failures', () => {
     // The first two tries hang (recording their pid); the third, in the third run, goes through.
     const script = `n=$(ls ${scratch} | wc -l); if [ "$n" -lt 2 ]; then echo $$ > ${scratch}.tmp; mv ${scratch}.tmp ${scratch}/pid$n; sleep 60; fi; ${UPPER}`;
     await createPipelines(root, shellPipeline('slow', pfs('raw', '/*'), script));
-    for (const [signal, pidFile] of [['SIGINT', 'pid0'], ['SIGKILL', 'pid1']] as const) {
-      const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), 'run'], { env: { ...process.env, VIGIL_ROOT: root }, stdio: 'ignore' });
+    for (const [signal, pidFile] of [
+      ['SIGINT', 'pid0'],
+      ['SIGKILL', 'pid1'],
+    ] as const) {
+      const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), 'run'], {
+        env: { ...process.env, VIGIL_ROOT: root },
+        stdio: 'ignore',
+      });
       while (!existsSync(join(scratch, pidFile))) await sleep(50);
       child.kill(signal);
       const [code, killedBy] = await once(child, 'close');

@@ -18,7 +18,12 @@ interface JobInfo {
   dataTotal: number;
 }
 
-const raw = <T>(stdout: string): T[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+const raw = <T>(stdout: string): T[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 
 /**
  * The match pipeline on the embedded engine, fed by hand: `detections` and `models` are plain
@@ -51,7 +56,8 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   const jobs = async () => raw<JobInfo>(await vigilOk(['list', 'job', '--raw', '-p', 'matches'], opts));
   const matchFiles = async () =>
     raw<{ file: { path: string } }>(await vigilOk(['list', 'file', 'matches@master:/u1-cam1', '--raw'], opts)).map((f) => f.file.path);
-  const matchAt = async (path: string) => assertValid('match', JSON.parse(await vigilOk(['get', 'file', `matches@master:${path}`], opts)), path);
+  const matchAt = async (path: string) =>
+    assertValid('match', JSON.parse(await vigilOk(['get', 'file', `matches@master:${path}`], opts)), path);
 
   // 1. The sample rules: only the person after hours fires.
   await vigilOk(['run', 'matches'], opts);
@@ -59,7 +65,10 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   assert.deepEqual([job.state, job.dataProcessed, job.dataSkipped, job.dataTotal], ['JOB_SUCCESS', 3, 0, 3]);
   assert.deepEqual(await matchFiles(), ['/u1-cam1/20261127T000000Z.json']);
   const first = await matchAt(paths[0]);
-  assert.deepEqual(first.fired.map((f) => f.ruleId), [200]);
+  assert.deepEqual(
+    first.fired.map((f) => f.ruleId),
+    [200],
+  );
   assert.equal(first.detection.path, paths[0]);
   const logs = await vigilOk(['logs', 'matches'], opts);
   assert.match(logs, /no subscription names device "cam3" of user "u9"/);

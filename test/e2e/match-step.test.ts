@@ -14,7 +14,7 @@ import { FIXTURE_RULES_DIR, detection, obj } from '../helpers/match.js';
  */
 async function layDatum(d: Detection): Promise<{ root: string; env: Record<string, string>; path: string }> {
   const root = await tempDir('vigil-pfs-');
-  const path = `/${d.user}-${d.device}/${d.capturedAt.replace(/[-:]/g, '')}`.replace(/\.000Z$|Z$/, 'Z') + '.json';
+  const path = `${`/${d.user}-${d.device}/${d.capturedAt.replace(/[-:]/g, '')}`.replace(/\.000Z$|Z$/, 'Z')}.json`;
   await mkdir(join(root, 'detections', `${d.user}-${d.device}`), { recursive: true });
   await writeFile(join(root, 'detections', path), JSON.stringify(d));
   await cp(FIXTURE_RULES_DIR, join(root, 'rules'), { recursive: true });
@@ -46,7 +46,13 @@ test('a frame on which rules fire gets a match record with its full lineage', as
 
   const record = assertValid('match', JSON.parse(await readFile(join(root, 'out', path), 'utf8')), 'output');
   const detectionBytes = await readFile(env.detections);
-  assert.deepEqual(record.detection, { repo: 'detections', commit: 'det0001', path, sha256: sha256(detectionBytes), size: detectionBytes.length });
+  assert.deepEqual(record.detection, {
+    repo: 'detections',
+    commit: 'det0001',
+    path,
+    sha256: sha256(detectionBytes),
+    size: detectionBytes.length,
+  });
   assert.deepEqual(record.frame, d.frame);
   assert.deepEqual(record.model, d.model);
   assert.deepEqual(record.rules, {
@@ -56,7 +62,13 @@ test('a frame on which rules fire gets a match record with its full lineage', as
     subscriptionsSha256: sha256(await readFile(join(FIXTURE_RULES_DIR, 'subscriptions.yaml'))),
   });
   assert.equal(record.localTime, '2026-11-26T19:00:00-05:00');
-  assert.deepEqual(record.fired.map((f) => [f.ruleId, f.objects.map((o) => o.label)]), [[100, ['dog']], [200, ['person']]]);
+  assert.deepEqual(
+    record.fired.map((f) => [f.ruleId, f.objects.map((o) => o.label)]),
+    [
+      [100, ['dog']],
+      [200, ['person']],
+    ],
+  );
   assert.equal(record.fired[1].targets.pagerduty?.routingKeyEnv, 'VIGIL_PD_KEY_U1');
 });
 
@@ -74,7 +86,10 @@ test('a frame from a device no subscription names fires nothing and is counted o
   const r = await vigil(['step', 'match'], { root, env });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await outputs(root), []);
-  assert.match(r.stderr, /\/u9-cam3\/20261127T000000Z\.json: no subscription names device "cam3" of user "u9"; nothing fired \(1 such frame/);
+  assert.match(
+    r.stderr,
+    /\/u9-cam3\/20261127T000000Z\.json: no subscription names device "cam3" of user "u9"; nothing fired \(1 such frame/,
+  );
 });
 
 test('an invalid rules commit fails the datum with the validation message and writes nothing', async () => {
@@ -84,7 +99,10 @@ test('an invalid rules commit fails the datum with the validation message and wr
   await writeFile(rulesFile, (await readFile(rulesFile, 'utf8')).replace('[dog, cat, bear]', '[dog, cat, racoon]'));
   const r = await vigil(['step', 'match'], { root, env });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model \(centernet\); labels: person, bicycle/);
+  assert.match(
+    r.stderr,
+    /rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model \(centernet\); labels: person, bicycle/,
+  );
   assert.deepEqual(await outputs(root), []);
 });
 

@@ -25,9 +25,25 @@ const HEIGHT = 1600;
 const REPORT: DailyReport = {
   day: '2026-11-26',
   source: { repo: 'warehouse', commit: '0123456789abcdef0123456789abcdef' },
-  totals: { framesAnalysed: 1840, unmatchedFrames: 1602, threats: 238, usersWithThreats: 6, devicesWithThreats: 11, rejectedFrames: 37, incidents: 41, alertsSent: 77, alertsFailed: 4 },
+  totals: {
+    framesAnalysed: 1840,
+    unmatchedFrames: 1602,
+    threats: 238,
+    usersWithThreats: 6,
+    devicesWithThreats: 11,
+    rejectedFrames: 37,
+    incidents: 41,
+    alertsSent: 77,
+    alertsFailed: 4,
+  },
   threatsByUser: ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'].map((user, i) => ({
-    user, threats: 80 - i * 12, devices: 3 - (i % 3), critical: 30 - i * 5, error: 20 - i * 3, warning: 20 - i * 3, info: 10 - i,
+    user,
+    threats: 80 - i * 12,
+    devices: 3 - (i % 3),
+    critical: 30 - i * 5,
+    error: 20 - i * 3,
+    warning: 20 - i * 3,
+    info: 10 - i,
   })),
   threatsByHour: [...Array(24).keys()].map((hour) => ({ hour, threats: Math.round(12 + 10 * Math.sin(hour / 3)) })),
   topDevices: [...Array(10).keys()].map((i) => ({ user: 'acme', device: `cam${i + 1}`, threats: 40 - i * 3 })),
@@ -36,7 +52,12 @@ const REPORT: DailyReport = {
     { ruleId: 310, rule: 'animal in the yard', severity: 'warning', threats: 70 },
     { ruleId: 400, rule: 'visitor', severity: 'info', threats: 48 },
   ],
-  rejectionReasons: [{ code: 'contrast', frames: 20 }, { code: 'resolution', frames: 9 }, { code: 'decode', frames: 5 }, { code: 'name', frames: 3 }],
+  rejectionReasons: [
+    { code: 'contrast', frames: 20 },
+    { code: 'resolution', frames: 9 },
+    { code: 'decode', frames: 5 },
+    { code: 'name', frames: 3 },
+  ],
   alertOutcomes: [
     { channel: 'email', status: 'sent', deliveries: 41 },
     { channel: 'pagerduty', status: 'failed', deliveries: 4 },
@@ -62,7 +83,17 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 }
 
 function chromiumArgs(profile: string): string[] {
-  return ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profile}`];
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--hide-scrollbars',
+    `--user-data-dir=${profile}`,
+  ];
 }
 
 /** Screenshots `html` (written to a file) at WIDTH x HEIGHT; returns the PNG's path. */
@@ -70,7 +101,11 @@ async function screenshot(dir: string, name: string, html: string): Promise<stri
   const page = join(dir, `${name}.html`);
   const png = join(dir, `${name}.png`);
   await writeFile(page, html);
-  const r = await run(CHROMIUM, [...chromiumArgs(join(dir, `profile-${name}`)), `--screenshot=${png}`, `--window-size=${WIDTH},${HEIGHT}`, `file://${page}`], 90_000);
+  const r = await run(
+    CHROMIUM,
+    [...chromiumArgs(join(dir, `profile-${name}`)), `--screenshot=${png}`, `--window-size=${WIDTH},${HEIGHT}`, `file://${page}`],
+    90_000,
+  );
   assert.equal(r.code, 0, `chromium failed: ${r.stderr}`);
   return png;
 }
@@ -88,7 +123,13 @@ interface Look {
 async function look(png: string): Promise<Look> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   assert.deepEqual([info.width, info.height], [WIDTH, HEIGHT]);
-  const wanted = { critical: COLORS.critical, warning: COLORS.warning, threats: COLORS.threats, rejections: COLORS.rejections, sent: COLORS.sent };
+  const wanted = {
+    critical: COLORS.critical,
+    warning: COLORS.warning,
+    threats: COLORS.threats,
+    rejections: COLORS.rejections,
+    sent: COLORS.sent,
+  };
   const rgb = Object.entries(wanted).map(([name, hex]) => [name, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))] as const);
   const colorPixels: Record<string, number> = Object.fromEntries(rgb.map(([name]) => [name, 0]));
   let sum = 0;
@@ -118,11 +159,21 @@ test('the daily page renders in Chromium with its title, totals and every chart 
   assert.ok(seen.titleInk > 1500, `no title text drawn at the top (${seen.titleInk} dark pixels)`);
   // Each chart's bars: stacked user bars (critical, warning), hour columns and device bars
   // (threats), rejection reasons, sent deliveries. A bar 16 px high and 40 px long is 640 px.
-  for (const [name, pixels] of Object.entries(seen.colorPixels)) assert.ok(pixels > 2000, `the ${name} bars did not draw (${pixels} pixels)`);
+  for (const [name, pixels] of Object.entries(seen.colorPixels))
+    assert.ok(pixels > 2000, `the ${name} bars did not draw (${pixels} pixels)`);
 
   // The text a person reads, as Chromium parsed it.
   const dom = await run(CHROMIUM, [...chromiumArgs(join(dir, 'profile-dom')), '--dump-dom', `file://${join(dir, 'daily.html')}`], 90_000);
-  for (const text of ['Daily threat report: 2026-11-26', 'Threats per hour (UTC)', 'Top devices', 'Rejection reasons', 'Alert delivery outcomes', 'person at night', '>238<', 'acme-cam1']) {
+  for (const text of [
+    'Daily threat report: 2026-11-26',
+    'Threats per hour (UTC)',
+    'Top devices',
+    'Rejection reasons',
+    'Alert delivery outcomes',
+    'person at night',
+    '>238<',
+    'acme-cam1',
+  ]) {
     assert.ok(dom.stdout.includes(text), `the page lacks "${text}"`);
   }
 });
@@ -134,5 +185,8 @@ test('the same check fails on a blank page and on a page whose charts are missin
   assert.equal(blank.titleInk, 0);
   const noCharts = await look(await screenshot(dir, 'nocharts', renderDailyHtml(REPORT).replace(/<svg[\s\S]*?<\/svg>/g, '')));
   assert.ok(noCharts.titleInk > 1500);
-  assert.ok(Object.values(noCharts.colorPixels).some((n) => n < 2000), 'charts removed, yet their colours were found');
+  assert.ok(
+    Object.values(noCharts.colorPixels).some((n) => n < 2000),
+    'charts removed, yet their colours were found',
+  );
 });

@@ -131,5 +131,7 @@ test('a put file killed at random points leaves every branch on a finished commi
   await putTree(root, src, null);
   assert.equal(roundOf(await (await Store.open(root)).listFiles('raw', (await store.headCommit('raw'))!.id), rounds), rounds.length - 1);
   assert.ok(!(await readdir(root)).includes('lock'), 'the lock is released');
-  t.diagnostic(`${kills} kills; ${landed} puts committed before their kill or finished; ${commits.length} commits; the last whole put took ${putMs} ms`);
+  t.diagnostic(
+    `${kills} kills; ${landed} puts committed before their kill or finished; ${commits.length} commits; the last whole put took ${putMs} ms`,
+  );
 });

@@ -67,8 +67,14 @@ test('ancestry references: ^, ^N and ~N go back that many commits', () => {
 test('a tree change puts, deletes files and folders, and refuses contradictions', () => {
   const parent = [entry('/a/1.jpg', '1'), entry('/a/2.jpg', '2'), entry('/b.jpg', 'b')];
   const next = applyChange(parent, { put: [entry('/c/3.jpg', '3')], delete: ['/a'] }, 'raw@master');
-  assert.deepEqual(next.map((e) => e.path), ['/b.jpg', '/c/3.jpg']);
-  assert.deepEqual(applyChange(parent, { put: [entry('/x', 'x')], replace: true }, 'w').map((e) => e.path), ['/x']);
+  assert.deepEqual(
+    next.map((e) => e.path),
+    ['/b.jpg', '/c/3.jpg'],
+  );
+  assert.deepEqual(
+    applyChange(parent, { put: [entry('/x', 'x')], replace: true }, 'w').map((e) => e.path),
+    ['/x'],
+  );
   assert.throws(() => applyChange(parent, { delete: ['/nope'] }, 'raw@master'), /nothing to delete at "\/nope" in raw@master/);
   assert.throws(() => applyChange(parent, { put: [entry('/b.jpg/x', 'x')] }, 'raw@master'), /"\/b.jpg" is a file in raw@master/);
   assert.throws(() => applyChange(parent, { put: [entry('/a', 'x')] }, 'raw@master'), /"\/a" is a file/);
@@ -80,7 +86,10 @@ test('repos: create, list, inspect, delete; bad names and unknown repos are name
   const store = await freshStore();
   await store.createRepo('raw', { description: 'camera frames' });
   await store.createRepo('rules');
-  assert.deepEqual((await store.listRepos()).map((r) => r.name), ['raw', 'rules']);
+  assert.deepEqual(
+    (await store.listRepos()).map((r) => r.name),
+    ['raw', 'rules'],
+  );
   const raw = await store.inspectRepo('raw');
   assert.equal(raw.description, 'camera frames');
   assert.equal(raw.sizeBytes, 0);
@@ -93,7 +102,10 @@ test('repos: create, list, inspect, delete; bad names and unknown repos are name
   await refuses(() => store.listFiles('framez', 'a'.repeat(32)), /repo "framez" not found/);
 
   await store.deleteRepo('rules');
-  assert.deepEqual((await store.listRepos()).map((r) => r.name), ['raw']);
+  assert.deepEqual(
+    (await store.listRepos()).map((r) => r.name),
+    ['raw'],
+  );
   await refuses(() => store.deleteRepo('rules'), /repo "rules" not found; repos: raw/);
 });
 
@@ -113,7 +125,10 @@ test('commits are immutable: a later delete leaves older commits and their bytes
   assert.deepEqual(await readAll(store, 'raw', 'master^'), { '/u1-cam1/b.jpg': 'frame B' });
   assert.deepEqual(await readAll(store, 'raw', 'master'), { '/u1-cam1/b.jpg': 'frame B, retaken' });
   assert.equal((await store.resolveCommit('raw', 'master^2')).id, first.id);
-  assert.deepEqual((await store.listCommits('raw')).map((c) => c.id), [third.id, second.id, first.id]);
+  assert.deepEqual(
+    (await store.listCommits('raw')).map((c) => c.id),
+    [third.id, second.id, first.id],
+  );
   assert.equal((await store.headCommit('raw'))?.id, third.id);
   assert.equal((await store.inspectRepo('raw')).sizeBytes, 'frame B, retaken'.length);
 
@@ -129,7 +144,10 @@ test('missing commits and branches without commits are clear errors', async () =
   await refuses(() => store.resolveCommit('raw', 'master'), /repo "raw" has no commits on branch "master"/);
   await put(store, 'raw', { '/a': 'a' });
   await refuses(() => store.resolveCommit('raw', 'dev'), /no commits on branch "dev"; branches with commits: master/);
-  await refuses(() => store.resolveCommit('raw', '0123456789abcdef0123456789abcdef'), /commit "0123456789abcdef0123456789abcdef" not found in repo "raw"/);
+  await refuses(
+    () => store.resolveCommit('raw', '0123456789abcdef0123456789abcdef'),
+    /commit "0123456789abcdef0123456789abcdef" not found in repo "raw"/,
+  );
   await refuses(() => store.resolveCommit('raw', 'master^'), /goes back past the first commit/);
   await refuses(() => store.listFiles('raw', 'not-an-id'), /commit "not-an-id" not found/);
 });
@@ -180,14 +198,20 @@ test('provenance is recorded and must name existing commits; replace sets the wh
     /commit "f{32}" not found in repo "raw"/,
   );
   assert.equal((await store.headCommit('validated'))?.id, made.id, 'a refused commit moves nothing');
-  await assert.rejects(() => store.commit('raw', 'master', { put: [{ path: '/x', sha256: sha('never added'), size: 3 }] }), /not in the store/);
+  await assert.rejects(
+    () => store.commit('raw', 'master', { put: [{ path: '/x', sha256: sha('never added'), size: 3 }] }),
+    /not in the store/,
+  );
 });
 
 test('listFiles of a 10,000-file commit reads one manifest in a few milliseconds', async (t) => {
   const store = await freshStore();
   await store.createRepo('raw');
   const objects = await Promise.all(Array.from({ length: 10 }, (_, i) => store.addObject(Buffer.from(`frame ${i}`))));
-  const put = Array.from({ length: 10_000 }, (_, i) => ({ path: `/u${i % 100}-cam1/20261126T${String(i).padStart(6, '0')}Z.jpg`, ...objects[i % 10] }));
+  const put = Array.from({ length: 10_000 }, (_, i) => ({
+    path: `/u${i % 100}-cam1/20261126T${String(i).padStart(6, '0')}Z.jpg`,
+    ...objects[i % 10],
+  }));
   const commit = await store.commit('raw', 'master', { put });
 
   const times: number[] = [];
@@ -210,7 +234,10 @@ test('a held store lock makes another writer wait, then fail naming the holder',
   const lock = join(root, 'lock');
   const release = await acquireLock(lock);
   const start = Date.now();
-  await refuses(() => acquireLock(lock, { waitMs: 150, what: 'the store X' }), new RegExp(`the store X is busy: vigil process ${process.pid} on .* holds the lock`));
+  await refuses(
+    () => acquireLock(lock, { waitMs: 150, what: 'the store X' }),
+    new RegExp(`the store X is busy: vigil process ${process.pid} on .* holds the lock`),
+  );
   assert.ok(Date.now() - start >= 150);
   const waiting = acquireLock(lock, { waitMs: 5000 });
   await release();
@@ -240,12 +267,18 @@ test('open cleans what killed processes left: their temporary files and half-del
   // A commit record that no head reaches: its process was killed before it moved the branch.
   const head = (await store.headCommit('raw'))!;
   const record = JSON.parse(await readFile(join(store.root, 'repos', 'raw', 'commits', `${head.id}.json`), 'utf8'));
-  await writeFile(join(store.root, 'repos', 'raw', 'commits', `${'e'.repeat(32)}.json`), JSON.stringify({ ...record, id: 'e'.repeat(32), parent: head.id }));
+  await writeFile(
+    join(store.root, 'repos', 'raw', 'commits', `${'e'.repeat(32)}.json`),
+    JSON.stringify({ ...record, id: 'e'.repeat(32), parent: head.id }),
+  );
 
   const reopened = await Store.open(store.root);
   assert.deepEqual(await readdir(tmp), [`.tmp-def.${process.pid}.0123456789ab`]);
   assert.deepEqual(await readdir(join(store.root, 'repos')), ['raw']);
-  assert.deepEqual((await reopened.listCommits('raw')).map((c) => c.id), [head.id]);
+  assert.deepEqual(
+    (await reopened.listCommits('raw')).map((c) => c.id),
+    [head.id],
+  );
   assert.equal((await reopened.headCommit('raw'))?.id, head.id);
 });
 
@@ -267,5 +300,8 @@ test('a commit id chosen beforehand is used once: commits are immutable', async 
   const made = await store.commit('out', 'master', { put: [], replace: true }, { id });
   assert.equal(made.id, id);
   await assert.rejects(() => store.commit('out', 'master', { put: [], replace: true }, { id }), /already exists; commits are immutable/);
-  assert.deepEqual((await store.listCommits('out')).map((c) => c.id), [id]);
+  assert.deepEqual(
+    (await store.listCommits('out')).map((c) => c.id),
+    [id],
+  );
 });

@@ -23,14 +23,22 @@ const PERSON_1 = '/u1-cam1/20261126T041500Z.png';
 const PERSON_2 = '/u1-cam1/20261126T043000Z.png';
 const CUP = '/u1-cam1/20261126T044500Z.png';
 const BROKEN = '/u1-cam1/20261126T050000Z.jpg';
-const FRAMES: Record<string, string> = { [PERSON_1]: 'astronaut.png', [PERSON_2]: 'camera.png', [CUP]: 'coffee.png', [BROKEN]: 'truncated.jpg' };
+const FRAMES: Record<string, string> = {
+  [PERSON_1]: 'astronaut.png',
+  [PERSON_2]: 'camera.png',
+  [CUP]: 'coffee.png',
+  [BROKEN]: 'truncated.jpg',
+};
 
 const ts = (framePath: string) => framePath.split('/')[2]!.replace(/\.[a-z]+$/, '');
 
 /** The hops from the root down the first child each time. */
 function chain(hop: Hop): Hop[] {
   const hops = [hop];
-  while (hop.next.length > 0) hops.push((hop = hop.next[0]!));
+  for (let h = hop; h.next.length > 0; ) {
+    h = h.next[0]!;
+    hops.push(h);
+  }
   return hops;
 }
 
@@ -53,7 +61,10 @@ describe('vigil trace', () => {
   const traceOf = async (args: string[]): Promise<Trace> => JSON.parse(await ok(['trace', ...args, '--raw', '--verify'])) as Trace;
   const headOf = async (repo: string): Promise<string> => JSON.parse(await ok(['inspect', 'commit', `${repo}@master`, '--raw'])).commit.id;
   const filesOf = async (arg: string): Promise<string[]> =>
-    (await ok(['list', 'file', arg, '--raw'])).trim().split('\n').map((line) => JSON.parse(line).file.path as string);
+    (await ok(['list', 'file', arg, '--raw']))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).file.path as string);
 
   before(async () => {
     root = await tempDir('vigil-trace-');
@@ -71,18 +82,27 @@ describe('vigil trace', () => {
     const alerts = await filesOf('alerts@master:/u1-cam1/');
     assert.deepEqual(alerts, [`/u1-cam1/u1-cam1-r200-${ts(PERSON_1)}.json`, `/u1-cam1/u1-cam1-r200-${ts(PERSON_2)}.json`]);
     const [models, rules] = [await headOf('models'), await headOf('rules')];
-    for (const [alert, frame] of [[alerts[0]!, PERSON_1], [alerts[1]!, PERSON_2]]) {
+    for (const [alert, frame] of [
+      [alerts[0]!, PERSON_1],
+      [alerts[1]!, PERSON_2],
+    ]) {
       const trace = await traceOf([`alerts@master:${alert}`]);
       assertVerified(trace);
-      assert.deepEqual(trace.frames.map((f) => `${f.repo}:${f.path}`), [`raw:${frame}`]);
+      assert.deepEqual(
+        trace.frames.map((f) => `${f.repo}:${f.path}`),
+        [`raw:${frame}`],
+      );
       const hops = chain(trace.root);
-      assert.deepEqual(hops.map((h) => `${h.kind} ${h.repo}:${h.path}`), [
-        `alert alerts:${alert}`,
-        `match matches:/u1-cam1/${ts(frame)}.json`,
-        `detection detections:/u1-cam1/${ts(frame)}.json`,
-        `validated validated:/valid/u1-cam1/${ts(frame)}.jpg`,
-        `raw raw:${frame}`,
-      ]);
+      assert.deepEqual(
+        hops.map((h) => `${h.kind} ${h.repo}:${h.path}`),
+        [
+          `alert alerts:${alert}`,
+          `match matches:/u1-cam1/${ts(frame)}.json`,
+          `detection detections:/u1-cam1/${ts(frame)}.json`,
+          `validated validated:/valid/u1-cam1/${ts(frame)}.jpg`,
+          `raw raw:${frame}`,
+        ],
+      );
       assert.equal(hops[1]!.rules?.commit, rules);
       assert.deepEqual([hops[2]!.model?.name, hops[2]!.model?.commit], ['centernet', models]);
       assert.ok(hops[0]!.deliveries?.some((d) => d.channel === 'email' && d.status === 'sent'));
@@ -102,7 +122,10 @@ describe('vigil trace', () => {
       const trace = await traceOf([arg]);
       assertVerified(trace);
       assert.equal(trace.root.kind, kind);
-      assert.deepEqual(trace.frames.map((f) => f.path), [frame]);
+      assert.deepEqual(
+        trace.frames.map((f) => f.path),
+        [frame],
+      );
     };
     await single(`detections@master:/u1-cam1/${ts(CUP)}.json`, CUP, 'detection');
     await single(`validated@master:/valid/u1-cam1/${ts(PERSON_2)}.jpg`, PERSON_2, 'validated');
@@ -119,22 +142,34 @@ describe('vigil trace', () => {
   it('follows a frame forward to its validation, detection, match and incident with its deliveries', async () => {
     const person = await traceOf(['--frame', `raw@master:${PERSON_1}`]);
     assertVerified(person);
-    assert.deepEqual(chain(person.root).map((h) => `${h.kind} ${h.path}`), [
-      `raw ${PERSON_1}`,
-      `validated /valid/u1-cam1/${ts(PERSON_1)}.jpg`,
-      `detection /u1-cam1/${ts(PERSON_1)}.json`,
-      `match /u1-cam1/${ts(PERSON_1)}.json`,
-      `alert /u1-cam1/u1-cam1-r200-${ts(PERSON_1)}.json`,
-    ]);
+    assert.deepEqual(
+      chain(person.root).map((h) => `${h.kind} ${h.path}`),
+      [
+        `raw ${PERSON_1}`,
+        `validated /valid/u1-cam1/${ts(PERSON_1)}.jpg`,
+        `detection /u1-cam1/${ts(PERSON_1)}.json`,
+        `match /u1-cam1/${ts(PERSON_1)}.json`,
+        `alert /u1-cam1/u1-cam1-r200-${ts(PERSON_1)}.json`,
+      ],
+    );
     const incident = chain(person.root)[4]!;
-    assert.deepEqual(incident.deliveries?.map((d) => `${d.channel} ${d.status}`), ['email sent', 'pagerduty skipped', 'webhook skipped']);
+    assert.deepEqual(
+      incident.deliveries?.map((d) => `${d.channel} ${d.status}`),
+      ['email sent', 'pagerduty skipped', 'webhook skipped'],
+    );
     // The other incident of the same camera and day is not this frame's.
     assert.equal(chain(person.root)[3]!.next.length, 1);
 
     const cup = await traceOf(['--frame', `raw@master:${CUP}`]);
-    assert.deepEqual(chain(cup.root).map((h) => h.kind), ['raw', 'validated', 'detection']);
+    assert.deepEqual(
+      chain(cup.root).map((h) => h.kind),
+      ['raw', 'validated', 'detection'],
+    );
     const broken = await traceOf(['--frame', `raw@master:${BROKEN}`]);
-    assert.deepEqual(chain(broken.root).map((h) => `${h.kind} ${h.path}`), [`raw ${BROKEN}`, `rejection /rejected/u1-cam1/${ts(BROKEN)}.json`]);
+    assert.deepEqual(
+      chain(broken.root).map((h) => `${h.kind} ${h.path}`),
+      [`raw ${BROKEN}`, `rejection /rejected/u1-cam1/${ts(BROKEN)}.json`],
+    );
     assert.match(broken.root.next[0]!.summary ?? '', /^rejected: The image does not decode/);
 
     const text = await ok(['trace', '--frame', `raw@master:${PERSON_1}`]);
@@ -179,7 +214,12 @@ describe('vigil trace', () => {
       const r = await run(['trace', alert, '--verify']);
       assert.equal(r.code, 1, r.stderr);
       const hop = `validated@${validated.commit}:/valid/u1-cam1/${ts(PERSON_1)}.jpg`;
-      assert.match(r.stderr, new RegExp(`^vigil: the trace does not verify, 1 problem:\\n  ${hop}: the stored bytes hash to [0-9a-f]{64}, not the recorded ${validated.sha256}`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^vigil: the trace does not verify, 1 problem:\\n  ${hop}: the stored bytes hash to [0-9a-f]{64}, not the recorded ${validated.sha256}`,
+        ),
+      );
       assert.match(r.stdout, new RegExp(`validated frame ${hop}\\n.*✗\\n`));
       // Without --verify the tree still shows it, and the exit code stays 0.
       assert.equal((await run(['trace', alert])).code, 0);
@@ -198,7 +238,10 @@ describe('vigil trace', () => {
     try {
       const r = await run(['trace', `matches@master:/u1-cam1/${ts(PERSON_2)}.json`, '--verify']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`  matches@${match.root.commit}:/u1-cam1/${ts(PERSON_2)}.json: rules commit ${rulesCommit} is missing from repo rules`));
+      assert.match(
+        r.stderr,
+        new RegExp(`  matches@${match.root.commit}:/u1-cam1/${ts(PERSON_2)}.json: rules commit ${rulesCommit} is missing from repo rules`),
+      );
     } finally {
       await rename(`${record}.lost`, record);
     }
@@ -247,9 +290,14 @@ describe('trace decisions', () => {
       const raw = await put('raw', { [`${frame}.png`]: 'camera bytes', '/u1-cam1/20261126T041501Z.png': 'next frame' });
       const valid = await put('validated', { [`/valid${frame}.jpg`]: 'standard jpeg' }, [{ repo: 'raw', id: raw.commit.id }]);
       const weights = Buffer.from('weights');
-      const models = await put('models', { '/tiny/model.json': JSON.stringify({ weightsManifest: [{ paths: ['w.bin'] }] }), '/tiny/w.bin': weights });
+      const models = await put('models', {
+        '/tiny/model.json': JSON.stringify({ weightsManifest: [{ paths: ['w.bin'] }] }),
+        '/tiny/w.bin': weights,
+      });
       const detectionOf = (weightsSha256: string): Detection => ({
-        user: 'u1', device: 'cam1', capturedAt: '2026-11-26T04:15:00.000Z',
+        user: 'u1',
+        device: 'cam1',
+        capturedAt: '2026-11-26T04:15:00.000Z',
         frame: { repo: 'validated', commit: valid.commit.id, path: `/valid${frame}.jpg`, sha256: valid.entries[0]!.sha256 },
         frameSize: { width: 640, height: 480 },
         model: { name: 'tiny', commit: models.commit.id, weightsSha256, backend: 'wasm' },
@@ -258,20 +306,32 @@ describe('trace decisions', () => {
       });
       const good = assertValid('detection', detectionOf(createHash('sha256').update(weights).digest('hex')), 'good');
       const bad = assertValid('detection', detectionOf('0'.repeat(64)), 'bad');
-      const detections = (await put('detections', { [`${frame}.json`]: JSON.stringify(good), '/u1-cam1/bad.json': JSON.stringify(bad) })).commit;
+      const detections = (await put('detections', { [`${frame}.json`]: JSON.stringify(good), '/u1-cam1/bad.json': JSON.stringify(bad) }))
+        .commit;
 
       const trace = await traceBack(store, { repo: 'detections', ref: 'master', path: `${frame}.json` });
       assert.deepEqual(trace.problems, []);
       assert.deepEqual(trace.frames, [{ repo: 'raw', commit: raw.commit.id, path: `${frame}.png`, sha256: raw.entries[0]!.sha256 }]);
-      assert.deepEqual(chain(trace.root).map((h) => h.job), [null, null, null]);
+      assert.deepEqual(
+        chain(trace.root).map((h) => h.job),
+        [null, null, null],
+      );
 
       const wrongModel = await traceBack(store, { repo: 'detections', ref: detections.id, path: '/u1-cam1/bad.json' });
-      assert.deepEqual(wrongModel.problems.map((p) => p.hop), [`detections@${detections.id}:/u1-cam1/bad.json`]);
-      assert.match(wrongModel.problems[0]!.problem, /^model tiny at models@[0-9a-f]{32}: the weight files hash to [0-9a-f]{64}, not the recorded 0{64}$/);
+      assert.deepEqual(
+        wrongModel.problems.map((p) => p.hop),
+        [`detections@${detections.id}:/u1-cam1/bad.json`],
+      );
+      assert.match(
+        wrongModel.problems[0]!.problem,
+        /^model tiny at models@[0-9a-f]{32}: the weight files hash to [0-9a-f]{64}, not the recorded 0{64}$/,
+      );
 
       // A second raw file of the same camera and time: the validated frame's source is no longer certain.
       await put('raw', { [`${frame}.jpg`]: 'other bytes' });
-      const valid2 = await put('validated', { [`/valid${frame}.jpg`]: 'standard jpeg' }, [{ repo: 'raw', id: (await store.headCommit('raw'))!.id }]);
+      const valid2 = await put('validated', { [`/valid${frame}.jpg`]: 'standard jpeg' }, [
+        { repo: 'raw', id: (await store.headCommit('raw'))!.id },
+      ]);
       const ambiguous = await traceBack(store, { repo: 'validated', ref: valid2.commit.id, path: `/valid${frame}.jpg` });
       assert.equal(ambiguous.frames.length, 0);
       assert.match(ambiguous.problems[0]!.problem, /holds 2 raw frames that could be the source of \/valid\/u1-cam1\/20261126T041500Z.jpg/);

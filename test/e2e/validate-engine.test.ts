@@ -61,7 +61,10 @@ test('through the engine: every frame lands in /valid/ or /rejected/, and only n
   // Nothing new in raw: no datum is processed again.
   await vigilOk(['run'], opts);
   const afterRerun = jobsOf(await vigilOk(['list', 'job', '--raw'], opts), 'validated');
-  assert.equal(afterRerun.filter((j) => j.id !== first.id).reduce((n, j) => n + j.processed, 0), 0);
+  assert.equal(
+    afterRerun.filter((j) => j.id !== first.id).reduce((n, j) => n + j.processed, 0),
+    0,
+  );
 
   // One new frame: exactly one datum is processed; the others are skipped and keep their outputs.
   await vigilOk(['put', 'file', 'raw@master:/u3-yard/20261126T050000Z.png', '-f', fixturePath('motorcycle_left.png')], opts);

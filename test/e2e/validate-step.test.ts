@@ -58,7 +58,9 @@ for (const [name, c] of Object.entries(CASES)) {
 
 test('a transparent background becomes black, an opaque square stays white', async () => {
   const { root, outputs } = ran.get('transparent background flattened on black')!;
-  const { data, info } = await sharp(join(root, 'out', outputs[0])).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(join(root, 'out', outputs[0]))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const at = (x: number, y: number) => data[(y * info.width + x) * info.channels];
   assert.ok(at(10, 10) < 8, `corner ${at(10, 10)}`);
   assert.ok(at(100, 100) > 247, `centre ${at(100, 100)}`);
@@ -75,7 +77,10 @@ test('the same frame always yields the same bytes', async () => {
 test('a /*/* folder datum (frames nested too deep) rejects each of its files by name', async () => {
   const rocket = await fixture('rocket.jpg');
   const text = Buffer.from('not an image');
-  const { result, outputs } = await runStep({ '/u1-cam1/sub/20261126T041500Z.jpg': rocket, '/u1-cam1/sub/deeper/x.jpg': text }, '/u1-cam1/sub');
+  const { result, outputs } = await runStep(
+    { '/u1-cam1/sub/20261126T041500Z.jpg': rocket, '/u1-cam1/sub/deeper/x.jpg': text },
+    '/u1-cam1/sub',
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(outputs, [`/rejected/_unparsed/${sha256(rocket)}.json`, `/rejected/_unparsed/${sha256(text)}.json`].sort());
 });
@@ -90,12 +95,22 @@ test('limits come from the file named by VIGIL_VALIDATE_CONFIG, and its version 
   const dir = await tempDir();
   const file = join(dir, 'strict.yaml');
   await writeFile(file, '# stricter limits for a test\nminSide: 600\nmaxBytes: 100000\n');
-  const { result, outputs, root } = await runStep({ '/u1-cam1/20261126T041500Z.png': await fixture('motorcycle_left.png') }, '/u1-cam1/20261126T041500Z.png', { VIGIL_VALIDATE_CONFIG: file });
+  const { result, outputs, root } = await runStep(
+    { '/u1-cam1/20261126T041500Z.png': await fixture('motorcycle_left.png') },
+    '/u1-cam1/20261126T041500Z.png',
+    { VIGIL_VALIDATE_CONFIG: file },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(outputs, ['/rejected/u1-cam1/20261126T041500Z.json']);
   const record = assertValid('rejection', JSON.parse(await readFile(join(root, 'out', outputs[0]), 'utf8')), outputs[0]);
   // Over the size limit, the file is not decoded: no decode or contrast verdict.
-  assert.deepEqual(record.reasons.map((r) => [r.code, r.measured, r.limit]), [['resolution', '741x500', '600..8192'], ['size', 644701, 100000]]);
+  assert.deepEqual(
+    record.reasons.map((r) => [r.code, r.measured, r.limit]),
+    [
+      ['resolution', '741x500', '600..8192'],
+      ['size', 644701, 100000],
+    ],
+  );
   assert.equal(record.configVersion, configVersion(resolveConfig({ minSide: 600, maxBytes: 100000 }, file)));
 });
 

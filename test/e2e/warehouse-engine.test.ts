@@ -35,7 +35,10 @@ async function putRecords(files: RepoFile[]): Promise<void> {
 }
 
 async function latestJob(pipeline: string): Promise<JobInfo> {
-  const jobs = (await vigilOk(['list', 'job', '--raw'], { root })).trim().split('\n').map((l) => JSON.parse(l) as JobInfo);
+  const jobs = (await vigilOk(['list', 'job', '--raw'], { root }))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JobInfo);
   const job = jobs.find((j) => j.job.pipeline.name === pipeline);
   assert.ok(job, `no ${pipeline} job`);
   return job;
@@ -78,7 +81,16 @@ test("a run after one new frame rewrites only that camera's partitions", async (
   const ts = '20261126T223000Z';
   await putRecords([
     detection('u2-door', ts, [['person', 0.93]]),
-    match('u2-door', ts, [{ ruleId: 400, name: 'visitor', severity: 'warning', cooldownSeconds: 300, targets: {}, objects: [{ label: 'person', score: 0.93, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }] }]),
+    match('u2-door', ts, [
+      {
+        ruleId: 400,
+        name: 'visitor',
+        severity: 'warning',
+        cooldownSeconds: 300,
+        targets: {},
+        objects: [{ label: 'person', score: 0.93, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }],
+      },
+    ]),
     alert('u2-door', 400, 'warning', ts, ts, 1, [delivery('email', 'sent', ts, 30)]),
   ]);
   await vigilOk(['run'], { root });
@@ -86,7 +98,10 @@ test("a run after one new frame rewrites only that camera's partitions", async (
   const warehouse = await latestJob('warehouse');
   assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 3, 9, 12]);
   const after = await warehouseFiles();
-  const changed = [...after].filter(([path, sha]) => before1.get(path) !== sha).map(([path]) => path).sort();
+  const changed = [...after]
+    .filter(([path, sha]) => before1.get(path) !== sha)
+    .map(([path]) => path)
+    .sort();
   assert.deepEqual(changed, [
     '/parquet/alerts/device=u2-door/part.parquet',
     '/parquet/detections/device=u2-door/part.parquet',
@@ -96,7 +111,9 @@ test("a run after one new frame rewrites only that camera's partitions", async (
 
   const reports = await latestJob('reports');
   assert.deepEqual([reports.state, reports.dataProcessed], ['JOB_SUCCESS', 1]);
-  const rows = JSON.parse(await vigilOk(['sql', '--json', `SELECT threats FROM daily_threats WHERE device = 'door' AND rule_id = 400`], { root }));
+  const rows = JSON.parse(
+    await vigilOk(['sql', '--json', `SELECT threats FROM daily_threats WHERE device = 'door' AND rule_id = 400`], { root }),
+  );
   assert.deepEqual(rows, [{ threats: 2 }]);
   const summary = await vigilOk(['report', 'daily', '--date', '2026-11-26', '--out', join(staging, 'day.html')], { root });
   assert.match(summary, /threats 7 · users 2 · devices 3 · incidents 5 · alerts sent 6, failed 1\n/);

@@ -29,8 +29,20 @@ export function matchRecord(at: Date, o: MatchOptions = {}): Match {
     capturedAt: at.toISOString(),
     localTime: local,
     timezone: 'America/New_York',
-    frame: { repo: 'validated', commit: 'f'.repeat(32), path: `/valid/${user}-${device}/${ts}.jpg`, sha256: sha256(`frame ${ts}`), size: 1000 },
-    detection: { repo: 'detections', commit: 'd'.repeat(32), path: `/${user}-${device}/${ts}.json`, sha256: sha256(`det ${ts}`), size: 300 },
+    frame: {
+      repo: 'validated',
+      commit: 'f'.repeat(32),
+      path: `/valid/${user}-${device}/${ts}.jpg`,
+      sha256: sha256(`frame ${ts}`),
+      size: 1000,
+    },
+    detection: {
+      repo: 'detections',
+      commit: 'd'.repeat(32),
+      path: `/${user}-${device}/${ts}.json`,
+      sha256: sha256(`det ${ts}`),
+      size: 300,
+    },
     model: { name: 'centernet', commit: 'm'.repeat(32), weightsSha256: sha256('weights'), backend: 'wasm' },
     rules: { repo: 'rules', commit: 'r'.repeat(32), rulesSha256: sha256('rules'), subscriptionsSha256: sha256('subs') },
     fired: [
@@ -61,11 +73,18 @@ export async function layDatum(pfsRoot: string, matches: Match[]): Promise<Recor
   for (const m of matches) {
     const file = join(pfsRoot, 'matches', `${m.user}-${m.device}`, `${formatTimestamp(new Date(m.capturedAt))}.json`);
     await mkdir(join(file, '..'), { recursive: true });
-    await writeFile(file, JSON.stringify(m, null, 2) + '\n');
+    await writeFile(file, `${JSON.stringify(m, null, 2)}\n`);
     first ||= file;
   }
   await mkdir(join(pfsRoot, 'out'), { recursive: true });
-  return { PFS_ROOT: pfsRoot, matches: first, matches_COMMIT: 'c'.repeat(32), PACH_DATUM_ID: 'd1', PACH_JOB_ID: 'j1', PACH_OUTPUT_COMMIT_ID: 'o1' };
+  return {
+    PFS_ROOT: pfsRoot,
+    matches: first,
+    matches_COMMIT: 'c'.repeat(32),
+    PACH_DATUM_ID: 'd1',
+    PACH_JOB_ID: 'j1',
+    PACH_OUTPUT_COMMIT_ID: 'o1',
+  };
 }
 
 /** Runs `vigil step alert` as the engine would, one datum, in a child process. */

@@ -15,7 +15,9 @@ export async function commitFiles(root: string, repo: string, files: Record<stri
   for (const [path, text] of Object.entries(files)) {
     if (text !== null) put.push({ path, ...(await store.addObject(Buffer.from(text))) });
   }
-  const del = Object.entries(files).filter(([, text]) => text === null).map(([path]) => path);
+  const del = Object.entries(files)
+    .filter(([, text]) => text === null)
+    .map(([path]) => path);
   return (await store.commit(repo, 'master', { put, delete: del })).id;
 }
 
@@ -46,7 +48,10 @@ export function run(root: string, ...pipeline: string[]): Promise<CliResult> {
 
 /** `--raw` output: one JSON object a line. */
 export function parseRaw<T = Record<string, any>>(stdout: string): T[] {
-  return stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 export async function listJobs(root: string, pipeline: string): Promise<Record<string, any>[]> {

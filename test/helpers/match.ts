@@ -24,9 +24,13 @@ export function policyOf(rulesYaml: string, subscriptionsYaml: string): LoadedPo
 }
 
 /** An object as the detector reports it: label, score and a normalised box. */
-export function obj(label: string, score: number, box: { x: number; y: number; w: number; h: number } = { x: 0.4, y: 0.3, w: 0.2, h: 0.4 }): DetectedObject {
+export function obj(
+  label: string,
+  score: number,
+  box: { x: number; y: number; w: number; h: number } = { x: 0.4, y: 0.3, w: 0.2, h: 0.4 },
+): DetectedObject {
   const classId = COCO_LABELS.indexOf(label);
-  return { label, classId: classId < 0 ? 0 : classId, score, box };
+  return { label, classId: Math.max(classId, 0), score, box };
 }
 
 const HEX = (c: string) => c.repeat(64);

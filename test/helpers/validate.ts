@@ -23,10 +23,18 @@ export interface FrameCase {
 }
 
 export const GOOD_FRAMES: Record<string, FrameCase> = {
-  'motorcycle 741x500 PNG stays 741x500': { path: '/u1-cam1/20261126T041500Z.png', make: () => fixture('motorcycle_left.png'), expect: { size: [741, 500] } },
+  'motorcycle 741x500 PNG stays 741x500': {
+    path: '/u1-cam1/20261126T041500Z.png',
+    make: () => fixture('motorcycle_left.png'),
+    expect: { size: [741, 500] },
+  },
   'astronaut 512x512 PNG': { path: '/u1-cam1/20261126T041501Z.png', make: () => fixture('astronaut.png'), expect: { size: [512, 512] } },
   'rocket JPEG': { path: '/u1-cam1/20261126T041502Z.jpg', make: () => fixture('rocket.jpg'), expect: { size: [640, 427] } },
-  'grayscale camera PNG becomes sRGB': { path: '/u1-cam1/20261126T041503Z.png', make: () => fixture('camera.png'), expect: { size: [512, 512] } },
+  'grayscale camera PNG becomes sRGB': {
+    path: '/u1-cam1/20261126T041503Z.png',
+    make: () => fixture('camera.png'),
+    expect: { size: [512, 512] },
+  },
   'RGBA horse loses its alpha': { path: '/u1-cam1/20261126T041504Z.png', make: () => fixture('horse.png'), expect: { size: [400, 328] } },
   'a 2000x1000 JPEG becomes 1280x640': {
     path: '/u2-door/20261126T041505.250Z.jpg',
@@ -38,8 +46,16 @@ export const GOOD_FRAMES: Record<string, FrameCase> = {
     make: () => sharp(fixturePath('motorcycle_left.png')).jpeg().withMetadata({ orientation: 6 }).toBuffer(),
     expect: { size: [500, 741] },
   },
-  'PNG bytes named .jpg pass: the bytes decide': { path: '/u1-cam1/20261126T041507Z.jpg', make: () => fixture('chelsea.png'), expect: { size: [451, 300] } },
-  'WebP': { path: '/u1-cam1/20261126T041508Z.webp', make: () => sharp(fixturePath('coffee.png')).webp().toBuffer(), expect: { size: [600, 400] } },
+  'PNG bytes named .jpg pass: the bytes decide': {
+    path: '/u1-cam1/20261126T041507Z.jpg',
+    make: () => fixture('chelsea.png'),
+    expect: { size: [451, 300] },
+  },
+  WebP: {
+    path: '/u1-cam1/20261126T041508Z.webp',
+    make: () => sharp(fixturePath('coffee.png')).webp().toBuffer(),
+    expect: { size: [600, 400] },
+  },
   'transparent background flattened on black': {
     path: '/u1-cam1/20261126T041509Z.png',
     make: () =>
@@ -58,14 +74,42 @@ export const BAD_FRAMES: Record<string, FrameCase> = {
     make: async () => (await fixture('rocket.jpg')).subarray(0, 56_000),
     expect: { codes: ['decode'] },
   },
-  'a text file named .jpg': { path: '/u1-cam1/20261126T041602Z.jpg', make: async () => Buffer.from('this is not a picture\n'), expect: { codes: ['format'] } },
-  'a GIF': { path: '/u1-cam1/20261126T041603Z.jpg', make: () => sharp(fixturePath('chelsea.png')).gif().toBuffer(), expect: { codes: ['format'] } },
-  'a 100x100 image': { path: '/u1-cam1/20261126T041604Z.png', make: () => sharp(fixturePath('astronaut.png')).resize(100, 100).png().toBuffer(), expect: { codes: ['resolution'] } },
-  'a solid black 640x480 JPEG': { path: '/u1-cam1/20261126T041605Z.jpg', make: () => black(640, 480).jpeg().toBuffer(), expect: { codes: ['contrast'] } },
-  '/u1-cam1/yesterday.jpg': { path: '/u1-cam1/yesterday.jpg', make: () => fixture('rocket.jpg'), expect: { codes: ['name'], unparsed: true } },
-  'a frame at the repo root': { path: '/frame.jpg', make: () => fixture('motorcycle_left.png'), expect: { codes: ['name'], unparsed: true } },
+  'a text file named .jpg': {
+    path: '/u1-cam1/20261126T041602Z.jpg',
+    make: async () => Buffer.from('this is not a picture\n'),
+    expect: { codes: ['format'] },
+  },
+  'a GIF': {
+    path: '/u1-cam1/20261126T041603Z.jpg',
+    make: () => sharp(fixturePath('chelsea.png')).gif().toBuffer(),
+    expect: { codes: ['format'] },
+  },
+  'a 100x100 image': {
+    path: '/u1-cam1/20261126T041604Z.png',
+    make: () => sharp(fixturePath('astronaut.png')).resize(100, 100).png().toBuffer(),
+    expect: { codes: ['resolution'] },
+  },
+  'a solid black 640x480 JPEG': {
+    path: '/u1-cam1/20261126T041605Z.jpg',
+    make: () => black(640, 480).jpeg().toBuffer(),
+    expect: { codes: ['contrast'] },
+  },
+  '/u1-cam1/yesterday.jpg': {
+    path: '/u1-cam1/yesterday.jpg',
+    make: () => fixture('rocket.jpg'),
+    expect: { codes: ['name'], unparsed: true },
+  },
+  'a frame at the repo root': {
+    path: '/frame.jpg',
+    make: () => fixture('motorcycle_left.png'),
+    expect: { codes: ['name'], unparsed: true },
+  },
   'an hour in the future': { path: `/u1-cam1/${future}.jpg`, make: () => fixture('rocket.jpg'), expect: { codes: ['name'] } },
-  'everything wrong at once': { path: '/black.png', make: () => black(100, 100).png().toBuffer(), expect: { codes: ['name', 'resolution', 'contrast'], unparsed: true } },
+  'everything wrong at once': {
+    path: '/black.png',
+    make: () => black(100, 100).png().toBuffer(),
+    expect: { codes: ['name', 'resolution', 'contrast'], unparsed: true },
+  },
 };
 
 /** Every file below `dir` as `/a/b`, sorted; none when `dir` is absent. */
@@ -75,7 +119,7 @@ export async function listFiles(dir: string, base = dir): Promise<string[]> {
   for (const name of entries.sort()) {
     const path = join(dir, name);
     if ((await stat(path)).isDirectory()) files.push(...(await listFiles(path, base)));
-    else files.push('/' + relative(base, path));
+    else files.push(`/${relative(base, path)}`);
   }
   return files;
 }
@@ -94,7 +138,12 @@ export function expectedOutput(c: FrameCase, bytes: Buffer): string {
  * a standard JPEG of the expected size, or a schema-valid rejection with exactly the expected
  * codes and the frame's lineage.
  */
-export async function assertFrameOutput(c: FrameCase, bytes: Buffer, outDir: string, lineage: { commit: string; configVersion: string }): Promise<void> {
+export async function assertFrameOutput(
+  c: FrameCase,
+  bytes: Buffer,
+  outDir: string,
+  lineage: { commit: string; configVersion: string },
+): Promise<void> {
   const file = join(outDir, expectedOutput(c, bytes));
   if ('size' in c.expect) {
     const meta = await sharp(file).metadata();
@@ -106,7 +155,10 @@ export async function assertFrameOutput(c: FrameCase, bytes: Buffer, outDir: str
     return;
   }
   const record = assertValid('rejection', JSON.parse(await readFile(file, 'utf8')), file);
-  assert.deepEqual(record.reasons.map((r) => r.code), c.expect.codes);
+  assert.deepEqual(
+    record.reasons.map((r) => r.code),
+    c.expect.codes,
+  );
   assert.deepEqual(record.input, { repo: 'raw', commit: lineage.commit, path: c.path, sha256: sha256(bytes), size: bytes.length });
   assert.equal(record.configVersion, lineage.configVersion);
   assert.equal(record.user, c.expect.unparsed ? undefined : 'u1');
@@ -123,7 +175,10 @@ export interface RawJob {
 }
 
 /** The jobs of one pipeline from `--raw` output (one JSON object a line), newest first as listed. */
-export function jobsOf(raw: string, pipeline: string): Array<{ id: string; state: string; processed: number; skipped: number; total: number }> {
+export function jobsOf(
+  raw: string,
+  pipeline: string,
+): Array<{ id: string; state: string; processed: number; skipped: number; total: number }> {
   return raw
     .split('\n')
     .filter((line) => line.trim())

@@ -39,7 +39,10 @@ describe('alert: incidents', () => {
     assert.equal(incident!.id, 'u1-cam1-r200-20261126T041500Z');
     assert.equal(incident!.frameCount, 120);
     assert.equal(incident!.last.capturedAt, '2026-11-26T04:24:55.000Z');
-    assert.deepEqual(incident!.matches, list.map((m) => m.ref));
+    assert.deepEqual(
+      incident!.matches,
+      list.map((m) => m.ref),
+    );
     assert.deepEqual(incident!.rule, { id: 200, name: 'Person after hours', severity: 'critical', cooldownSeconds: 300 });
   });
 
@@ -65,18 +68,24 @@ describe('alert: incidents', () => {
   it('a late frame before the first moves the incident start, and so its id', () => {
     const list = inputs(times('2026-11-26T04:15:00Z', 10, 5));
     const late = inputs([new Date('2026-11-26T04:14:00Z')]);
-    assert.deepEqual(summary([...list, ...late]).map((s) => [s.id, s.frames]), [['u1-cam1-r200-20261126T041400Z', 11]]);
+    assert.deepEqual(
+      summary([...list, ...late]).map((s) => [s.id, s.frames]),
+      [['u1-cam1-r200-20261126T041400Z', 11]],
+    );
   });
 
   it('each rule has its own incidents and cooldown; cooldown 0 makes every frame one', () => {
     const frames = times('2026-11-26T04:15:00Z', 3, 60);
     const list = [...inputs(frames), ...inputs(frames, { ruleId: 100, ruleName: 'Loitering', cooldownSeconds: 0, severity: 'info' })];
-    assert.deepEqual(summary(list).map((s) => [s.id, s.frames]), [
-      ['u1-cam1-r100-20261126T041500Z', 1],
-      ['u1-cam1-r200-20261126T041500Z', 3],
-      ['u1-cam1-r100-20261126T041600Z', 1],
-      ['u1-cam1-r100-20261126T041700Z', 1],
-    ]);
+    assert.deepEqual(
+      summary(list).map((s) => [s.id, s.frames]),
+      [
+        ['u1-cam1-r100-20261126T041500Z', 1],
+        ['u1-cam1-r200-20261126T041500Z', 3],
+        ['u1-cam1-r100-20261126T041600Z', 1],
+        ['u1-cam1-r100-20261126T041700Z', 1],
+      ],
+    );
   });
 
   it('devices never share an incident', () => {
@@ -94,12 +103,15 @@ describe('alert: targets', () => {
       webhook: ['https://user:pw@hooks.example.com/vigil?token=secret'],
       webhookSecretEnv: 'HOOK_KEY',
     });
-    assert.deepEqual(targets.map((t) => [t.channel, t.recipient]), [
-      ['email', 's******y@example.com'],
-      ['email', '**@example.com'],
-      ['pagerduty', 'VIGIL_PD_KEY_U1'],
-      ['webhook', 'https://hooks.example.com/vigil'],
-    ]);
+    assert.deepEqual(
+      targets.map((t) => [t.channel, t.recipient]),
+      [
+        ['email', 's******y@example.com'],
+        ['email', '**@example.com'],
+        ['pagerduty', 'VIGIL_PD_KEY_U1'],
+        ['webhook', 'https://hooks.example.com/vigil'],
+      ],
+    );
     assert.match(targets[0]!.key, /^email-[0-9a-f]{16}$/);
     assert.equal(expandTargets({ email: ['SECURITY@example.com'] })[0]!.key, targets[0]!.key);
     assert.equal(targets[2]!.key, 'pagerduty-VIGIL_PD_KEY_U1');
@@ -117,12 +129,24 @@ describe('alert: retry', () => {
   const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
   const scripted = (outcomes: Outcome[], requests = 1) => {
     let calls = 0;
-    return { tryOnce: async () => ({ outcome: outcomes[Math.min(calls++, outcomes.length - 1)]!, result: calls, requests }), calls: () => calls };
+    return {
+      tryOnce: async () => ({ outcome: outcomes[Math.min(calls++, outcomes.length - 1)]!, result: calls, requests }),
+      calls: () => calls,
+    };
   };
 
   it('classifies HTTP statuses: 2xx delivered, 429 and 5xx transient, other 4xx final', () => {
-    assert.deepEqual([200, 202, 429, 500, 503, 400, 401, 404, 302].map(httpOutcome),
-      ['ok', 'ok', 'retry', 'retry', 'retry', 'final', 'final', 'final', 'final']);
+    assert.deepEqual([200, 202, 429, 500, 503, 400, 401, 404, 302].map(httpOutcome), [
+      'ok',
+      'ok',
+      'retry',
+      'retry',
+      'retry',
+      'final',
+      'final',
+      'final',
+      'final',
+    ]);
   });
 
   it('retries transient failures until delivered, and stops at a final one', async () => {
@@ -146,11 +170,13 @@ describe('alert: retry', () => {
 });
 
 describe('alert: messages', () => {
-  const [incident] = groupIncidents(inputs(times('2026-11-26T04:15:00Z', 3, 5), {
-    ruleName: `<b>Intruder</b> ${'x'.repeat(2000)}`,
-    severity: 'warning',
-    targets: { email: ['security@example.com'] },
-  }));
+  const [incident] = groupIncidents(
+    inputs(times('2026-11-26T04:15:00Z', 3, 5), {
+      ruleName: `<b>Intruder</b> ${'x'.repeat(2000)}`,
+      severity: 'warning',
+      targets: { email: ['security@example.com'] },
+    }),
+  );
 
   it('a PagerDuty trigger: dedup_key the incident, summary cut to 1024, source the device, severity the rule', () => {
     const event = pagerDutyEvent(incident!, 'rk');

@@ -10,7 +10,11 @@ import { tempDir } from '../helpers/cli.js';
 
 const ID = 'u1-cam1-r200-20261126T041500Z';
 const delivery = (body: string): Delivery => ({
-  channel: 'email', target: 'email-0123456789abcdef', recipient: 's******y@example.com', status: 'sent', attempts: 1,
+  channel: 'email',
+  target: 'email-0123456789abcdef',
+  recipient: 's******y@example.com',
+  status: 'sent',
+  attempts: 1,
   response: { status: 250, body, messageId: `<${ID}.email-0123456789abcdef@vigil>` },
 });
 

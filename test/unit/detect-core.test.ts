@@ -21,7 +21,10 @@ function decode(rows: number[][], over: Partial<DecodeInput> = {}): DetectedObje
 
 function assertBox(actual: Box, expected: Box, tolerance = 1e-3): void {
   for (const k of ['x', 'y', 'w', 'h'] as const) {
-    assert.ok(Math.abs(actual[k] - expected[k]) <= tolerance, `box.${k} is ${actual[k]}, expected ${expected[k]} (${JSON.stringify(actual)})`);
+    assert.ok(
+      Math.abs(actual[k] - expected[k]) <= tolerance,
+      `box.${k} is ${actual[k]}, expected ${expected[k]} (${JSON.stringify(actual)})`,
+    );
   }
 }
 
@@ -68,7 +71,13 @@ describe('decodeDetections', () => {
 
   it('clips boxes to the frame, dropping one that lies wholly in the padding', () => {
     const placement = placeFrame({ width: 741, height: 500 }, INPUT, 'letterbox');
-    const objects = decode([[-6, 60, 600, 300, 0.8, 0], [10, 0, 100, 50, 0.7, 1]], { placement });
+    const objects = decode(
+      [
+        [-6, 60, 600, 300, 0.8, 0],
+        [10, 0, 100, 50, 0.7, 1],
+      ],
+      { placement },
+    );
     assert.equal(objects.length, 1, 'the box above the frame (in the top padding) is dropped');
     assertBox(objects[0].box, { x: 0, y: 0, w: 1, h: (300 - 83) / 345 });
   });
@@ -89,7 +98,10 @@ describe('decodeDetections', () => {
       [0, 0, 100, 100, 0.9, 7],
       [0, 0, 100, 100, 0.9, 1.5],
     ]);
-    assert.deepEqual(objects.map((o) => [o.label, o.score]), [['person', 0.2]]);
+    assert.deepEqual(
+      objects.map((o) => [o.label, o.score]),
+      [['person', 0.2]],
+    );
   });
 
   it('suppresses overlapping boxes of one class but keeps other classes on the same spot', () => {
@@ -99,7 +111,14 @@ describe('decodeDetections', () => {
       [0, 0, 100, 100, 0.5, 1], // same place, another class: kept
       [60, 0, 160, 100, 0.4, 0], // IoU 0.29 with the best person: kept
     ]);
-    assert.deepEqual(objects.map((o) => [o.label, o.score]), [['person', 0.9], ['bicycle', 0.5], ['person', 0.4]]);
+    assert.deepEqual(
+      objects.map((o) => [o.label, o.score]),
+      [
+        ['person', 0.9],
+        ['bicycle', 0.5],
+        ['person', 0.4],
+      ],
+    );
   });
 
   it('rejects a layout that misses a column', () => {

@@ -60,7 +60,10 @@ test('the entrypoint is vigil, linked to the CLI the build compiles', () => {
   // bin/vigil.js loads the compiled CLI, which `npm ci` (prepare) builds in the build stage.
   assert.match(readFileSync(join(root, 'bin', 'vigil.js'), 'utf8'), /\.\.\/dist\/src\/cli\/main\.js/);
   assert.ok(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'the build produces dist/src/cli/main.js');
-  assert.ok(finalStage.some((i) => i.op === 'COPY' && i.args.includes('/app/dist')), 'the final stage copies dist/');
+  assert.ok(
+    finalStage.some((i) => i.op === 'COPY' && i.args.includes('/app/dist')),
+    'the final stage copies dist/',
+  );
 });
 
 test('the image carries the GPU backend and a CUDA base', () => {

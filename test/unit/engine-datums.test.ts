@@ -184,11 +184,7 @@ function storesJoinReturns(outer: { stores?: boolean; returns?: boolean }): Inpu
     ],
   };
 }
-const INNER = [
-  'stores:/store1.txt x returns:/1_a.txt',
-  'stores:/store1.txt x returns:/1_b.txt',
-  'stores:/store2.txt x returns:/2_a.txt',
-];
+const INNER = ['stores:/store1.txt x returns:/1_a.txt', 'stores:/store1.txt x returns:/1_b.txt', 'stores:/store2.txt x returns:/2_a.txt'];
 
 test('join pairs the files whose joinOn keys are equal, and drops the rest', () => {
   const datums = makeDatums(storesJoinReturns({}), heads({ stores: STORES, returns: RETURNS }), '');
@@ -247,10 +243,7 @@ test('group makes one datum per groupBy key, holding every file with that key', 
 
 test('group across inputs gathers each key from all of them, keys found in one input included', () => {
   const input: Input = {
-    group: [
-      pfs('matches', '/(*)/*.json', { groupBy: '$1' }),
-      pfs('rules', '/(*).yaml', { groupBy: '$1' }),
-    ],
+    group: [pfs('matches', '/(*)/*.json', { groupBy: '$1' }), pfs('rules', '/(*).yaml', { groupBy: '$1' })],
   };
   const datums = makeDatums(input, heads({ matches: MATCHES, rules: ['/u1-cam1.yaml', '/u3-cam1.yaml'] }), '');
   assert.deepEqual(labels(datums), [
@@ -265,7 +258,9 @@ test('group across inputs gathers each key from all of them, keys found in one i
   ]);
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Pachyderm's joinOn template syntax (the name too), not a JavaScript template
 test('joinOn templates: $n and ${n} are captures, $$ is a dollar, a missing group is empty', () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Pachyderm's joinOn template syntax, not a JavaScript template
   const input = pfs('raw', '/(u*)-(cam*)/(*).jpg', { joinOn: '${3}@$1+$2 $$ [$9]' });
   const datums = makeDatums(input, heads({ raw: RAW }), '');
   assert.deepEqual(datums.map((d) => d.inputs[0]!.joinOn).sort(), ['a@u1+cam1 $ []', 'b@u1+cam1 $ []', 'c@u1+cam2 $ []']);
@@ -360,8 +355,5 @@ test('speed smoke: 10,000 one-file datums, then one new file leaves every other 
 
   const next = makeDatums(input, () => ({ commit: 'c2', files: [...files, file('/u0-cam0/20261126T050000Z.jpg')] }), '');
   const previous = new Set(datums.map((d) => `${d.id} ${d.hash}`));
-  assert.deepEqual(
-    next.filter((d) => !previous.has(`${d.id} ${d.hash}`)).map(label),
-    ['raw:/u0-cam0/20261126T050000Z.jpg'],
-  );
+  assert.deepEqual(next.filter((d) => !previous.has(`${d.id} ${d.hash}`)).map(label), ['raw:/u0-cam0/20261126T050000Z.jpg']);
 });

@@ -8,11 +8,14 @@ import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 import { commitFiles, createPipelines, parseRaw, pfs, shellPipeline } from '../helpers/engine.js';
 
 function rejects(text: string, pattern: RegExp): void {
-  assert.throws(() => parsePipelineSpecs(text, 'spec.yaml'), (e: unknown) => {
-    assert.ok(e instanceof VigilError, String(e));
-    assert.match(e.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parsePipelineSpecs(text, 'spec.yaml'),
+    (e: unknown) => {
+      assert.ok(e instanceof VigilError, String(e));
+      assert.match(e.message, pattern);
+      return true;
+    },
+  );
 }
 
 const BASE = 'pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*"}}\n';
@@ -31,15 +34,29 @@ describe('pipeline specs', () => {
     assert.equal(p!.datumTries, 3);
     assert.deepEqual(q!.input, { pfs: { name: 'upstream', repo: 'p', branch: 'master', glob: '/' } });
     const json = [
-      { pipeline: { name: 'p' }, input: { pfs: { repo: 'raw', glob: '/*' } }, transform: { cmd: ['vigil', 'step', 'validate'], datumBatching: true, errCmd: ['true'], env: { MY_SETTING_1: 'x' } }, parallelismSpec: { constant: 2 }, datumTimeout: '1.5s' },
+      {
+        pipeline: { name: 'p' },
+        input: { pfs: { repo: 'raw', glob: '/*' } },
+        transform: { cmd: ['vigil', 'step', 'validate'], datumBatching: true, errCmd: ['true'], env: { MY_SETTING_1: 'x' } },
+        parallelismSpec: { constant: 2 },
+        datumTimeout: '1.5s',
+      },
       { pipeline: { name: 'q' }, input: { pfs: { repo: 'p', glob: '/', name: 'upstream' } }, transform: { cmd: ['sh'] } },
-    ].map((d) => JSON.stringify(d, null, 2)).join('\n');
+    ]
+      .map((d) => JSON.stringify(d, null, 2))
+      .join('\n');
     const fromJson = parsePipelineSpecs(json, 'spec.json');
-    assert.deepEqual(fromJson.map((s) => ({ ...s, request: undefined })), [p, q].map((s) => ({ ...s, request: undefined })));
+    assert.deepEqual(
+      fromJson.map((s) => ({ ...s, request: undefined })),
+      [p, q].map((s) => ({ ...s, request: undefined })),
+    );
   });
 
   test("Pachyderm's schema rejects unknown fields and wrong types, naming them", () => {
-    rejects(`${BASE}transform: {cmd: [sh], cmdd: [x]}`, /spec\.yaml: transform: unknown field "cmdd" \(did you mean "cmd"\?\); fields: image, cmd, errCmd, /);
+    rejects(
+      `${BASE}transform: {cmd: [sh], cmdd: [x]}`,
+      /spec\.yaml: transform: unknown field "cmdd" \(did you mean "cmd"\?\); fields: image, cmd, errCmd, /,
+    );
     rejects(`${BASE}transform: {cmd: [sh]}\ninput_typo: 1`, /unknown field "inputTypo"/);
     rejects(`${BASE}transform: {cmd: sh}`, /transform\.cmd: "sh" must be array$/);
     rejects(`${BASE}transform: {cmd: [sh]}\ndatumTimeout: 5m`, /datumTimeout: "5m" must match \^/);
@@ -47,13 +64,38 @@ describe('pipeline specs', () => {
   });
 
   test("the engine's own rules", () => {
-    rejects('pipeline: {name: p}\ninput: {cross: [{pfs: {repo: raw, glob: "/*"}}, {pfs: {repo: raw, glob: "/"}}]}\ntransform: {cmd: [sh]}', /input name "raw" is used twice/);
-    assert.equal(parsePipelineSpecs('pipeline: {name: p}\ninput: {union: [{pfs: {repo: a, glob: "/*", name: x}}, {pfs: {repo: b, glob: "/*", name: x}}]}\ntransform: {cmd: [sh]}', 'u').length, 1, 'union branches may share a name');
-    rejects('pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: out}}\ntransform: {cmd: [sh]}', /"out" cannot be an input name/);
-    rejects('pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: .env}}\ntransform: {cmd: [sh]}', /".env" cannot be an input name/);
-    rejects('pipeline: {name: p}\ninput: {join: [{pfs: {repo: a, glob: "/*"}}, {pfs: {repo: b, glob: "/*", joinOn: $1}}]}\ntransform: {cmd: [sh]}', /join\[0\]\.pfs\.joinOn is required/);
-    rejects('pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1m"}}\ntransform: {cmd: [sh]}', /cron inputs need a Pachyderm cluster/);
-    rejects('pipeline: {name: p}\ninput: {cross: [null, {pfs: {repo: raw, glob: "/*"}}]}\ntransform: {cmd: [sh]}', /spec\.yaml: input\.cross\[0\] is empty/);
+    rejects(
+      'pipeline: {name: p}\ninput: {cross: [{pfs: {repo: raw, glob: "/*"}}, {pfs: {repo: raw, glob: "/"}}]}\ntransform: {cmd: [sh]}',
+      /input name "raw" is used twice/,
+    );
+    assert.equal(
+      parsePipelineSpecs(
+        'pipeline: {name: p}\ninput: {union: [{pfs: {repo: a, glob: "/*", name: x}}, {pfs: {repo: b, glob: "/*", name: x}}]}\ntransform: {cmd: [sh]}',
+        'u',
+      ).length,
+      1,
+      'union branches may share a name',
+    );
+    rejects(
+      'pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: out}}\ntransform: {cmd: [sh]}',
+      /"out" cannot be an input name/,
+    );
+    rejects(
+      'pipeline: {name: p}\ninput: {pfs: {repo: raw, glob: "/*", name: .env}}\ntransform: {cmd: [sh]}',
+      /".env" cannot be an input name/,
+    );
+    rejects(
+      'pipeline: {name: p}\ninput: {join: [{pfs: {repo: a, glob: "/*"}}, {pfs: {repo: b, glob: "/*", joinOn: $1}}]}\ntransform: {cmd: [sh]}',
+      /join\[0\]\.pfs\.joinOn is required/,
+    );
+    rejects(
+      'pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1m"}}\ntransform: {cmd: [sh]}',
+      /cron inputs need a Pachyderm cluster/,
+    );
+    rejects(
+      'pipeline: {name: p}\ninput: {cross: [null, {pfs: {repo: raw, glob: "/*"}}]}\ntransform: {cmd: [sh]}',
+      /spec\.yaml: input\.cross\[0\] is empty/,
+    );
     rejects(`${BASE}transform: {image: x}`, /transform\.cmd is required/);
     rejects('input: {pfs: {repo: raw, glob: "/*"}}\ntransform: {cmd: [sh]}', /pipeline\.name is required/);
   });
@@ -88,6 +130,9 @@ describe('pipeline specs', () => {
     const repos = parseRaw(await vigilOk(['list', 'repo', '--raw'], { root })).map((x) => x.repo.name);
     assert.deepEqual(repos.sort(), ['a', 'raw'], "a pipeline's output repo goes with it");
     const pipelines = parseRaw(await vigilOk(['list', 'pipeline', '--raw'], { root }));
-    assert.deepEqual(pipelines.map((p) => [p.pipeline.name, p.version, p.details.input.pfs.repo]), [['a', 1, 'raw']]);
+    assert.deepEqual(
+      pipelines.map((p) => [p.pipeline.name, p.version, p.details.input.pfs.repo]),
+      [['a', 1, 'raw']],
+    );
   });
 });

@@ -13,7 +13,13 @@ test('parses a frame path into user, device and UTC capture time', () => {
 });
 
 test('rejects names that are not frames, saying why', () => {
-  for (const bad of ['/u1-cam1/yesterday.jpg', '/frame.jpg', '/u1cam1/20261126T041500Z.jpg', '/u1-cam1/20260230T000000Z.jpg', '/a/b/c.jpg']) {
+  for (const bad of [
+    '/u1-cam1/yesterday.jpg',
+    '/frame.jpg',
+    '/u1cam1/20261126T041500Z.jpg',
+    '/u1-cam1/20260230T000000Z.jpg',
+    '/a/b/c.jpg',
+  ]) {
     const p = parseFramePath(bad);
     assert.ok('error' in p, bad);
   }

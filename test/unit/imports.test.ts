@@ -31,7 +31,13 @@ function bindings(clause: string): string[] | null {
   if (!braces) return null;
   return braces[1]!
     .split(',')
-    .map((part) => part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!)
+    .map(
+      (part) =>
+        part
+          .trim()
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)[0]!,
+    )
     .filter(Boolean);
 }
 
@@ -84,12 +90,17 @@ function specsHelpers(root: string): Set<string> {
   return new Set([...source.matchAll(/^export function (\w+)/gm)].map((m) => m[1]!));
 }
 
-/** Why the engine may not import `target` as `imp` does, or null when it may: specs/pachyderm/, or specs/index.ts's helpers by name. */
+/**
+ * Why the engine may not import `target` as `imp` does, or null when it may: specs/pachyderm/, the
+ * schema error formatter (specs/errors.ts), or specs/index.ts's helpers by name.
+ */
 function engineSpecsImport(target: string, imp: Import, helpers: Set<string>): string | null {
-  if (target.startsWith('specs/pachyderm')) return null;
+  if (target.startsWith('specs/pachyderm') || target === 'specs/errors.ts') return null;
   if (target !== 'specs/index.ts') return 'the engine uses no record schema or type';
   const records = imp.names === null ? ['the whole module'] : imp.names.filter((name) => !helpers.has(name));
-  return records.length === 0 ? null : `the engine takes only the generic helpers (${[...helpers].join(', ')}) from specs/index.ts, not ${records.join(', ')}`;
+  return records.length === 0
+    ? null
+    : `the engine takes only the generic helpers (${[...helpers].join(', ')}) from specs/index.ts, not ${records.join(', ')}`;
 }
 
 /** The imports of `file` (a path from the package root) that its area may not make, one message each. */
@@ -118,7 +129,9 @@ function violations(file: string, source: string, helpers: Set<string>): string[
 function packageSources(root: string): string[] {
   return readdirSync(root, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && !['node_modules', 'dist'].includes(entry.name) && !entry.name.startsWith('.'))
-    .flatMap((dir) => readdirSync(posix.join(root, dir.name), { recursive: true, encoding: 'utf8' }).map((p) => `${dir.name}/${p.split('\\').join('/')}`))
+    .flatMap((dir) =>
+      readdirSync(posix.join(root, dir.name), { recursive: true, encoding: 'utf8' }).map((p) => `${dir.name}/${p.split('\\').join('/')}`),
+    )
     .filter((p) => p.endsWith('.ts') && !p.includes('/node_modules/'))
     .sort();
 }
@@ -136,9 +149,9 @@ test('the check finds static, multi-line, type-only, dynamic and typeof imports,
   const helpers = new Set(['describeErrors', 'validatorFor']);
   const engine = [
     "import { describeErrors } from '../../../specs/index.js';",
-    "import {",
-    "  validatorFor,",
-    "  type Alert,",
+    'import {',
+    '  validatorFor,',
+    '  type Alert,',
     "} from '../../../specs/index.js';",
     "import type { Store } from '../store/store.js';",
     "import '../../contract/repos.js';",
@@ -166,7 +179,10 @@ test('the check finds static, multi-line, type-only, dynamic and typeof imports,
     "steps/alert/channels/x.ts:3: imports '../../detect/frame.js' (steps/detect/frame.ts): steps/alert/ may import only steps/alert, src/pfs, src/contract, src/render, specs and node/npm modules",
     "steps/alert/channels/x.ts:4: imports '../../../src/engine/store/store.js' (src/engine/store/store.ts): steps/alert/ may import only steps/alert, src/pfs, src/contract, src/render, specs and node/npm modules",
   ]);
-  assert.match(violations('src/pfs/x.ts', "import { traceBack } from '../lineage/trace.js';", helpers)[0]!, /^src\/pfs\/x\.ts:1: imports '\.\.\/lineage\/trace\.js'/);
+  assert.match(
+    violations('src/pfs/x.ts', "import { traceBack } from '../lineage/trace.js';", helpers)[0]!,
+    /^src\/pfs\/x\.ts:1: imports '\.\.\/lineage\/trace\.js'/,
+  );
   assert.match(violations('src/lineage/x.ts', "import { main } from '../cli/main.js';", helpers)[0]!, /src\/lineage\/ may import only/);
   assert.deepEqual(violations('src/cli/x.ts', "import { main } from '../../steps/alert/main.js';", helpers), []);
   assert.match(violations('src/portal/x.ts', '', helpers)[0]!, /no import rule for src\/portal\//);

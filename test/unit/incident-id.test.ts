@@ -7,7 +7,8 @@ import { packageRoot } from '../../src/pfs/package-root.js';
 
 /** The `id` pattern of specs/alert.schema.json: the record's contract, which the code's pattern must agree with. */
 const schemaPattern = new RegExp(
-  (JSON.parse(readFileSync(join(packageRoot(), 'specs', 'alert.schema.json'), 'utf8')) as { properties: { id: { pattern: string } } }).properties.id.pattern,
+  (JSON.parse(readFileSync(join(packageRoot(), 'specs', 'alert.schema.json'), 'utf8')) as { properties: { id: { pattern: string } } })
+    .properties.id.pattern,
 );
 
 test('an incident id names device, rule and first frame, and reads back', () => {

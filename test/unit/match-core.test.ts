@@ -65,7 +65,7 @@ test("the issue's sample policy: after hours a person and a dog both fire, with 
   }
 });
 
-test("the sample policy at noon on a weekday: the animal fires, the person is safe", async () => {
+test('the sample policy at noon on a weekday: the animal fires, the person is safe', async () => {
   const { policy } = compilePolicy(await fixturePolicyFiles(), MODEL_LABELS);
   const noonNewYork = '2026-11-26T17:00:00Z';
   assert.deepEqual(firedIds(matchFrame(policy, detection('u1', 'cam1', noonNewYork, [obj('person', 0.99), obj('cat', 0.95)]))), [100]);
@@ -177,7 +177,7 @@ test('several rules on one frame each fire with their own objects, in subscripti
   );
   assert.ok(outcome.kind === 'fired');
   assert.deepEqual(
-    outcome.fired.map((f) => [f.ruleId, f.severity, f.objects.map((o) => `${o.label}:${o.score}${o.zone ? '@' + o.zone : ''}`)]),
+    outcome.fired.map((f) => [f.ruleId, f.severity, f.objects.map((o) => `${o.label}:${o.score}${o.zone ? `@${o.zone}` : ''}`)]),
     [
       [3, 'error', ['truck:0.7@door']],
       [5, 'warning', ['person:0.95', 'person:0.65']],

@@ -43,7 +43,7 @@ test("the README's documented rules.yaml and subscriptions.yaml are valid", asyn
   const readme = await readFile(join(packageRoot(), 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Stage match: rules and subscriptions'));
   const block = (first: string) => {
-    const start = section.indexOf('```yaml\n' + first);
+    const start = section.indexOf(`\`\`\`yaml\n${first}`);
     assert.ok(start >= 0, `README has a ${first} example`);
     return section.slice(start + 8, section.indexOf('```', start + 8));
   };
@@ -54,7 +54,10 @@ test("the README's documented rules.yaml and subscriptions.yaml are valid", asyn
 test('an unknown class names the file, the path and the labels to choose from', () => {
   const lines = problems('rules:\n  - {id: 1, name: Pests, classes: [dog, cat, racoon]}\n', 'users: []\n');
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /^rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model \(centernet\); labels: person, bicycle, car, /);
+  assert.match(
+    lines[0],
+    /^rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model \(centernet\); labels: person, bicycle, car, /,
+  );
 });
 
 test('duplicate rule ids, and a subscription naming a missing rule', () => {
@@ -88,8 +91,13 @@ test('an invalid time zone, bad polygons and scores outside 0-1', () => {
     'subscriptions.yaml: users[0].devices[0].zones.yard[1][0]: 1.4 is out of range: must be <= 1',
   ]);
   // Structure first; the time zone is checked once the files are well-formed.
-  const tz = problems(GOOD_RULES, GOOD_SUBSCRIPTIONS.replace('      - id: cam1\n', '      - id: cam1\n        timezone: America/New_Yrok\n'));
-  assert.deepEqual(tz, ['subscriptions.yaml: users[0].devices[0].timezone: "America/New_Yrok" is not an IANA time zone; write e.g. America/New_York, Europe/Berlin or UTC']);
+  const tz = problems(
+    GOOD_RULES,
+    GOOD_SUBSCRIPTIONS.replace('      - id: cam1\n', '      - id: cam1\n        timezone: America/New_Yrok\n'),
+  );
+  assert.deepEqual(tz, [
+    'subscriptions.yaml: users[0].devices[0].timezone: "America/New_Yrok" is not an IANA time zone; write e.g. America/New_York, Europe/Berlin or UTC',
+  ]);
 });
 
 test('a zone a rule needs must be defined on every device using the rule; flat zones are refused', () => {
@@ -118,12 +126,21 @@ test('typos in field names, schedules, cooldowns and areas are explained with th
 `,
     GOOD_SUBSCRIPTIONS.replace('rules: [1, 2]', 'rules: [1]').replace('    devices:', '    alerts: {emial: [a@example.com]}\n    devices:'),
   );
-  assert.equal(lines[0], 'rules.yaml: rules[0]: unknown field "minscore" (did you mean "minScore"?); fields: id, name, classes, minScore, minArea, maxArea, zones, excludeZones, minCount, schedule, severity, cooldown');
+  assert.equal(
+    lines[0],
+    'rules.yaml: rules[0]: unknown field "minscore" (did you mean "minScore"?); fields: id, name, classes, minScore, minArea, maxArea, zones, excludeZones, minCount, schedule, severity, cooldown',
+  );
   assert.equal(lines[1], 'rules.yaml: rules[1].severity: "high" is not one of critical, error, warning, info');
-  assert.equal(lines[2], 'subscriptions.yaml: users[0].alerts: unknown field "emial" (did you mean "email"?); fields: email, pagerduty, webhook, webhookSecretEnv');
+  assert.equal(
+    lines[2],
+    'subscriptions.yaml: users[0].alerts: unknown field "emial" (did you mean "email"?); fields: email, pagerduty, webhook, webhookSecretEnv',
+  );
   assert.equal(lines.length, 3);
   const semantic = problems(
-    '  - {id: 2, name: Night, classes: [person], schedule: ["mon-fri 18:00-07:00", "weekdays 9-17"], cooldown: 5 minutes, minArea: 0.5, maxArea: 0.1}\n'.replace(/^/, 'rules:\n'),
+    '  - {id: 2, name: Night, classes: [person], schedule: ["mon-fri 18:00-07:00", "weekdays 9-17"], cooldown: 5 minutes, minArea: 0.5, maxArea: 0.1}\n'.replace(
+      /^/,
+      'rules:\n',
+    ),
     GOOD_SUBSCRIPTIONS.replace('rules: [1, 2]', 'rules: [2]'),
   );
   assert.deepEqual(semantic, [
@@ -152,16 +169,28 @@ test('the labels come from each model.yaml of the models repo', async () => {
   const models = await tempDir('vigil-models-');
   await layDefaultModel(models);
   await mkdir(join(models, 'birds'));
-  await writeFile(join(models, 'birds', 'model.yaml'), [
-    'inputSize: {width: 320, height: 320}',
-    'valueRange: [0, 1]',
-    'outputName: detections',
-    'outputLayout: {columns: [y1, x1, y2, x2, score, class], boxUnits: normalized}',
-    'labels: [heron, racoon]',
-  ].join('\n'));
+  await writeFile(
+    join(models, 'birds', 'model.yaml'),
+    [
+      'inputSize: {width: 320, height: 320}',
+      'valueRange: [0, 1]',
+      'outputName: detections',
+      'outputLayout: {columns: [y1, x1, y2, x2, score, class], boxUnits: normalized}',
+      'labels: [heron, racoon]',
+    ].join('\n'),
+  );
   const labels = await readModelLabels(models, 'models');
-  assert.deepEqual(labels.map((m) => [m.model, m.labels.length]), [['birds', 2], ['centernet', 80]]);
-  const loaded = compilePolicy({ rules: Buffer.from('rules:\n  - {id: 1, name: Pests, classes: [dog, racoon]}\n'), subscriptions: Buffer.from('users: []\n') }, labels);
+  assert.deepEqual(
+    labels.map((m) => [m.model, m.labels.length]),
+    [
+      ['birds', 2],
+      ['centernet', 80],
+    ],
+  );
+  const loaded = compilePolicy(
+    { rules: Buffer.from('rules:\n  - {id: 1, name: Pests, classes: [dog, racoon]}\n'), subscriptions: Buffer.from('users: []\n') },
+    labels,
+  );
   assert.equal(loaded.policy.ruleCount, 1);
 });
 

@@ -88,7 +88,10 @@ test('the cached offsets agree with Intl at every instant of 2026, transitions i
     const wall = new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' });
     const offset = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
     for (let ms = start; ms < start + 365 * 86_400_000; ms += step) {
-      const zoneName = offset.formatToParts(ms).find((p) => p.type === 'timeZoneName')!.value.replace('\u2212', '-');
+      const zoneName = offset
+        .formatToParts(ms)
+        .find((p) => p.type === 'timeZoneName')!
+        .value.replace('\u2212', '-');
       const expected = wall.format(ms).replace(' ', 'T') + (zoneName === 'GMT' ? '+00:00' : zoneName.slice(3));
       const actual = clock.local(new Date(ms)).iso;
       if (actual !== expected) assert.fail(`${timeZone} at ${new Date(ms).toISOString()}: ${actual}, Intl says ${expected}`);
@@ -97,9 +100,19 @@ test('the cached offsets agree with Intl at every instant of 2026, transitions i
 });
 
 test('bad windows are reported one by one with how to write them', () => {
-  const bad = parseSchedule(['mon-fri 18:00-07:00', 'weekdays 9:00-17:00', 'mon-fry 18:00-07:00', 'mon 25:00-26:00', 'tue 07:00-07:00', 'wed 09:00-24:30']);
+  const bad = parseSchedule([
+    'mon-fri 18:00-07:00',
+    'weekdays 9:00-17:00',
+    'mon-fry 18:00-07:00',
+    'mon 25:00-26:00',
+    'tue 07:00-07:00',
+    'wed 09:00-24:30',
+  ]);
   assert.ok('errors' in bad);
-  assert.deepEqual(bad.errors.map((e) => e.index), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    bad.errors.map((e) => e.index),
+    [1, 2, 3, 4, 5],
+  );
   assert.match(bad.errors[0].message, /is not a weekly window; write "<days> HH:MM-HH:MM"/);
   assert.match(bad.errors[1].message, /"mon-fry" is not a day or day range; days are mon, tue/);
   assert.match(bad.errors[2].message, /start 25:00 is not a time of day/);

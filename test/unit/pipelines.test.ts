@@ -13,7 +13,9 @@ import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 
 const root = packageRoot();
 const dir = join(root, 'pipelines');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 const INPUT_REPOS = ['models', 'raw', 'rules'];
 
@@ -33,16 +35,26 @@ test("every spec validates against Pachyderm's official CreatePipelineRequest sc
 test("every spec passes the engine's stricter checks and runs a vigil step from this version's image", () => {
   const specs = files.flatMap((f) => parsePipelineSpecs(readFileSync(join(dir, f), 'utf8'), f));
   for (const spec of specs) {
-    assert.equal(`${spec.name}.yaml`, files.find((f) => f === `${spec.name}.yaml`), 'a pipeline lives in pipelines/<its name>.yaml');
+    assert.equal(
+      `${spec.name}.yaml`,
+      files.find((f) => f === `${spec.name}.yaml`),
+      'a pipeline lives in pipelines/<its name>.yaml',
+    );
     assert.equal(spec.transform.image, `vigil/vigil:${version}`, `${spec.name}: image`);
     assert.deepEqual(spec.transform.cmd.slice(0, 2), ['vigil', 'step'], `${spec.name}: cmd`);
     assert.ok((STEPS as readonly string[]).includes(spec.transform.cmd[2]), `${spec.name}: step ${spec.transform.cmd[2]}`);
     for (const { repo } of inputBranches(spec.input)) {
-      assert.ok(INPUT_REPOS.includes(repo) || specs.some((s) => s.name === repo), `${spec.name}: input repo ${repo} is neither an input repo nor a pipeline`);
+      assert.ok(
+        INPUT_REPOS.includes(repo) || specs.some((s) => s.name === repo),
+        `${spec.name}: input repo ${repo} is neither an input repo nor a pipeline`,
+      );
     }
   }
   // No cycles; upstream first.
-  assert.deepEqual(dependencyOrder(specs).map((s) => s.name), ['validated', 'detections', 'matches', 'alerts', 'warehouse', 'reports']);
+  assert.deepEqual(
+    dependencyOrder(specs).map((s) => s.name),
+    ['validated', 'detections', 'matches', 'alerts', 'warehouse', 'reports'],
+  );
 });
 
 test('alerts mounts its secret and the ledger claim where the step looks on a cluster', () => {

@@ -27,12 +27,16 @@ function assertNoInjectedMarkup(markup: string): void {
 }
 
 /** The value of every `name="..."` attribute in `markup`, as written. */
-const attributes = (markup: string, name: string): string[] => [...markup.matchAll(new RegExp(`\\s${name}="([^"]*)"`, 'g'))].map((m) => m[1]!);
+const attributes = (markup: string, name: string): string[] =>
+  [...markup.matchAll(new RegExp(`\\s${name}="([^"]*)"`, 'g'))].map((m) => m[1]!);
 
 describe('render: templates', () => {
   it('escape interpolated text in a text node and in an attribute', () => {
     assert.equal(renderHtml(html`<p title="${BREAKOUT}">${SCRIPT}</p>`), `<p title="${BREAKOUT_TEXT}">${SCRIPT_TEXT}</p>`);
-    assert.equal(renderHtml(html`<ul>${[SCRIPT, BREAKOUT].map((s) => html`<li>${s}</li>`)}</ul>`), `<ul><li>${SCRIPT_TEXT}</li><li>${BREAKOUT_TEXT}</li></ul>`);
+    assert.equal(
+      renderHtml(html`<ul>${[SCRIPT, BREAKOUT].map((s) => html`<li>${s}</li>`)}</ul>`),
+      `<ul><li>${SCRIPT_TEXT}</li><li>${BREAKOUT_TEXT}</li></ul>`,
+    );
     assert.equal(renderHtml(html`${[SCRIPT, 3, null, false, undefined]}`), `${SCRIPT_TEXT}3`);
   });
 
@@ -41,8 +45,11 @@ describe('render: templates', () => {
     const bold = html`<b>${SCRIPT}</b>`;
     assert.equal(renderHtml(html`<p>${bold}</p>`), `<p><b>${SCRIPT_TEXT}</b></p>`);
     // A fragment turned into a plain string, or any other string-like value, is text again.
-    assert.equal(renderHtml(html`<p>${renderHtml(bold)}</p>`), '<p>&lt;b&gt;&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;&lt;/b&gt;</p>');
-    assert.equal(renderHtml(html`<p>${bold + ''}</p>`), renderHtml(html`<p>${renderHtml(bold)}</p>`));
+    assert.equal(
+      renderHtml(html`<p>${renderHtml(bold)}</p>`),
+      '<p>&lt;b&gt;&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;&lt;/b&gt;</p>',
+    );
+    assert.equal(renderHtml(html`<p>${`${bold}`}</p>`), renderHtml(html`<p>${renderHtml(bold)}</p>`));
     assert.equal(renderHtml(html`<p>${new String(SCRIPT) as unknown as string}</p>`), `<p>${SCRIPT_TEXT}</p>`);
   });
 
@@ -81,7 +88,17 @@ describe('render: the daily report', () => {
   const report: DailyReport = {
     day: '2026-11-26',
     source: { repo: 'warehouse', commit: '0123456789abcdef' },
-    totals: { framesAnalysed: 4, unmatchedFrames: 1, threats: 2, usersWithThreats: 1, devicesWithThreats: 1, rejectedFrames: 3, incidents: 1, alertsSent: 1, alertsFailed: 0 },
+    totals: {
+      framesAnalysed: 4,
+      unmatchedFrames: 1,
+      threats: 2,
+      usersWithThreats: 1,
+      devicesWithThreats: 1,
+      rejectedFrames: 3,
+      incidents: 1,
+      alertsSent: 1,
+      alertsFailed: 0,
+    },
     threatsByUser: [{ user: SCRIPT, threats: 2, devices: 1, critical: 2, error: 0, warning: 0, info: 0 }],
     threatsByHour: [...Array(24).keys()].map((hour) => ({ hour, threats: hour === 4 ? 2 : 0 })),
     topDevices: [{ user: SCRIPT, device: BREAKOUT, threats: 2 }],
@@ -102,7 +119,11 @@ describe('render: the daily report', () => {
     assert.ok(page.includes(`<tr><td>${SCRIPT_TEXT}</td><td class="n">1</td>`), 'latency table channel');
     // The charts' accessible names are the page's own titles, unaffected by the names.
     assert.deepEqual(attributes(page, 'aria-label'), [
-      'Threats per user, by severity', 'Threats per hour (UTC)', 'Devices with the most threats', 'Rejected frames per reason', 'Alert deliveries per channel and outcome',
+      'Threats per user, by severity',
+      'Threats per hour (UTC)',
+      'Devices with the most threats',
+      'Rejected frames per reason',
+      'Alert deliveries per channel and outcome',
     ]);
     // The page's stylesheet is markup of its own: its quotes are not escaped.
     assert.match(page, /font: 14px\/1\.4 system-ui, -apple-system, "Segoe UI"/);

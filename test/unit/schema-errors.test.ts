@@ -42,7 +42,26 @@ test('a wrong type, a missing field, a value out of range and one not in an enum
 });
 
 test('paths read as the YAML is written: indexes in brackets, odd keys quoted', () => {
-  const subscriptions = { users: [{ id: 'u1', devices: [{ id: 'cam1', rules: [1], zones: { yard: [[0.1, 0.5], [1.4, 0.5], [0.4, 1]] } }] }] };
+  const subscriptions = {
+    users: [
+      {
+        id: 'u1',
+        devices: [
+          {
+            id: 'cam1',
+            rules: [1],
+            zones: {
+              yard: [
+                [0.1, 0.5],
+                [1.4, 0.5],
+                [0.4, 1],
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
   assert.deepEqual(problems('subscriptions', subscriptions, 'subscriptions.yaml'), [
     'subscriptions.yaml: users[0].devices[0].zones.yard[1][0]: 1.4 is out of range: must be <= 1',
   ]);
@@ -81,13 +100,19 @@ test('Problems collects lines from schemas and from other checks, and throws the
   found.addErrors('rules.yaml', validate.errors);
   found.add('subscriptions.yaml', ['users', 0, 'devices', 1, 'rules', 0], 'rule 300 is not in rules.yaml; rules: 1');
   found.add('subscriptions.yaml', [], 'the file is empty');
-  assert.throws(() => found.throwIfAny(), (e: unknown) => {
-    assert.ok(e instanceof VigilError);
-    assert.equal(e.message, [
-      'rules.yaml: rules[0].id: -1 is out of range: must be >= 0',
-      'subscriptions.yaml: users[0].devices[1].rules[0]: rule 300 is not in rules.yaml; rules: 1',
-      'subscriptions.yaml: the file is empty',
-    ].join('\n'));
-    return true;
-  });
+  assert.throws(
+    () => found.throwIfAny(),
+    (e: unknown) => {
+      assert.ok(e instanceof VigilError);
+      assert.equal(
+        e.message,
+        [
+          'rules.yaml: rules[0].id: -1 is out of range: must be >= 0',
+          'subscriptions.yaml: users[0].devices[1].rules[0]: rule 300 is not in rules.yaml; rules: 1',
+          'subscriptions.yaml: the file is empty',
+        ].join('\n'),
+      );
+      return true;
+    },
+  );
 });

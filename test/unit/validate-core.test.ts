@@ -21,7 +21,12 @@ import { tempDir } from '../helpers/cli.js';
 const config = resolveConfig({}, 'defaults');
 const NOW = new Date('2026-11-26T12:00:00Z');
 const GOOD = '/u1-cam1/20261126T041500Z.jpg';
-const decoded = (lumaStdDev: number): Inspection => ({ bytes: 50_000, format: 'jpeg', header: { width: 741, height: 500 }, decode: { lumaStdDev } });
+const decoded = (lumaStdDev: number): Inspection => ({
+  bytes: 50_000,
+  format: 'jpeg',
+  header: { width: 741, height: 500 },
+  decode: { lumaStdDev },
+});
 const codes = (v: ReturnType<typeof judge>) => (v.valid ? [] : v.reasons.map((r) => r.code));
 
 test('the defaults are the issue’s limits', () => {
@@ -66,13 +71,17 @@ test('loadConfig reads YAML or JSON named by the environment, else the defaults'
   assert.equal((await loadConfig({ [CONFIG_ENV]: join(dir, 'c.yaml') })).minSide, 200);
   assert.equal((await loadConfig({ [CONFIG_ENV]: join(dir, 'c.json') })).minLumaStdDev, 10);
   assert.deepEqual(await loadConfig({}), config);
-  await assert.rejects(loadConfig({ [CONFIG_ENV]: join(dir, 'missing.yaml') }), (e: Error) => e instanceof VigilError && /cannot read the validate config .*missing\.yaml/.test(e.message));
+  await assert.rejects(
+    loadConfig({ [CONFIG_ENV]: join(dir, 'missing.yaml') }),
+    (e: Error) => e instanceof VigilError && /cannot read the validate config .*missing\.yaml/.test(e.message),
+  );
   await writeFile(join(dir, 'bad.yaml'), 'minSide: [1\n');
   await assert.rejects(loadConfig({ [CONFIG_ENV]: join(dir, 'bad.yaml') }), /is not YAML or JSON/);
 });
 
 test('the format comes from the magic bytes, never the extension', () => {
-  const bytes = (...parts: Array<number[] | string>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  const bytes = (...parts: Array<number[] | string>) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
   assert.equal(sniffFormat(bytes([0xff, 0xd8, 0xff, 0xe0], 'JFIF')), 'jpeg');
   assert.equal(sniffFormat(bytes([0x89], 'PNG\r\n\x1a\n', [0, 0, 0, 13])), 'png');
   assert.equal(sniffFormat(bytes('RIFF', [1, 2, 3, 4], 'WEBPVP8 ')), 'webp');
@@ -113,11 +122,14 @@ test('names: not a frame path, not a frame extension, or more than 5 minutes in 
 test('every failing check is reported, with the measured value and the limit', () => {
   const v = judge('/frame.png', { bytes: 21 * 2 ** 20, format: 'png', header: { width: 100, height: 9000 } }, config, NOW);
   assert.ok(!v.valid);
-  assert.deepEqual(v.reasons.map((r) => [r.code, r.measured, r.limit]), [
-    ['name', '/frame.png', '/<user>-<device>/<ts>.<jpg|jpeg|png|webp>'],
-    ['resolution', '100x9000', '160..8192'],
-    ['size', 21 * 2 ** 20, 20 * 2 ** 20],
-  ]);
+  assert.deepEqual(
+    v.reasons.map((r) => [r.code, r.measured, r.limit]),
+    [
+      ['name', '/frame.png', '/<user>-<device>/<ts>.<jpg|jpeg|png|webp>'],
+      ['resolution', '100x9000', '160..8192'],
+      ['size', 21 * 2 ** 20, 20 * 2 ** 20],
+    ],
+  );
   assert.equal(v.reasons[2].message, 'The file is 21.0 MiB, over the 20.0 MiB limit.');
 
   const small = judge(GOOD, { bytes: 900, format: 'jpeg', header: { width: 100, height: 100 }, decode: { lumaStdDev: 0 } }, config, NOW);
@@ -129,12 +141,25 @@ test('every failing check is reported, with the measured value and the limit', (
 test('format, decode and contrast failures', () => {
   const gif = judge(GOOD, { bytes: 900, format: 'gif' }, config, NOW);
   assert.ok(!gif.valid);
-  assert.deepEqual(gif.reasons, [{ code: 'format', message: 'The bytes are GIF, not one of jpeg, png, webp.', measured: 'gif', limit: 'jpeg, png, webp' }]);
+  assert.deepEqual(gif.reasons, [
+    { code: 'format', message: 'The bytes are GIF, not one of jpeg, png, webp.', measured: 'gif', limit: 'jpeg, png, webp' },
+  ]);
   assert.deepEqual(codes(judge(GOOD, { bytes: 12, format: null }, config, NOW)), ['format']);
   assert.deepEqual(codes(judge(GOOD, { bytes: 400, format: 'jpeg', header: { error: 'corrupt header' } }, config, NOW)), ['decode']);
-  const cut = judge(GOOD, { bytes: 9000, format: 'jpeg', header: { width: 640, height: 480 }, decode: { error: 'VipsJpeg: premature end of JPEG image' } }, config, NOW);
+  const cut = judge(
+    GOOD,
+    { bytes: 9000, format: 'jpeg', header: { width: 640, height: 480 }, decode: { error: 'VipsJpeg: premature end of JPEG image' } },
+    config,
+    NOW,
+  );
   assert.ok(!cut.valid);
-  assert.deepEqual(cut.reasons, [{ code: 'decode', message: 'The image does not decode: VipsJpeg: premature end of JPEG image.', measured: 'VipsJpeg: premature end of JPEG image' }]);
+  assert.deepEqual(cut.reasons, [
+    {
+      code: 'decode',
+      message: 'The image does not decode: VipsJpeg: premature end of JPEG image.',
+      measured: 'VipsJpeg: premature end of JPEG image',
+    },
+  ]);
   assert.deepEqual(codes(judge(GOOD, decoded(3.99), config, NOW)), ['contrast']);
   assert.ok(judge(GOOD, decoded(4), config, NOW).valid);
   const pngOnly = resolveConfig({ formats: ['png'] }, 'png only');
@@ -144,7 +169,11 @@ test('format, decode and contrast failures', () => {
 test('decoding runs only where it is safe and can matter', () => {
   const header = { width: 800, height: 600 };
   assert.equal(shouldDecode({ bytes: 10, format: 'jpeg', header }, config), true);
-  assert.equal(shouldDecode({ bytes: 10, format: 'jpeg', header: { width: 100, height: 100 } }, config), true, 'too small still decodes: contrast is reported too');
+  assert.equal(
+    shouldDecode({ bytes: 10, format: 'jpeg', header: { width: 100, height: 100 } }, config),
+    true,
+    'too small still decodes: contrast is reported too',
+  );
   assert.equal(shouldDecode({ bytes: 10, format: 'gif', header }, config), false);
   assert.equal(shouldDecode({ bytes: 10, format: 'jpeg', header: { error: 'x' } }, config), false);
   assert.equal(shouldDecode({ bytes: 10, format: 'jpeg', header: { width: 9000, height: 100 } }, config), false, 'a bomb is never decoded');
@@ -156,14 +185,17 @@ test('a rejection record carries the camera, the lineage and the config version,
   assert.ok(!v.valid);
   const input = { repo: 'raw', commit: 'c0ffee', path: GOOD, sha256: 'a'.repeat(64), size: 50_000 };
   const record: Rejection = rejectionRecord(input, v.frame, v.reasons, configVersion(config));
-  assert.deepEqual({ ...record, reasons: codes(v) }, {
-    user: 'u1',
-    device: 'cam1',
-    capturedAt: '2026-11-26T04:15:00.000Z',
-    input,
-    reasons: ['contrast'],
-    configVersion: configVersion(config),
-  });
+  assert.deepEqual(
+    { ...record, reasons: codes(v) },
+    {
+      user: 'u1',
+      device: 'cam1',
+      capturedAt: '2026-11-26T04:15:00.000Z',
+      input,
+      reasons: ['contrast'],
+      configVersion: configVersion(config),
+    },
+  );
   const validate = validatorFor('rejection');
   assert.ok(validate(record), JSON.stringify(validate.errors));
   const unparsed = judge('/frame.jpg', decoded(40), config, NOW);
@@ -186,5 +218,5 @@ test('luma standard deviation on 0-255 (Rec. 601)', () => {
   const rgb = Uint8Array.from([0, 0, 0, 255, 255, 255]);
   assert.ok(Math.abs(lumaStdDev(rgb, 3) - 127.5) < 1e-9);
   // Pure red and pure blue differ in luma (76.2 vs 29.1): colour contrast counts as luma contrast.
-  assert.ok(Math.abs(lumaStdDev(Uint8Array.from([255, 0, 0, 0, 0, 255]), 3) - (0.299 - 0.114) * 255 / 2) < 1e-9);
+  assert.ok(Math.abs(lumaStdDev(Uint8Array.from([255, 0, 0, 0, 0, 255]), 3) - ((0.299 - 0.114) * 255) / 2) < 1e-9);
 });

@@ -64,7 +64,7 @@ export const commands: CliCommand[] = [
         `Provenance: ${c.provenance.map((p) => `${p.repo}@${p.id}`).join(', ')}`,
         ...(c.description ? [`Description: ${c.description}`] : []),
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(`${lines.join('\n')}\n`);
     },
   }),
 ];

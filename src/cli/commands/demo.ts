@@ -50,7 +50,9 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
   const rules = ['rules.yaml', 'subscriptions.yaml'].map((f) => ({ path: `/${f}`, source: join(demoDir, 'rules', f) }));
   const newRules = await putChanged(store, REPOS.rules, rules);
   const newFrames = await putChanged(store, REPOS.raw, await demoFrames(demoDir));
-  log(`rules: ${newRules ? `${newRules} file(s) committed` : 'unchanged'}; frames: ${newFrames ? `${newFrames} new frame(s) committed to raw` : 'no new frames'}`);
+  log(
+    `rules: ${newRules ? `${newRules} file(s) committed` : 'unchanged'}; frames: ${newFrames ? `${newFrames} new frame(s) committed to raw` : 'no new frames'}`,
+  );
 
   const { outcomes, aborted } = await runWithProgress(store);
   if (aborted) return 130;
@@ -60,7 +62,9 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
   log('');
   log(formatSummary(await summarise(store, defaultOutbox(store.root)), store.root));
   if (failed.length > 0) {
-    throw new VigilError(`jobs failed: ${failed.map((o) => `${o.pipeline} (${o.job!.reason})`).join('; ')}; see \`vigil logs PIPELINE --root ${store.root}\``);
+    throw new VigilError(
+      `jobs failed: ${failed.map((o) => `${o.pipeline} (${o.job!.reason})`).join('; ')}; see \`vigil logs PIPELINE --root ${store.root}\``,
+    );
   }
   return 0;
 }
@@ -70,6 +74,6 @@ export const commands: CliCommand[] = [
     verb: 'demo',
     describe: 'create a store with sample rules and camera frames, run every pipeline and summarise what came out; safe to run again',
     builder: (y) => withRoot(y),
-    handler: async (args) => demo(await openStore(args), (line) => process.stdout.write(line + '\n')),
+    handler: async (args) => demo(await openStore(args), (line) => process.stdout.write(`${line}\n`)),
   }),
 ];

@@ -57,9 +57,17 @@ export const commands: CliCommand[] = [
     builder: (y) =>
       y
         .option('print', { type: 'boolean', describe: 'print the pachctl commands, input repos first, pipelines upstream first' })
-        .option('pipelines', { type: 'string', describe: 'folder of pipeline specs (default: the package\'s pipelines/)' })
-        .option('model-dir', { type: 'string', default: 'vigil-models', describe: 'where --export-model writes the model, and what the printed put file reads' })
-        .option('rules-dir', { type: 'string', default: 'rules', describe: 'your rules.yaml and subscriptions.yaml, for the printed put file' })
+        .option('pipelines', { type: 'string', describe: "folder of pipeline specs (default: the package's pipelines/)" })
+        .option('model-dir', {
+          type: 'string',
+          default: 'vigil-models',
+          describe: 'where --export-model writes the model, and what the printed put file reads',
+        })
+        .option('rules-dir', {
+          type: 'string',
+          default: 'rules',
+          describe: 'your rules.yaml and subscriptions.yaml, for the printed put file',
+        })
         .option('export-model', { type: 'boolean', describe: 'write the default detector into --model-dir' })
         .check((a) => {
           if (!a.print && !a.exportModel) throw new VigilError('deploy: say --print, --export-model, or both');
@@ -74,7 +82,7 @@ export const commands: CliCommand[] = [
       if (args.print) {
         const pipelinesDir = args.pipelines ?? join(packageRoot(), 'pipelines');
         const lines = await deployCommands(pipelinesDir, modelDir, args.rulesDir);
-        process.stdout.write(lines.join('\n') + '\n');
+        process.stdout.write(`${lines.join('\n')}\n`);
       }
     },
   }),

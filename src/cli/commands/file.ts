@@ -87,7 +87,9 @@ async function checkBranchTarget(store: Store, target: FileArg): Promise<void> {
   if (await store.headCommit(target.repo, target.ref)) return;
   const commit = await store.resolveCommit(target.repo, target.ref).catch(() => null);
   if (commit) {
-    throw new VigilError(`${target.repo}@${target.ref} is a commit, and commits never change; write to a branch, e.g. ${target.repo}@${commit.branch}`);
+    throw new VigilError(
+      `${target.repo}@${target.ref} is a commit, and commits never change; write to a branch, e.g. ${target.repo}@${commit.branch}`,
+    );
   }
 }
 
@@ -200,7 +202,10 @@ export const commands: CliCommand[] = [
         const { fileInfoJson } = await import('../../engine/store/pfs-json.js');
         return printRaw(rows.map((r) => fileInfoJson(commit, r.path, r.size, r.entry)));
       }
-      printTable(['NAME', 'TYPE', 'SIZE'], rows.map((r) => [r.path, r.entry ? 'file' : 'dir', formatBytes(r.size)]));
+      printTable(
+        ['NAME', 'TYPE', 'SIZE'],
+        rows.map((r) => [r.path, r.entry ? 'file' : 'dir', formatBytes(r.size)]),
+      );
     },
   }),
   defineCommand({

@@ -58,7 +58,7 @@ export const commands: CliCommand[] = [
     builder: (y) =>
       withRoot(y).option('pipelines', { type: 'string', describe: "folder of pipeline specs (default: this package's pipelines/)" }),
     handler: async (args) => {
-      await initStore(await openStore(args), args.pipelines, (line) => process.stdout.write(line + '\n'));
+      await initStore(await openStore(args), args.pipelines, (line) => process.stdout.write(`${line}\n`));
     },
   }),
 ];

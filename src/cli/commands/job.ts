@@ -25,7 +25,9 @@ function duration(job: JobRecord): string {
 
 /** pachctl's progress column: processed + skipped / total, then failures. */
 function progress(job: JobRecord): string {
-  const extra = [job.dataFailed ? `${job.dataFailed} failed` : '', job.dataRecovered ? `${job.dataRecovered} recovered` : ''].filter(Boolean);
+  const extra = [job.dataFailed ? `${job.dataFailed} failed` : '', job.dataRecovered ? `${job.dataRecovered} recovered` : ''].filter(
+    Boolean,
+  );
   return `${job.dataProcessed} + ${job.dataSkipped} / ${job.dataTotal}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 }
 
@@ -40,7 +42,9 @@ export const commands: CliCommand[] = [
       const store = await openStore(args);
       const { inspectPipeline, listPipelines } = await import('../../engine/pps/pipelines.js');
       const { jobInfoJson, listJobs } = await import('../../engine/pps/job-records.js');
-      const pipelines = args.pipeline ? [(await inspectPipeline(store, args.pipeline)).name] : (await listPipelines(store)).map((p) => p.name);
+      const pipelines = args.pipeline
+        ? [(await inspectPipeline(store, args.pipeline)).name]
+        : (await listPipelines(store)).map((p) => p.name);
       const jobs = await listJobs(store.root, pipelines);
       if (args.raw) return printRaw(jobs.map(jobInfoJson));
       printTable(
@@ -71,7 +75,7 @@ export const commands: CliCommand[] = [
         `Input: ${job.inputCommits.map((c) => `${c.repo}@${c.id}`).join(', ')}`,
         `Output commit: ${job.outputCommit ? `${job.outputCommit.repo}@${job.outputCommit.id}` : '-'}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(`${lines.join('\n')}\n`);
     },
   }),
   defineCommand({
@@ -90,7 +94,12 @@ export const commands: CliCommand[] = [
         ['ID', 'STATE', 'FILES', 'REASON'],
         datums.map((d) => {
           const files = d.inputs.flatMap((i) => i.files.map((f) => `${i.repo}@${i.commit.slice(0, 8)}:${f.path}`));
-          return [d.id, d.state, files.length > 3 ? `${files.slice(0, 3).join(', ')} (+${files.length - 3})` : files.join(', '), d.reason ?? ''];
+          return [
+            d.id,
+            d.state,
+            files.length > 3 ? `${files.slice(0, 3).join(', ')} (+${files.length - 3})` : files.join(', '),
+            d.reason ?? '',
+          ];
         }),
       );
     },

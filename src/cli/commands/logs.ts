@@ -11,7 +11,11 @@ export const commands: CliCommand[] = [
       withRoot(y)
         .positional('pipeline', { type: 'string', describe: 'the pipeline' })
         .option('job', { alias: 'j', type: 'string', describe: 'this job (id or unique prefix)' })
-        .option('datum', { alias: 'd', type: 'string', describe: "only this datum's lines; without --job, from the latest job that ran it" })
+        .option('datum', {
+          alias: 'd',
+          type: 'string',
+          describe: "only this datum's lines; without --job, from the latest job that ran it",
+        })
         .option('raw', { type: 'boolean', describe: "one JSON object a line, with Pachyderm's LogMessage field names" }),
     handler: async (args) => {
       const store = await openStore(args);
@@ -26,7 +30,7 @@ export const commands: CliCommand[] = [
         const entries = await readJobLog(store.root, pipeline, job.id, datum);
         if (entries.length === 0) continue;
         if (args.raw) printRaw(entries);
-        else process.stdout.write(entries.map((e) => e.message + '\n').join(''));
+        else process.stdout.write(entries.map((e) => `${e.message}\n`).join(''));
         return;
       }
     },

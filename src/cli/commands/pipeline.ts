@@ -6,7 +6,12 @@ import { openStore } from '../open-store.js';
 import { printRaw, printTable, rawOption } from '../output.js';
 
 function withFile<T>(y: Argv<T>): Argv<T & { root: string | undefined; file: string }> {
-  return withRoot(y).option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'pipeline spec (YAML or JSON, one or several documents)' });
+  return withRoot(y).option('file', {
+    alias: 'f',
+    type: 'string',
+    demandOption: true,
+    describe: 'pipeline spec (YAML or JSON, one or several documents)',
+  });
 }
 
 /** Creates (or updates) every spec of a file, upstream first; all are parsed and checked before any is stored. */
@@ -33,7 +38,7 @@ export const commands: CliCommand[] = [
   defineCommand({
     verb: 'update',
     noun: 'pipeline',
-    describe: 'replace pipelines\' specs; --reprocess processes every datum again on the next run',
+    describe: "replace pipelines' specs; --reprocess processes every datum again on the next run",
     builder: (y) => withFile(y).option('reprocess', { type: 'boolean', describe: 'draw a new salt, so that no datum is skipped' }),
     handler: async (args) => putSpecs(await openStore(args), args.file, { update: true, reprocess: Boolean(args.reprocess) }),
   }),
@@ -52,7 +57,14 @@ export const commands: CliCommand[] = [
       if (args.raw) return printRaw(records.map((r, i) => pipelineInfoJson(r, lastStates[i])));
       printTable(
         ['NAME', 'VERSION', 'INPUT', 'CREATED', 'LAST JOB', 'DESCRIPTION'],
-        records.map((r, i) => [r.name, String(r.version), describeInputs(pfsInputs(r.spec.input)), r.created, lastStates[i] ?? '-', r.spec.description ?? '']),
+        records.map((r, i) => [
+          r.name,
+          String(r.version),
+          describeInputs(pfsInputs(r.spec.input)),
+          r.created,
+          lastStates[i] ?? '-',
+          r.spec.description ?? '',
+        ]),
       );
     },
   }),
@@ -82,7 +94,7 @@ export const commands: CliCommand[] = [
         `Datum tries: ${spec.datumTries}`,
         `Last job: ${last ? `${last.id} ${last.state}` : '-'}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(`${lines.join('\n')}\n`);
     },
   }),
   defineCommand({

@@ -79,7 +79,9 @@ export const commands: CliCommand[] = [
         );
       }
       if (producer) {
-        throw new VigilError(`repo "${name}" is the output of pipeline ${name}; delete the pipeline instead (vigil delete pipeline ${name})`);
+        throw new VigilError(
+          `repo "${name}" is the output of pipeline ${name}; delete the pipeline instead (vigil delete pipeline ${name})`,
+        );
       }
       await store.deleteRepo(name);
     },

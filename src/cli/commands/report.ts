@@ -70,10 +70,16 @@ export const commands: CliCommand[] = [
       if (days.length === 0) throw new VigilError(`reports@${reports.commit.id} has no daily report: the warehouse holds no records yet`);
       const day = date ?? days[days.length - 1];
       if (!days.includes(day)) {
-        throw new VigilError(`no report for ${day} in reports@${reports.commit.id}; days with a report: ${days.slice(-10).join(', ')}${days.length > 10 ? ` (and ${days.length - 10} earlier)` : ''}`);
+        throw new VigilError(
+          `no report for ${day} in reports@${reports.commit.id}; days with a report: ${days.slice(-10).join(', ')}${days.length > 10 ? ` (and ${days.length - 10} earlier)` : ''}`,
+        );
       }
       const json = `/daily/${day}.json`;
-      const report = assertValid('daily-report', JSON.parse(await readFile(reports.blob(json), 'utf8')), `reports@${reports.commit.id}:${json}`);
+      const report = assertValid(
+        'daily-report',
+        JSON.parse(await readFile(reports.blob(json), 'utf8')),
+        `reports@${reports.commit.id}:${json}`,
+      );
       const html = resolve(args.out ?? join(tmpdir(), `vigil-report-${day}.html`));
       await mkdir(dirname(html), { recursive: true });
       // Written, not copied: a copy would keep the blob's read-only mode and block the next run.

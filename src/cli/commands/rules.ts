@@ -8,12 +8,11 @@ export const commands: CliCommand[] = [
     positionals: '<dir>',
     describe: 'check rules.yaml and subscriptions.yaml in DIR as the match stage will, before committing them to the rules repo',
     builder: (y) =>
-      y
-        .positional('dir', { type: 'string', describe: 'folder holding rules.yaml and subscriptions.yaml' })
-        .option('models', {
-          type: 'string',
-          describe: 'folder laid out like the models repo (/<model>/model.yaml) whose labels rule classes must be; default: the default model',
-        }),
+      y.positional('dir', { type: 'string', describe: 'folder holding rules.yaml and subscriptions.yaml' }).option('models', {
+        type: 'string',
+        describe:
+          'folder laid out like the models repo (/<model>/model.yaml) whose labels rule classes must be; default: the default model',
+      }),
     handler: async (args) => {
       const { compilePolicy, readModelLabels, readPolicyFiles } = await import('../../../steps/match/rules.js');
       const dir = resolve(args.dir);

@@ -26,7 +26,7 @@ class Progress implements RunProgress {
   constructor(private readonly tty: boolean) {}
 
   idle(outcome: PipelineOutcome): void {
-    process.stdout.write(idleLine(outcome).line + '\n');
+    process.stdout.write(`${idleLine(outcome).line}\n`);
   }
 
   jobStarted(job: JobRecord, toProcess: number): void {
@@ -45,7 +45,7 @@ class Progress implements RunProgress {
 
   jobFinished(job: JobRecord): void {
     if (this.tty) process.stderr.write('\r\x1b[K');
-    process.stdout.write(summary(job) + '\n');
+    process.stdout.write(`${summary(job)}\n`);
   }
 
   private draw(job: JobRecord, force: boolean): void {
@@ -58,7 +58,7 @@ class Progress implements RunProgress {
     const eta = rate > 0 ? ` ETA ${seconds(((this.toProcess - this.done) / rate) * 1000)}` : '';
     const line = `${job.pipeline}: ${this.done}/${this.toProcess} datums, ${job.dataSkipped} skipped, ${rate.toFixed(1)}/s${eta}`;
     if (this.tty) process.stderr.write(`\r\x1b[K${line}`);
-    else process.stdout.write(line + '\n');
+    else process.stdout.write(`${line}\n`);
   }
 }
 

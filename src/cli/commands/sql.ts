@@ -48,12 +48,15 @@ function jsonValue(value: unknown, numeric: boolean): unknown {
 function print(r: QueryResult, format: 'table' | 'json' | 'csv'): void {
   if (format === 'json') {
     const objects = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, jsonValue(row[i], r.numeric[i])])));
-    process.stdout.write(JSON.stringify(objects, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(objects, null, 2)}\n`);
   } else if (format === 'csv') {
     const lines = [r.columns, ...r.rows.map((row) => row.map((v) => cellText(v, '')))].map((cells) => cells.map(csvField).join(','));
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(`${lines.join('\n')}\n`);
   } else {
-    printTable(r.columns, r.rows.map((row) => row.map((v) => cellText(v, 'NULL'))));
+    printTable(
+      r.columns,
+      r.rows.map((row) => row.map((v) => cellText(v, 'NULL'))),
+    );
     process.stdout.write(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})\n`);
   }
 }

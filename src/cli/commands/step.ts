@@ -8,9 +8,9 @@ export function isStep(name: string): name is StepName {
   return (STEPS as readonly string[]).includes(name);
 }
 
-/** Runs one step over /pfs; returns its exit code (0 when it returns none). */
-export async function runStep(name: StepName): Promise<number | void> {
-  const step = (await import(`../../../steps/${name}/main.js`)) as { main(): Promise<number | void> };
+/** Runs one step over /pfs; a failure throws. */
+export async function runStep(name: StepName): Promise<void> {
+  const step = (await import(`../../../steps/${name}/main.js`)) as { main(): Promise<void> };
   return step.main();
 }
 

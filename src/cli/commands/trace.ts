@@ -11,7 +11,11 @@ export const commands: CliCommand[] = [
     describe: 'trace a record (REPO@REF:/path) back to its camera frame, or a frame (--frame raw@REF:/path) forward, re-hashing every file',
     builder: (y) =>
       withRoot(y)
-        .positional('file', { type: 'string', describe: 'a file of alerts, matches, detections, validated or warehouse, e.g. alerts@master:/u1-cam1/u1-cam1-r200-20261126T041500Z.json' })
+        .positional('file', {
+          type: 'string',
+          describe:
+            'a file of alerts, matches, detections, validated or warehouse, e.g. alerts@master:/u1-cam1/u1-cam1-r200-20261126T041500Z.json',
+        })
         .option('frame', { type: 'string', describe: 'follow this camera frame forward instead: raw@REF:/<user>-<device>/<ts>.<ext>' })
         .option('raw', rawOption)
         .option('verify', { type: 'boolean', describe: 'exit 1, naming the hop, when a hash differs or a commit or file is missing' }),
@@ -31,7 +35,9 @@ export const commands: CliCommand[] = [
       else process.stdout.write((await import('../trace-tree.js')).renderTrace(trace));
       if (!args.verify || trace.problems.length === 0) return 0;
       const lines = trace.problems.map((p) => `  ${p.hop}: ${p.problem}\n`).join('');
-      process.stderr.write(`vigil: the trace does not verify, ${trace.problems.length} problem${trace.problems.length === 1 ? '' : 's'}:\n${lines}`);
+      process.stderr.write(
+        `vigil: the trace does not verify, ${trace.problems.length} problem${trace.problems.length === 1 ? '' : 's'}:\n${lines}`,
+      );
       return 1;
     },
   }),

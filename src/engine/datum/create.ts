@@ -120,7 +120,10 @@ function matchPaths(glob: RegExp, files: FileEntry[]): Map<string, FileEntry[]> 
     for (let slash = path.indexOf('/', 1); slash !== -1; slash = path.indexOf('/', slash + 1)) {
       const folder = path.slice(0, slash);
       let hit = folderMatches.get(folder);
-      if (hit === undefined) folderMatches.set(folder, (hit = glob.test(folder)));
+      if (hit === undefined) {
+        hit = glob.test(folder);
+        folderMatches.set(folder, hit);
+      }
       if (hit) add(folder, file);
     }
     if (glob.test(path)) add(path, file);
@@ -152,7 +155,10 @@ function join(children: Tuple[][]): Tuple[] {
 
 /** Pachyderm's group: one datum per groupBy key, holding that key's inputs from every child. */
 function group(children: Tuple[][]): Tuple[] {
-  return Array.from(byKey(children, (input) => input.groupBy), (slots) => slots.flat());
+  return Array.from(
+    byKey(children, (input) => input.groupBy),
+    (slots) => slots.flat(),
+  );
 }
 
 /** For each key (no key counts as ''), the inputs of each child's datums that carry it. */
@@ -163,7 +169,10 @@ function byKey(children: Tuple[][], keyOf: (input: DatumInput) => string | undef
       for (const input of tuple) {
         const key = keyOf(input) ?? '';
         let slots = slotsByKey.get(key);
-        if (!slots) slotsByKey.set(key, (slots = children.map(() => [])));
+        if (!slots) {
+          slots = children.map(() => []);
+          slotsByKey.set(key, slots);
+        }
         slots[child]!.push(input);
       }
     }

@@ -28,7 +28,7 @@ export function compileGlob(glob: string): RegExp {
 
 /** The glob as Pachyderm cleans it before matching: one leading `/`, none trailing or doubled. */
 export function cleanGlob(glob: string): string {
-  return '/' + glob.split('/').filter(Boolean).join('/');
+  return `/${glob.split('/').filter(Boolean).join('/')}`;
 }
 
 // Markers while compiling (ohmyglob's boundaryDummy and closeNegDummy); never left in the result.
@@ -49,14 +49,14 @@ class GlobParser {
       this.pos++;
       if (c === '*' && next === '*') {
         this.pos++;
-        re += '.*' + BOUNDARY;
+        re += `.*${BOUNDARY}`;
       } else if ('*?+@!'.includes(c) && next === '(') {
         this.pos++;
         re += this.capture(c);
       } else if (c === '(') {
         re += this.capture('@');
       } else if (c === '*') {
-        re += '[^/]*' + BOUNDARY;
+        re += `[^/]*${BOUNDARY}`;
       } else if (c === '?') {
         re += '[^/]';
       } else if (c === '[') {
@@ -124,5 +124,5 @@ function escapeText(c: string): string {
 }
 
 function escapeClass(c: string): string {
-  return c.replace(/[\\\]\[^-]/g, '\\$&');
+  return c.replace(/[\\\][^-]/g, '\\$&');
 }

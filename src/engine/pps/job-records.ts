@@ -72,7 +72,7 @@ function jobsDir(root: string, pipeline: string): string {
 }
 
 async function saveJob(root: string, job: JobRecord): Promise<void> {
-  await atomicWriteFile(join(jobsDir(root, job.pipeline), `${job.id}.json`), JSON.stringify(job, null, 2) + '\n');
+  await atomicWriteFile(join(jobsDir(root, job.pipeline), `${job.id}.json`), `${JSON.stringify(job, null, 2)}\n`);
 }
 
 /** The job a `vigil run` is running (one at a time: the run lock), so that a killed run's job is found without a scan. */
@@ -83,12 +83,15 @@ function runningPath(root: string): string {
 /** Records a job that starts running. */
 export async function startJob(root: string, job: JobRecord): Promise<void> {
   await saveJob(root, job);
-  await atomicWriteFile(runningPath(root), JSON.stringify({ pipeline: job.pipeline, id: job.id }) + '\n');
+  await atomicWriteFile(runningPath(root), `${JSON.stringify({ pipeline: job.pipeline, id: job.id })}\n`);
 }
 
 /** Writes the job's datum table (one datum a line); finishJob must wait for it. */
 export async function saveDatums(root: string, job: JobRecord, datums: DatumRecord[]): Promise<void> {
-  await atomicWriteFile(join(jobsDir(root, job.pipeline), `${job.id}.datums.json`), `[\n${datums.map((d) => JSON.stringify(d)).join(',\n')}\n]\n`);
+  await atomicWriteFile(
+    join(jobsDir(root, job.pipeline), `${job.id}.datums.json`),
+    `[\n${datums.map((d) => JSON.stringify(d)).join(',\n')}\n]\n`,
+  );
 }
 
 /**
@@ -101,7 +104,7 @@ export async function finishJob(root: string, job: JobRecord): Promise<void> {
   const latest = (await readJsonFile<Latest>(join(dir, 'latest.json'))) ?? { last: null, lastSuccess: null };
   await atomicWriteFile(
     join(dir, 'latest.json'),
-    JSON.stringify({ last: job.id, lastSuccess: job.state === 'JOB_SUCCESS' ? job.id : latest.lastSuccess }) + '\n',
+    `${JSON.stringify({ last: job.id, lastSuccess: job.state === 'JOB_SUCCESS' ? job.id : latest.lastSuccess })}\n`,
   );
   await rm(runningPath(root), { force: true });
 }
@@ -143,7 +146,16 @@ export async function inspectJob(root: string, pipeline: string, id: string): Pr
   const hits = jobs.filter((j) => j.id === id || j.id.startsWith(id));
   if (hits.length === 1) return hits[0]!;
   if (hits.length > 1) throw new VigilError(`job id "${id}" is ambiguous in pipeline ${pipeline}; give more of it`);
-  throw new VigilError(`job ${pipeline}@${id} not found; ${jobs.length ? `jobs of ${pipeline}: ${jobs.slice(0, 5).map((j) => j.id).join(', ')}` : `${pipeline} has no jobs yet (run \`vigil run\`)`}`);
+  throw new VigilError(
+    `job ${pipeline}@${id} not found; ${
+      jobs.length
+        ? `jobs of ${pipeline}: ${jobs
+            .slice(0, 5)
+            .map((j) => j.id)
+            .join(', ')}`
+        : `${pipeline} has no jobs yet (run \`vigil run\`)`
+    }`,
+  );
 }
 
 /** A job left RUNNING belongs to a run that died (the caller holds the run lock): it was killed. */
@@ -152,7 +164,12 @@ export async function markAbandonedJob(root: string): Promise<void> {
   if (!running) return;
   const job = await readJsonFile<JobRecord>(join(jobsDir(root, running.pipeline), `${running.id}.json`));
   if (job?.state === 'JOB_RUNNING') {
-    await saveJob(root, { ...job, state: 'JOB_KILLED', reason: 'the vigil process running it was stopped', finished: new Date().toISOString() });
+    await saveJob(root, {
+      ...job,
+      state: 'JOB_KILLED',
+      reason: 'the vigil process running it was stopped',
+      finished: new Date().toISOString(),
+    });
   }
   await rm(runningPath(root), { force: true });
 }

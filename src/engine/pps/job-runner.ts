@@ -5,7 +5,17 @@ import { VigilError } from '../../pfs/errors.js';
 import { makeDatums, type Datum } from '../datum/create.js';
 import { processDatums } from '../worker/driver.js';
 import type { DatumResult } from '../worker/job-context.js';
-import { finishJob, latestJobs, markAbandonedJob, readDatums, saveDatums, startJob, type CommitPointer, type DatumRecord, type JobRecord } from './job-records.js';
+import {
+  finishJob,
+  latestJobs,
+  markAbandonedJob,
+  readDatums,
+  saveDatums,
+  startJob,
+  type CommitPointer,
+  type DatumRecord,
+  type JobRecord,
+} from './job-records.js';
 import { acquireLock } from '../store/lock.js';
 import { JobLog } from './logs.js';
 import { dependencyOrder, inspectPipeline, listPipelines, ppsDir, type PipelineRecord } from './pipelines.js';
@@ -86,7 +96,11 @@ function upstreamOf(name: string, byName: Map<string, PipelineRecord>): Set<stri
 }
 
 function sameCommits(a: CommitPointer[], b: CommitPointer[]): boolean {
-  const key = (list: CommitPointer[]) => list.map((c) => `${c.repo}@${c.branch}=${c.id}`).sort().join(',');
+  const key = (list: CommitPointer[]) =>
+    list
+      .map((c) => `${c.repo}@${c.branch}=${c.id}`)
+      .sort()
+      .join(',');
   return key(a) === key(b);
 }
 
@@ -141,7 +155,8 @@ async function runPipeline(store: Store, record: PipelineRecord, opts: RunOption
     // Skippable: what the last successful job processed or carried (a recovered datum's output was dropped: it runs again).
     const previous = new Map<string, DatumRecord>();
     if (lastSuccess && spec.reprocessSpec !== 'every_job') {
-      for (const d of await readDatums(root, spec.name, lastSuccess.id)) if (d.state === 'SUCCESS' || d.state === 'SKIPPED') previous.set(d.hash, d);
+      for (const d of await readDatums(root, spec.name, lastSuccess.id))
+        if (d.state === 'SUCCESS' || d.state === 'SKIPPED') previous.set(d.hash, d);
     }
     const toProcess: Datum[] = [];
     for (const datum of datums) {
@@ -193,7 +208,10 @@ async function executeJob(
   const onAbort = () => controller.abort(new Error('interrupted'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const limit = spec.jobTimeoutMs;
-  const timer = limit === undefined ? undefined : setTimeout(() => controller.abort(new Error(`job timed out after ${limit / 1000}s (jobTimeout)`)), limit);
+  const timer =
+    limit === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new Error(`job timed out after ${limit / 1000}s (jobTimeout)`)), limit);
   const log = await JobLog.open(store.root, spec.name, job.id);
   const workDir = join(ppsDir(store.root), 'work', job.id);
   try {
@@ -219,7 +237,12 @@ async function commitOutput(store: Store, record: PipelineRecord, job: JobRecord
       name,
       outputBranch,
       { put: table.flatMap((d) => d.outputs), replace: true },
-      { provenance: job.inputCommits.map((c) => ({ repo: c.repo, id: c.id })), description: `output of job ${job.id}`, started: new Date(job.started), id: job.id },
+      {
+        provenance: job.inputCommits.map((c) => ({ repo: c.repo, id: c.id })),
+        description: `output of job ${job.id}`,
+        started: new Date(job.started),
+        id: job.id,
+      },
     );
     return { state: 'JOB_SUCCESS', outputCommit: { repo: name, branch: outputBranch, id: info.id } };
   } catch (e) {

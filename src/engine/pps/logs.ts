@@ -52,7 +52,7 @@ export class JobLog {
       ts: new Date().toISOString(),
       message,
     };
-    this.stream.write(JSON.stringify(entry) + '\n');
+    this.stream.write(`${JSON.stringify(entry)}\n`);
   }
 
   async close(): Promise<void> {
@@ -71,6 +71,9 @@ export async function readJobLog(root: string, pipeline: string, jobId: string, 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const entries = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
+  const entries = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LogEntry);
   return datumId ? entries.filter((e) => e.datumId === datumId || e.datumId?.startsWith(datumId)) : entries;
 }

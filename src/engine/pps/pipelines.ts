@@ -92,7 +92,7 @@ export async function putPipeline(
     if (!specChanged && !opts.reprocess) return { record: existing, action: 'unchanged' };
     const salt = opts.reprocess ? randomSalt() : spec.salt === existing.spec.salt ? existing.salt : (spec.salt ?? randomSalt());
     const record: PipelineRecord = { ...existing, version: existing.version + 1, spec, salt, updated: now };
-    await atomicWriteFile(recordPath(store.root, spec.name), JSON.stringify(record, null, 2) + '\n');
+    await atomicWriteFile(recordPath(store.root, spec.name), `${JSON.stringify(record, null, 2)}\n`);
     return { record, action: 'updated' };
   }
   if ((await store.listRepos()).some((r) => r.name === spec.name)) {
@@ -100,7 +100,7 @@ export async function putPipeline(
   }
   await store.createRepo(spec.name, { description: `output of pipeline ${spec.name}` });
   const record: PipelineRecord = { name: spec.name, version: 1, spec, salt: spec.salt ?? randomSalt(), created: now, updated: now };
-  await atomicWriteFile(recordPath(store.root, spec.name), JSON.stringify(record, null, 2) + '\n');
+  await atomicWriteFile(recordPath(store.root, spec.name), `${JSON.stringify(record, null, 2)}\n`);
   return { record, action: 'created' };
 }
 
@@ -113,7 +113,8 @@ async function checkInputs(store: Store, spec: PipelineSpec): Promise<void> {
   const repos = (await store.listRepos()).map((r) => r.name);
   for (const { repo } of inputBranches(spec.input)) {
     if (repo === spec.name) throw new VigilError(`pipeline "${spec.name}" cannot read its own output repo`);
-    if (!repos.includes(repo)) throw new VigilError(`pipeline "${spec.name}": input repo "${repo}" not found; repos: ${repos.join(', ') || '(none)'}`);
+    if (!repos.includes(repo))
+      throw new VigilError(`pipeline "${spec.name}": input repo "${repo}" not found; repos: ${repos.join(', ') || '(none)'}`);
   }
   const others = (await listPipelines(store)).filter((p) => p.name !== spec.name).map((p) => p.spec);
   dependencyOrder([...others, spec]);
@@ -154,7 +155,9 @@ export async function deletePipeline(store: Store, name: string): Promise<void> 
   await inspectPipeline(store, name);
   const readers = await pipelinesReading(store, name);
   if (readers.length > 0) {
-    throw new VigilError(`cannot delete pipeline "${name}": pipeline${readers.length > 1 ? 's' : ''} ${readers.join(', ')} read${readers.length > 1 ? '' : 's'} its output; delete ${readers.length > 1 ? 'them' : 'it'} first`);
+    throw new VigilError(
+      `cannot delete pipeline "${name}": pipeline${readers.length > 1 ? 's' : ''} ${readers.join(', ')} read${readers.length > 1 ? '' : 's'} its output; delete ${readers.length > 1 ? 'them' : 'it'} first`,
+    );
   }
   await rm(recordPath(store.root, name), { force: true });
   await rm(join(ppsDir(store.root), 'jobs', name), { recursive: true, force: true });
@@ -172,6 +175,12 @@ export function pipelineInfoJson(record: PipelineRecord, lastJobState: string | 
     state: lastJobState === 'JOB_RUNNING' ? 'PIPELINE_RUNNING' : 'PIPELINE_STANDBY',
     ...(lastJobState ? { lastJobState } : {}),
     type: 'PIPELINE_TYPE_TRANSFORM',
-    details: { ...details, salt: record.salt, createdAt: record.created, datumTries: record.spec.datumTries, outputBranch: record.spec.outputBranch },
+    details: {
+      ...details,
+      salt: record.salt,
+      createdAt: record.created,
+      datumTries: record.spec.datumTries,
+      outputBranch: record.spec.outputBranch,
+    },
   };
 }

@@ -100,7 +100,9 @@ export async function readPipelineFolder(dir: string): Promise<Array<PipelineSpe
   } catch (e) {
     throw new VigilError(`cannot read the pipelines folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const specs = (await Promise.all(files.map(async (file) => (await readPipelineSpecs(join(dir, file))).map((spec) => ({ ...spec, file }))))).flat();
+  const specs = (
+    await Promise.all(files.map(async (file) => (await readPipelineSpecs(join(dir, file))).map((spec) => ({ ...spec, file }))))
+  ).flat();
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.name)) throw new VigilError(`pipeline "${spec.name}" is defined twice in ${dir}`);
@@ -199,7 +201,9 @@ export function normalisePipelineSpec(document: unknown, where: string): Pipelin
   const request = camelCaseKeys(document, where) as Record<string, unknown>;
   const validate = officialValidator();
   if (!validate(request)) {
-    throw new VigilError(`invalid pipeline spec (Pachyderm's CreatePipelineRequest schema):\n  ${describeErrors(where, validate.errors).join('\n  ')}`);
+    throw new VigilError(
+      `invalid pipeline spec (Pachyderm's CreatePipelineRequest schema):\n  ${describeErrors(where, validate.errors).join('\n  ')}`,
+    );
   }
   return applyEngineRules(request, where);
 }
@@ -267,12 +271,7 @@ export function parseDuration(text: string): number {
   return Math.round(Number(text.slice(0, -1)) * 1000);
 }
 
-function normaliseInput(
-  node: RequestInput,
-  at: string,
-  parent: (typeof COMBINATORS)[number] | null,
-  fail: (msg: string) => never,
-): Input {
+function normaliseInput(node: RequestInput, at: string, parent: (typeof COMBINATORS)[number] | null, fail: (msg: string) => never): Input {
   if (!node) fail(`${at} is empty`);
   if (node.cron != null) fail(`${at}.cron: cron inputs need a Pachyderm cluster; commit to an input repo instead`);
   const kinds = (['pfs', ...COMBINATORS] as const).filter((k) => node[k] != null);

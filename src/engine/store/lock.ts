@@ -98,7 +98,10 @@ async function breakStaleLock(path: string, staleToken: string): Promise<void> {
 
 /** How long ago the file was last written; 0 when it is gone. */
 function ageMs(path: string): Promise<number> {
-  return stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+  return stat(path).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
 }
 
 async function release(path: string, token: string): Promise<void> {

@@ -25,13 +25,14 @@ export function normalizeRepoPath(path: string): string {
   const parts = path.split('/').filter((p) => p !== '');
   const bad = parts.find((p) => p === '..' || p === '.');
   if (bad) throw new VigilError(`path "${path}" leaves its folder with "${bad}"; give a path inside the repo, e.g. /a/b.jpg`);
-  return '/' + parts.join('/');
+  return `/${parts.join('/')}`;
 }
 
 /** `master^^` → { base: 'master', back: 2 }; `^N` and `~N` go back N commits (pachctl's ancestry syntax). */
 export function parseAncestry(ref: string): { base: string; back: number } {
   const m = /^([^^~]*)((?:[\^~]\d*)*)$/.exec(ref);
-  if (!m || m[1] === '') throw new VigilError(`invalid commit reference "${ref}": use a branch or commit id, optionally followed by ^, ^N or ~N`);
+  if (!m || m[1] === '')
+    throw new VigilError(`invalid commit reference "${ref}": use a branch or commit id, optionally followed by ^, ^N or ~N`);
   let back = 0;
   for (const [, n] of m[2].matchAll(/[\^~](\d*)/g)) back += n === '' ? 1 : Number(n);
   return { base: m[1], back };

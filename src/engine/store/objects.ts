@@ -150,7 +150,10 @@ export class ObjectStore {
   /** Whether the object exists (durable) or is pending in this process. */
   async has(sha256: string): Promise<boolean> {
     if (this.known(sha256)) return true;
-    const exists = await stat(this.path(sha256)).then(() => true, () => false);
+    const exists = await stat(this.path(sha256)).then(
+      () => true,
+      () => false,
+    );
     if (exists) this.found.add(sha256);
     return exists;
   }

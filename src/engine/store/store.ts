@@ -107,7 +107,8 @@ export class Store {
       });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR' || code === 'EEXIST') throw new VigilError(`the store folder ${abs} is not a folder (or has a file in the way)`);
+      if (code === 'ENOTDIR' || code === 'EEXIST')
+        throw new VigilError(`the store folder ${abs} is not a folder (or has a file in the way)`);
       throw e;
     }
     return store;
@@ -138,13 +139,15 @@ export class Store {
     await mkdir(this.reposDir, { recursive: true });
     await mapLimit(fanout, 32, (d) => mkdir(join(this.root, 'objects', d), { recursive: true }));
     await fsyncPath(join(this.root, 'objects'));
-    await atomicWriteFile(marker, JSON.stringify({ format: FORMAT, created: new Date().toISOString() }) + '\n', { tmpDir: this.tmpDir });
+    await atomicWriteFile(marker, `${JSON.stringify({ format: FORMAT, created: new Date().toISOString() })}\n`, { tmpDir: this.tmpDir });
   }
 
   /** Finishes deletions a killed process started (deleteRepo renames a repo away before removing it). */
   private async removeDeletedRepos(): Promise<void> {
     const names = await readdir(this.reposDir);
-    await Promise.all(names.filter((n) => n.startsWith(DELETED_PREFIX)).map((n) => rm(join(this.reposDir, n), { recursive: true, force: true })));
+    await Promise.all(
+      names.filter((n) => n.startsWith(DELETED_PREFIX)).map((n) => rm(join(this.reposDir, n), { recursive: true, force: true })),
+    );
   }
 
   /**
@@ -200,8 +203,12 @@ export class Store {
       await mkdir(join(dir, 'commits'), { recursive: true });
       await mkdir(join(dir, 'branches'), { recursive: true });
       await fsyncPath(this.reposDir);
-      const record: RepoRecord = { name, created: new Date().toISOString(), ...(opts.description ? { description: opts.description } : {}) };
-      await atomicWriteFile(join(dir, 'repo.json'), JSON.stringify(record, null, 2) + '\n', { tmpDir: this.tmpDir });
+      const record: RepoRecord = {
+        name,
+        created: new Date().toISOString(),
+        ...(opts.description ? { description: opts.description } : {}),
+      };
+      await atomicWriteFile(join(dir, 'repo.json'), `${JSON.stringify(record, null, 2)}\n`, { tmpDir: this.tmpDir });
     });
     return this.inspectRepo(name);
   }
@@ -289,7 +296,9 @@ export class Store {
     let commit = await this.baseCommit(repo, base);
     for (let i = 0; i < back; i++) {
       if (!commit.parent) {
-        throw new VigilError(`${repo}@${ref} goes back past the first commit: ${repo}@${base} has only ${i} commit${i === 1 ? '' : 's'} before it`);
+        throw new VigilError(
+          `${repo}@${ref} goes back past the first commit: ${repo}@${base} has only ${i} commit${i === 1 ? '' : 's'} before it`,
+        );
       }
       commit = await this.readCommit(repo, commit.parent);
     }
@@ -308,7 +317,7 @@ export class Store {
     if (!branchLike) throw new VigilError(`"${base}" is neither a branch nor a commit id of repo "${repo}"`);
     const branches = await this.branchNames(repo);
     throw new VigilError(
-      `repo "${repo}" has no commits on branch "${base}"` + (branches.length ? `; branches with commits: ${branches.join(', ')}` : ''),
+      `repo "${repo}" has no commits on branch "${base}"${branches.length ? `; branches with commits: ${branches.join(', ')}` : ''}`,
     );
   }
 
@@ -440,8 +449,8 @@ export class Store {
         tree: treeObject.sha256,
       };
       const dir = this.repoDir(repo);
-      await atomicWriteFile(join(dir, 'commits', `${record.id}.json`), JSON.stringify(record, null, 2) + '\n', { tmpDir: this.tmpDir });
-      await atomicWriteFile(join(dir, 'branches', branch), record.id + '\n', { tmpDir: this.tmpDir });
+      await atomicWriteFile(join(dir, 'commits', `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`, { tmpDir: this.tmpDir });
+      await atomicWriteFile(join(dir, 'branches', branch), `${record.id}\n`, { tmpDir: this.tmpDir });
       this.commitCache.set(`${repo}/${record.id}`, record);
       return toInfo(record);
     });
@@ -455,7 +464,8 @@ export class Store {
   private async checkIdUnused(repo: string, id: string): Promise<void> {
     const exists = await readJsonFile<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`));
     if (!exists) return;
-    if ((await this.listCommits(repo)).some((c) => c.id === id)) throw new Error(`commit ${repo}@${id} already exists; commits are immutable`);
+    if ((await this.listCommits(repo)).some((c) => c.id === id))
+      throw new Error(`commit ${repo}@${id} already exists; commits are immutable`);
     this.commitCache.delete(`${repo}/${id}`);
   }
 }

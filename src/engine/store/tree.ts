@@ -57,7 +57,8 @@ function deleteFrom(files: Map<string, FileEntry>, targets: string[], where: str
     matched.add(hit);
   }
   const missing = [...wanted].filter((t) => !matched.has(t));
-  if (missing.length) throw new VigilError(`nothing to delete at ${missing.map((m) => `"${m}"`).join(', ')} in ${where}: no such file or folder`);
+  if (missing.length)
+    throw new VigilError(`nothing to delete at ${missing.map((m) => `"${m}"`).join(', ')} in ${where}: no such file or folder`);
 }
 
 function checkFileFolderClash(files: Map<string, FileEntry>, where: string): void {

@@ -196,7 +196,8 @@ class BatchSession {
       return null;
     }
     const limit = ctx.spec.datumTimeoutMs;
-    if (limit !== undefined) this.state = { name: 'datum-running', held: next, timer: setTimeout(() => this.onTimeout(next, limit), limit) };
+    if (limit !== undefined)
+      this.state = { name: 'datum-running', held: next, timer: setTimeout(() => this.onTimeout(next, limit), limit) };
     return lines;
   }
 
@@ -204,17 +205,24 @@ class BatchSession {
   private onStepExit(exit: StepExit): void {
     const { state } = this;
     if (state.name === 'ended') return;
-    if (exit.spawnError) return this.end({ kind: 'fatal', reason: exit.spawnError });
+    if (exit.spawnError) {
+      this.end({ kind: 'fatal', reason: exit.spawnError });
+      return;
+    }
     const how = exitFailure(exit) ?? 'exited with code 0';
     if (state.name === 'datum-running') this.failDatum(state.held, `the step ${how} while processing the datum${this.tail.suffix()}`);
     else if (state.name === 'starting') {
-      this.end({ kind: 'fatal', reason: `the step ${how} before asking for a datum (a datumBatching step must loop on NextDatum)${this.tail.suffix()}` });
+      this.end({
+        kind: 'fatal',
+        reason: `the step ${how} before asking for a datum (a datumBatching step must loop on NextDatum)${this.tail.suffix()}`,
+      });
     } else this.end({ kind: 'restart' });
   }
 
   /** datumTimeout ran out on `datum`. */
   private onTimeout(datum: DatumTry, limitMs: number): void {
-    if (this.state.name === 'datum-running' && this.state.held === datum) this.failDatum(datum, `timed out after ${limitMs / 1000}s (datumTimeout)`);
+    if (this.state.name === 'datum-running' && this.state.held === datum)
+      this.failDatum(datum, `timed out after ${limitMs / 1000}s (datumTimeout)`);
   }
 
   /** The job was stopped (its timeout, or the user). */

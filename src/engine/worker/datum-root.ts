@@ -1,4 +1,17 @@
-import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Datum } from '../datum/create.js';
@@ -96,7 +109,7 @@ export class DatumRoot {
     // Unlink, then create: rewriting a file in place makes ext4 (auto_da_alloc) flush it to disk on close.
     const envFile = join(this.dir, '.env');
     unlinkIfPresent(envFile);
-    writeFileSync(envFile, envLines.join('\n') + '\n', { flag: 'wx' });
+    writeFileSync(envFile, `${envLines.join('\n')}\n`, { flag: 'wx' });
   }
 
   /** A read-only view of one object: a hard link (the store's objects are read-only), else a read-only copy. */

@@ -38,7 +38,9 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     fatal: undefined,
     next: 0,
     datums: [],
-    planned: plan.then((datums) => void (ctx.datums = inPathOrder(datums))),
+    planned: plan.then((datums) => {
+      ctx.datums = inPathOrder(datums);
+    }),
   };
   const fail = (reason: string) => {
     ctx.fatal ??= reason;

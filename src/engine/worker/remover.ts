@@ -19,14 +19,21 @@ export class Remover {
 
   /** Removes `path` and all below it; a path already gone is no error. */
   remove(path: string): void {
-    if (this.broken) return removeNow(path);
+    if (this.broken) {
+      removeNow(path);
+      return;
+    }
     this.pending++;
     this.started().postMessage(path);
   }
 
   /** Waits for every removal asked for, then stops the thread. */
   async close(): Promise<void> {
-    if (this.pending > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.pending > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
     await this.thread?.terminate();
   }
 
@@ -38,7 +45,8 @@ export class Remover {
       this.broken = true;
       this.settle(this.pending);
     });
-    return (this.thread = thread);
+    this.thread = thread;
+    return thread;
   }
 
   private settle(count: number): void {

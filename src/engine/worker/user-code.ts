@@ -107,7 +107,7 @@ export class StderrTail {
   private lines: string[] = [];
   add(line: string): void {
     if (line.trim() === '') return;
-    this.lines.push(line.length > 300 ? line.slice(0, 300) + '…' : line);
+    this.lines.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
     if (this.lines.length > 3) this.lines.shift();
   }
   clear(): void {
@@ -130,7 +130,7 @@ export function startUserCode(
   return startStep(cmd, {
     env,
     cwd: ctx.spec.transform.workingDir ?? process.cwd(),
-    stdin: stdin ? stdin.join('\n') + '\n' : undefined,
+    stdin: stdin ? `${stdin.join('\n')}\n` : undefined,
     onLine,
   });
 }
@@ -152,7 +152,13 @@ export async function runToEnd(
   });
   const limit = ctx.spec.datumTimeoutMs;
   let timedOut = false;
-  const timer = limit === undefined ? undefined : setTimeout(() => ((timedOut = true), proc.kill()), limit);
+  const timer =
+    limit === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          proc.kill();
+        }, limit);
   const onAbort = () => proc.kill();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   if (ctx.signal.aborted) proc.kill();
@@ -166,7 +172,14 @@ export async function runToEnd(
 }
 
 /** After the last failed try: errCmd, if the spec has one, may recover the datum; its output is dropped either way. */
-export async function settleFailure(ctx: JobContext, workerId: string, root: DatumRoot, datum: Datum, reason: string, tries: number): Promise<DatumResult> {
+export async function settleFailure(
+  ctx: JobContext,
+  workerId: string,
+  root: DatumRoot,
+  datum: Datum,
+  reason: string,
+  tries: number,
+): Promise<DatumResult> {
   await root.clearOut();
   const { errCmd, errStdin } = ctx.spec.transform;
   if (errCmd && !ctx.signal.aborted) {

@@ -22,7 +22,7 @@ export const MAX_BODY_CHARS = 4096;
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export function errorMessage(e: unknown): string {

@@ -14,8 +14,15 @@ import { withRetry, type TryResult } from '../retry.js';
 import { readSecret } from '../secrets.js';
 import type { EmailTarget } from '../targets.js';
 import {
-  describeObjects, errorMessage, frameRef, headline, localTimeText, REQUEST_TIMEOUT_MS,
-  type ChannelResult, type Env, type Reply,
+  describeObjects,
+  errorMessage,
+  frameRef,
+  headline,
+  localTimeText,
+  REQUEST_TIMEOUT_MS,
+  type ChannelResult,
+  type Env,
+  type Reply,
 } from './channel.js';
 
 export const DEFAULT_FROM = 'Vigil <vigil@localhost>';
@@ -44,7 +51,7 @@ export function composeEmail(incident: Incident, target: EmailTarget, env: Env):
     to: target.address,
     subject: headline(incident),
     messageId: messageId(incident, target),
-    text: [...rows.map(([k, v]) => `${(k + ':').padEnd(12)}${v}`), '', `Fetch the frame: ${fetchHint}`, '', note, ''].join('\n'),
+    text: [...rows.map(([k, v]) => `${(`${k}:`).padEnd(12)}${v}`), '', `Fetch the frame: ${fetchHint}`, '', note, ''].join('\n'),
     html: renderHtml(html`<h2>${rule.name}</h2>
 <table>${rows.map(([k, v]) => html`\n<tr><th align="left">${k}</th><td>${v}</td></tr>`)}
 </table>
@@ -73,7 +80,10 @@ async function trySmtp(url: string, mail: SendMailOptions): Promise<TryResult<Re
     if (err.responseCode === undefined) return { outcome: 'retry', result: { error: errorMessage(e) } };
     return {
       outcome: err.permanent ? 'final' : 'retry',
-      result: { response: { status: err.responseCode, body: err.response ?? '', messageId: String(mail.messageId) }, error: errorMessage(e) },
+      result: {
+        response: { status: err.responseCode, body: err.response ?? '', messageId: String(mail.messageId) },
+        error: errorMessage(e),
+      },
     };
   } finally {
     transport.close();

@@ -10,8 +10,15 @@ import { DEFAULT_RETRY, httpOutcome, withRetry, type TryResult } from '../retry.
 import { readSecret, secretFile } from '../secrets.js';
 import type { PagerDutyTarget } from '../targets.js';
 import {
-  errorMessage, frameRef, headline, MAX_BODY_CHARS, REQUEST_TIMEOUT_MS, truncate,
-  type ChannelResult, type Env, type Reply,
+  errorMessage,
+  frameRef,
+  headline,
+  MAX_BODY_CHARS,
+  REQUEST_TIMEOUT_MS,
+  truncate,
+  type ChannelResult,
+  type Env,
+  type Reply,
 } from './channel.js';
 
 type EventParameters = Parameters<typeof event>[0];
