@@ -59,7 +59,12 @@ test('the entrypoint is vigil, linked to the CLI the build compiles', () => {
   assert.equal(pkg.bin.vigil, 'bin/vigil.js');
   // bin/vigil.js loads the compiled CLI, which `npm ci` (prepare) builds in the build stage.
   assert.match(readFileSync(join(root, 'bin', 'vigil.js'), 'utf8'), /\.\.\/dist\/src\/cli\/main\.js/);
-  assert.ok(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'the build produces dist/src/cli/main.js');
+  // That file is src/cli/main.ts compiled: tsc writes <outDir>/<path below rootDir>.
+  const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as {
+    compilerOptions: { outDir: string; rootDir: string };
+  };
+  assert.deepEqual([tsconfig.compilerOptions.outDir, tsconfig.compilerOptions.rootDir], ['dist', '.']);
+  assert.ok(existsSync(join(root, 'src', 'cli', 'main.ts')), 'the CLI entry the launcher loads is src/cli/main.ts');
   assert.ok(
     finalStage.some((i) => i.op === 'COPY' && i.args.includes('/app/dist')),
     'the final stage copies dist/',

@@ -13,14 +13,17 @@ test('parses a frame path into user, device and UTC capture time', () => {
 });
 
 test('rejects names that are not frames, saying why', () => {
-  for (const bad of [
-    '/u1-cam1/yesterday.jpg',
-    '/frame.jpg',
-    '/u1cam1/20261126T041500Z.jpg',
-    '/u1-cam1/20260230T000000Z.jpg',
-    '/a/b/c.jpg',
-  ]) {
+  const cases: Array<[string, RegExp]> = [
+    ['/u1-cam1/yesterday.jpg', /"yesterday" is not a UTC timestamp YYYYMMDDTHHMMSS\[\.mmm\]Z/],
+    ['/frame.jpg', /"\/frame\.jpg" is not \/<user>-<device>\/<ts>\.<ext>/],
+    ['/u1cam1/20261126T041500Z.jpg', /"u1cam1" is not <user>-<device>/],
+    ['/u1-cam1/20260230T000000Z.jpg', /"20260230T000000Z" is not a real date and time/],
+    ['/a/b/c.jpg', /"\/a\/b\/c\.jpg" is not \/<user>-<device>\/<ts>\.<ext>/],
+    ['/u1-cam1/20261126T041500Z', /"20261126T041500Z" has no extension/],
+  ];
+  for (const [bad, reason] of cases) {
     const p = parseFramePath(bad);
-    assert.ok('error' in p, bad);
+    assert.ok('error' in p, `${bad} must be refused`);
+    assert.match(p.error, reason, bad);
   }
 });
