@@ -7,7 +7,7 @@ import { inputBranches, officialValidator, parsePipelineSpecs } from '../../src/
 import { dependencyOrder } from '../../src/engine/pps/pipelines.js';
 import { STEPS } from '../../src/cli/commands/step.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
-import { CLUSTER_STATE_DIR } from '../../steps/alert/ledger.js';
+import { CLUSTER_STATE_DIR } from '../../steps/alert/ledger/ledger.js';
 import { DEFAULT_SECRETS_DIR } from '../../steps/alert/secrets.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 
