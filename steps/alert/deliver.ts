@@ -81,7 +81,12 @@ async function deliverOne(notice: Notice, target: Target, ledger: Ledger, env: E
   await ledger.record(incident.id, SUMMARY_KEY, incidentSummary(incident));
   const cap = incident.targets.maxPerHour;
   if (cap !== undefined && !(await claimSlot(ledger, incident.user, target, incident.id, cap, new Date()))) {
-    const held: Delivery = { ...base, status: 'held', attempts: 0, error: `over ${cap} ${target.channel} notifications an hour: in the next digest` };
+    const held: Delivery = {
+      ...base,
+      status: 'held',
+      attempts: 0,
+      error: `over ${cap} ${target.channel} notifications an hour: in the next digest`,
+    };
     return ledger.record(incident.id, target.key, held);
   }
   const result = await send(notice, target, env);

@@ -69,7 +69,21 @@ function portalLinks(incident: Incident, snapshotPath: string | undefined, env: 
 function alertRecord(incident: Incident, snapshot: Alert['snapshot'], deliveries: Alert['deliveries']): Alert {
   const { id, user, device, timezone, camera, rule, first, last, frameCount, objects, matches } = incident;
   const named = camera.name || camera.site ? { camera } : {};
-  const record = { id, user, device, timezone, ...named, rule, first, last, frameCount, objects, matches, ...(snapshot ? { snapshot } : {}), deliveries };
+  const record = {
+    id,
+    user,
+    device,
+    timezone,
+    ...named,
+    rule,
+    first,
+    last,
+    frameCount,
+    objects,
+    matches,
+    ...(snapshot ? { snapshot } : {}),
+    deliveries,
+  };
   return assertValid('alert', record, `alert ${id}`);
 }
 
@@ -93,10 +107,14 @@ async function handleIncident(incident: Incident, frames: Map<string, InputFile>
 }
 
 export async function main(): Promise<void> {
-  let ledger: Ledger | undefined;
   await forEachDatum(async ({ env }) => {
-    ledger ??= await openLedger(env, await readSecret(LEDGER_URL_SECRET, env));
-    const frames = new Map(groupFiles(env, REPOS.validated).map((f) => [f.repoPath, f]));
-    for (const incident of groupIncidents(readMatches(env))) await handleIncident(incident, frames, ledger, env);
+    // One ledger handle a datum: a process without datum batching must be free to exit after it.
+    const ledger = await openLedger(env, await readSecret(LEDGER_URL_SECRET, env));
+    try {
+      const frames = new Map(groupFiles(env, REPOS.validated).map((f) => [f.repoPath, f]));
+      for (const incident of groupIncidents(readMatches(env))) await handleIncident(incident, frames, ledger, env);
+    } finally {
+      await ledger.close();
+    }
   });
 }

@@ -3,7 +3,17 @@
  * out. No I/O; everything costly (parsing, schedules, polygons, the device index) is done once
  * per rules version by rules.ts, so a frame costs one Map lookup and a pass over its objects.
  */
-import type { AlertTargets, CameraName, DetectedObject, Detection, FileRef, FiredRule, Match, MatchedObject, RulesVersion } from '../../specs/index.js';
+import type {
+  AlertTargets,
+  CameraName,
+  DetectedObject,
+  Detection,
+  FileRef,
+  FiredRule,
+  Match,
+  MatchedObject,
+  RulesVersion,
+} from '../../specs/index.js';
 import { scheduleContains, type Schedule, type ZoneClock } from './schedule.js';
 import { anchorPoint, zoneContains, type Zone } from './zones.js';
 

@@ -143,7 +143,10 @@ describe('render: an alert email', () => {
     assertNoInjectedMarkup(body);
     assert.ok(body.includes(`<title>${BREAKOUT_TEXT}</title>`), body);
     assert.ok(body.includes(`<div style="font-size:22px;font-weight:bold;line-height:1.3;margin-top:4px;">${BREAKOUT_TEXT}</div>`), body);
-    assert.ok(body.includes(`>Rule</td><td style="padding:4px 0;color:#111827;word-break:break-word;">${BREAKOUT_TEXT} (rule 200, critical)</td>`), body);
+    assert.ok(
+      body.includes(`>Rule</td><td style="padding:4px 0;color:#111827;word-break:break-word;">${BREAKOUT_TEXT} (rule 200, critical)</td>`),
+      body,
+    );
     assert.ok(body.includes(`>Device</td><td style="padding:4px 0;color:#111827;word-break:break-word;">${SCRIPT_TEXT}-cam1</td>`), body);
     assert.ok(String(mail.text).includes(`Rule:     ${BREAKOUT} (rule 200, critical)`), String(mail.text));
   });

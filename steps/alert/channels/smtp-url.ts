@@ -14,7 +14,9 @@ export const SMTP_URL_SECRET = 'VIGIL_SMTP_URL';
 /** The transport options `VIGIL_SMTP_URL` stands for; VigilError when it is not an smtp:// or smtps:// URL. */
 export function smtpOptions(text: string): SMTPTransport.Options {
   const bad = (why: string): never => {
-    throw new VigilError(`${SMTP_URL_SECRET} (${maskedUrl(text)}) is not a valid SMTP URL: ${why}; write smtp://user:password@host:587 or smtps://user:password@host:465`);
+    throw new VigilError(
+      `${SMTP_URL_SECRET} (${maskedUrl(text)}) is not a valid SMTP URL: ${why}; write smtp://user:password@host:587 or smtps://user:password@host:465`,
+    );
   };
   const port = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*?:([^/?#@:]*)(?:[/?#]|$)/.exec(text)?.[1];
   if (port !== undefined && !/^\d{1,5}$/.test(port)) bad(`the port "${port}" is not a number`);

@@ -100,14 +100,21 @@ function post(url: URL, body: string, headers: Record<string, string>): Promise<
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = request(
       url,
-      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, lookup: checkedLookup, timeout: REQUEST_TIMEOUT_MS },
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        lookup: checkedLookup,
+        timeout: REQUEST_TIMEOUT_MS,
+      },
       (res: IncomingMessage) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           if (text.length < 4096) text += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, ...(res.headers.location ? { location: res.headers.location } : {}) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text, ...(res.headers.location ? { location: res.headers.location } : {}) }),
+        );
         res.on('error', reject);
       },
     );
@@ -133,7 +140,11 @@ function destinationProblem(url: URL): string | undefined {
   return undefined;
 }
 
-async function tryPost(target: WebhookTarget, body: string, sign: (timestamp: number) => Record<string, string>): Promise<TryResult<Reply>> {
+async function tryPost(
+  target: WebhookTarget,
+  body: string,
+  sign: (timestamp: number) => Record<string, string>,
+): Promise<TryResult<Reply>> {
   const messageId = sign(0)[DELIVERY_HEADER];
   let url = new URL(target.url);
   try {
@@ -157,7 +168,13 @@ async function tryPost(target: WebhookTarget, body: string, sign: (timestamp: nu
 }
 
 /** Posts `payload` to the target, signed with its user's key; `delivery` is the stable delivery id. */
-export async function sendWebhookPayload(user: string, target: WebhookTarget, env: Env, delivery: string, payload: unknown): Promise<ChannelResult> {
+export async function sendWebhookPayload(
+  user: string,
+  target: WebhookTarget,
+  env: Env,
+  delivery: string,
+  payload: unknown,
+): Promise<ChannelResult> {
   const secret = await readCustomerSecret(user, target.secretEnv, 'webhook signing key', env);
   if (!('value' in secret)) return withoutSecret(secret);
   const body = JSON.stringify(payload);

@@ -76,7 +76,10 @@ export class PostgresLedger implements Ledger {
   }
 
   async entries(): Promise<LedgerEntry[]> {
-    const { rows } = await this.query<LedgerEntry>(`SELECT scope, key, value FROM ${TABLE} ORDER BY scope COLLATE "C", key COLLATE "C"`, []);
+    const { rows } = await this.query<LedgerEntry>(
+      `SELECT scope, key, value FROM ${TABLE} ORDER BY scope COLLATE "C", key COLLATE "C"`,
+      [],
+    );
     return rows;
   }
 
