@@ -22,6 +22,9 @@ import { verifySignature } from '../../steps/alert/channels/webhook.js';
 import { tempDir } from '../helpers/cli.js';
 import { layDatum, matchRecord, runAlertStep, times } from '../helpers/alert.js';
 import { makeCertificates, startPagerDuty } from '../helpers/pagerduty-server.js';
+import { findPostgres, startPostgres } from '../helpers/postgres.js';
+
+const POSTGRES = findPostgres();
 
 /** A real frame for the snapshots: the astronaut photograph (512x512). */
 const FRAME = await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.png'));
@@ -312,17 +315,18 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     });
   });
 
-  it('a process killed between SMTP acceptance and the ledger write repeats that one message, same Message-ID, and nothing else', async () => {
+  /** Kill during sending, rerun: at most one send per incident and target, with the ledger `ledgerEnv` names. */
+  async function crashAndRerun(device: string, ledgerEnv: Record<string, string>): Promise<void> {
     const root = await tempDir();
-    const matches = FRAMES.map((at) => matchRecord(at, { device: 'cam9', targets }));
+    const matches = FRAMES.map((at) => matchRecord(at, { device, targets }));
     const pfs = join(root, 'pfs');
     const before = smtp.received.length;
-    const killed = await runAlertStep(root, { ...env, VIGIL_ALERT_CRASH_AFTER_SEND: '1', ...(await layDatum(pfs, matches, FRAME)) });
+    const killed = await runAlertStep(root, { ...env, ...ledgerEnv, VIGIL_ALERT_CRASH_AFTER_SEND: '1', ...(await layDatum(pfs, matches, FRAME)) });
     assert.notEqual(killed.code, 0);
     const accepted = smtp.received.slice(before);
     assert.equal(accepted.length, 1, 'the SMTP server accepted one message before the kill');
 
-    await step(root, matches, env); // the retried datum
+    await step(root, matches, { ...env, ...ledgerEnv }); // the retried datum
     const afterRetry = smtp.received.slice(before).map((r) => `${r.to.join()} ${r.mail.messageId}`);
     assert.equal(afterRetry.length, 5, 'four messages plus one repeat');
     assert.equal(new Set(afterRetry).size, 4);
@@ -333,8 +337,20 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     );
     assert.equal(afterRetry[0], `${accepted[0]!.to.join()} ${accepted[0]!.mail.messageId}`);
 
-    await step(root, matches, env); // and once more: nothing
+    await step(root, matches, { ...env, ...ledgerEnv }); // and once more: nothing
     assert.equal(smtp.received.length - before, 5);
+  }
+
+  it('a process killed between SMTP acceptance and the ledger write repeats that one message, same Message-ID, and nothing else', () =>
+    crashAndRerun('cam9', {}));
+
+  it('the same with the PostgreSQL ledger (VIGIL_LEDGER_URL) on a real server', { skip: 'missing' in POSTGRES && POSTGRES.missing }, async () => {
+    const server = await startPostgres((POSTGRES as { bin: string }).bin, 'pg-crash-test');
+    try {
+      await crashAndRerun('cam8', { VIGIL_LEDGER_URL: server.url });
+    } finally {
+      server.stop();
+    }
   });
 
   it('a 400 page, a bounced address and an unreachable webhook are recorded as failed; the others are still sent', async () => {
