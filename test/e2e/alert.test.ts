@@ -321,7 +321,12 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const matches = FRAMES.map((at) => matchRecord(at, { device, targets }));
     const pfs = join(root, 'pfs');
     const before = smtp.received.length;
-    const killed = await runAlertStep(root, { ...env, ...ledgerEnv, VIGIL_ALERT_CRASH_AFTER_SEND: '1', ...(await layDatum(pfs, matches, FRAME)) });
+    const killed = await runAlertStep(root, {
+      ...env,
+      ...ledgerEnv,
+      VIGIL_ALERT_CRASH_AFTER_SEND: '1',
+      ...(await layDatum(pfs, matches, FRAME)),
+    });
     assert.notEqual(killed.code, 0);
     const accepted = smtp.received.slice(before);
     assert.equal(accepted.length, 1, 'the SMTP server accepted one message before the kill');
@@ -344,7 +349,9 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
   it('a process killed between SMTP acceptance and the ledger write repeats that one message, same Message-ID, and nothing else', () =>
     crashAndRerun('cam9', {}));
 
-  it('the same with the PostgreSQL ledger (VIGIL_LEDGER_URL) on a real server', { skip: 'missing' in POSTGRES && POSTGRES.missing }, async () => {
+  it('the same with the PostgreSQL ledger (VIGIL_LEDGER_URL) on a real server', {
+    skip: 'missing' in POSTGRES && POSTGRES.missing,
+  }, async () => {
     const server = await startPostgres((POSTGRES as { bin: string }).bin, 'pg-crash-test');
     try {
       await crashAndRerun('cam8', { VIGIL_LEDGER_URL: server.url });

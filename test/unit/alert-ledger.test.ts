@@ -11,7 +11,10 @@ import { delivery, INCIDENT, ledgerContract, TARGET } from '../helpers/ledger-co
 describe('alert: folder ledger', () => {
   let dir = '';
   ledgerContract(
-    async () => new FolderLedger((dir = await mkdtemp(join(tmpdir(), 'vigil-ledger-')))),
+    async () => {
+      dir = await mkdtemp(join(tmpdir(), 'vigil-ledger-'));
+      return new FolderLedger(dir);
+    },
     async () => new FolderLedger(dir),
   );
 
