@@ -61,7 +61,7 @@ function policyText(rand: () => number): { rules: string; subscriptions: string 
   }));
   const users = Array.from({ length: USERS }, (_, u) => ({
     id: `u${u}`,
-    alerts: { email: [`security@customer${u}.example.com`], pagerduty: { routingKeyEnv: `VIGIL_PD_KEY_U${u}` } },
+    alerts: { email: [`security@customer${u}.example.com`], pagerduty: { routingKeyEnv: `VIGIL_SECRET_u${u}_PAGERDUTY` } },
     devices: Array.from({ length: DEVICES_PER_USER }, (_, d) => ({
       id: `cam${d}`,
       timezone: pick(TIME_ZONES),

@@ -3,7 +3,7 @@
  * is less than the rule's cooldown after the previous one. No I/O; main.ts feeds it one datum
  * (one device, one UTC day) of match records.
  */
-import type { AlertTargets, FileRef, IncidentFrame, IncidentRule, Match, MatchedObject } from '../../specs/index.js';
+import type { AlertTargets, CameraName, FileRef, IncidentFrame, IncidentRule, Match, MatchedObject } from '../../specs/index.js';
 import { incidentId } from '../../src/contract/incident-id.js';
 
 /** A match record with the lineage of the file it was read from. */
@@ -18,6 +18,8 @@ export interface Incident {
   user: string;
   device: string;
   timezone: string;
+  /** The camera's name and site from subscriptions.yaml (the first match's). */
+  camera: CameraName;
   rule: IncidentRule;
   /** The first match's targets: a notification goes out once, to whoever was subscribed then. */
   targets: AlertTargets;
@@ -65,6 +67,7 @@ export function groupIncidents(inputs: MatchInput[]): Incident[] {
         user: match.user,
         device: match.device,
         timezone: match.timezone,
+        camera: match.camera ?? {},
         rule: { id: fired.ruleId, name: fired.name, severity: fired.severity, cooldownSeconds: fired.cooldownSeconds },
         targets: fired.targets,
         first: frameOf(input),

@@ -1,29 +1,33 @@
 /**
- * Notifies each target of an incident at most once, across re-runs and retried datums: a
- * delivery in the ledger is reproduced, not repeated. The one window for a repeat is a process
- * killed after the provider accepted a message and before the ledger holds it.
+ * Notifies each target of an incident at most once, across re-runs, retried datums and parallel
+ * workers: a delivery in the ledger is reproduced, not repeated. The one window for a repeat is
+ * a process killed after the provider accepted a message and before the ledger holds it. A
+ * user's `maxPerHour` caps each channel: a delivery first claims one of the hour's slots in the
+ * ledger (first writer wins, so parallel datums cannot exceed it); without a free slot it is
+ * recorded `held`, and the deliveries pipeline's next tick sends one digest for the held ones.
  */
 import type { Delivery } from '../../specs/index.js';
-import type { Env } from './channels/channel.js';
+import { parseIncidentId } from '../../src/contract/incident-id.js';
+import type { ChannelResult, Env, Notice } from './channels/channel.js';
 import { sendEmail } from './channels/email.js';
 import { sendPagerDuty } from './channels/pagerduty.js';
 import { sendWebhook } from './channels/webhook.js';
-import { parseIncidentId } from '../../src/contract/incident-id.js';
 import type { Incident } from './core.js';
-import type { Ledger } from './ledger.js';
+import { capScope, incidentSummary, SUMMARY_KEY, type SlotHolder } from './ledger/entries.js';
+import type { Ledger } from './ledger/ledger.js';
 import { expandTargets, type Target } from './targets.js';
 
 /** Test hook: SIGKILL right after a provider accepted a message, before the ledger write. */
 export const CRASH_AFTER_SEND_ENV = 'VIGIL_ALERT_CRASH_AFTER_SEND';
 
-function send(incident: Incident, target: Target, env: Env) {
+function send(notice: Notice, target: Target, env: Env): Promise<ChannelResult> {
   switch (target.channel) {
     case 'email':
-      return sendEmail(incident, target, env);
+      return sendEmail(notice, target, env);
     case 'pagerduty':
-      return sendPagerDuty(incident, target, env);
+      return sendPagerDuty(notice, target, env);
     case 'webhook':
-      return sendWebhook(incident, target, env);
+      return sendWebhook(notice, target, env);
   }
 }
 
@@ -47,21 +51,47 @@ async function earlierDelivery(
     .filter(({ start }) => start >= from && start <= to)
     .sort((a, b) => a.start - b.start);
   for (const { id } of candidates) {
-    const delivery = await ledger.get(id, target);
+    const delivery = await ledger.get<Delivery>(id, target);
     if (delivery) return { id, delivery };
   }
   return undefined;
 }
 
-async function deliverOne(incident: Incident, target: Target, ledger: Ledger, env: Env): Promise<Delivery> {
-  const recorded = await ledger.get(incident.id, target.key);
+/** Claims one of the `max` slots of the user's channel this hour for (incident, target); false when all are taken. */
+export async function claimSlot(ledger: Ledger, user: string, target: Target, incident: string, max: number, now: Date): Promise<boolean> {
+  const scope = capScope(user, target.channel, now);
+  const mine = (h: SlotHolder | undefined) => h?.incident === incident && h.target === target.key;
+  for (let slot = 1; slot <= max; slot++) {
+    const holder = await ledger.get<SlotHolder>(scope, `slot${slot}`);
+    if (mine(holder)) return true;
+    if (holder) continue;
+    if (mine(await ledger.record<SlotHolder>(scope, `slot${slot}`, { incident, target: target.key }))) return true;
+  }
+  return false;
+}
+
+async function deliverOne(notice: Notice, target: Target, ledger: Ledger, env: Env): Promise<Delivery> {
+  const { incident } = notice;
+  const recorded = await ledger.get<Delivery>(incident.id, target.key);
   if (recorded) return recorded;
   const earlier = await earlierDelivery(ledger, incident, target.key);
   if (earlier) return { ...earlier.delivery, status: 'grouped', deliveredAs: earlier.id };
 
   const base = { channel: target.channel, target: target.key, recipient: target.recipient };
-  const result = await send(incident, target, env);
+  await ledger.record(incident.id, SUMMARY_KEY, incidentSummary(incident));
+  const cap = incident.targets.maxPerHour;
+  if (cap !== undefined && !(await claimSlot(ledger, incident.user, target, incident.id, cap, new Date()))) {
+    const held: Delivery = {
+      ...base,
+      status: 'held',
+      attempts: 0,
+      error: `over ${cap} ${target.channel} notifications an hour: in the next digest`,
+    };
+    return ledger.record(incident.id, target.key, held);
+  }
+  const result = await send(notice, target, env);
   if ('skipped' in result) return { ...base, status: 'skipped', attempts: 0, error: result.skipped };
+  if ('unsent' in result) return { ...base, status: 'failed', attempts: 0, error: result.unsent };
   const delivery: Delivery = {
     ...base,
     status: result.outcome === 'ok' ? 'sent' : 'failed',
@@ -73,12 +103,14 @@ async function deliverOne(incident: Incident, target: Target, ledger: Ledger, en
   if (result.outcome === 'ok' && env[CRASH_AFTER_SEND_ENV] === '1') process.kill(process.pid, 'SIGKILL');
   // Transient failures stay out of the ledger, so the datum's next run tries again; a final
   // refusal would be refused again and is kept, like a success.
-  return result.outcome === 'retry' ? delivery : ledger.record(incident.id, delivery);
+  return result.outcome === 'retry' ? delivery : ledger.record(incident.id, target.key, delivery);
 }
 
 /** One Delivery per target of the incident, in target order; a failure never stops the others. */
-export async function deliver(incident: Incident, ledger: Ledger, env: Env): Promise<Delivery[]> {
+export async function deliver(notice: Notice, ledger: Ledger, env: Env): Promise<Delivery[]> {
   const deliveries: Delivery[] = [];
-  for (const target of expandTargets(incident.targets)) deliveries.push(await deliverOne(incident, target, ledger, env));
+  for (const target of expandTargets(notice.incident.user, notice.incident.targets)) {
+    deliveries.push(await deliverOne(notice, target, ledger, env));
+  }
   return deliveries;
 }

@@ -1,8 +1,7 @@
 /** Where an incident's notifications go: a user's AlertTargets as a flat list with stable keys. Pure. */
 import type { AlertTargets, Delivery } from '../../specs/index.js';
+import { defaultWebhookSecret } from '../../src/contract/secret-names.js';
 import { sha256 } from '../../src/pfs/files.js';
-
-export const DEFAULT_WEBHOOK_SECRET_ENV = 'VIGIL_WEBHOOK_SECRET';
 
 interface TargetBase {
   /** With the incident id, the alert ledger's key; stable across rules commits. */
@@ -35,14 +34,18 @@ export function maskEmail(address: string): string {
   return masked + address.slice(at);
 }
 
-/** A webhook URL without credentials, query or fragment, which often carry tokens. */
-function displayUrl(url: string): string {
-  const u = new URL(url);
-  return `${u.protocol}//${u.host}${u.pathname}`;
+/** A webhook URL without credentials, query or fragment, which often carry tokens; `(not a URL)` for one that does not parse. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(not a URL)';
+  }
 }
 
-/** Every target of `targets`, in a fixed order (emails, PagerDuty, webhooks), each once. */
-export function expandTargets(targets: AlertTargets): Target[] {
+/** Every target of `user`'s `targets`, in a fixed order (emails, PagerDuty, webhooks), each once. */
+export function expandTargets(user: string, targets: AlertTargets): Target[] {
   const list: Target[] = [
     ...(targets.email ?? []).map(
       (address): EmailTarget => ({
@@ -68,7 +71,7 @@ export function expandTargets(targets: AlertTargets): Target[] {
         key: `webhook-${shortHash(url)}`,
         recipient: displayUrl(url),
         url,
-        secretEnv: targets.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV,
+        secretEnv: targets.webhookSecretEnv ?? defaultWebhookSecret(user),
       }),
     ),
   ];

@@ -3,7 +3,17 @@
  * out. No I/O; everything costly (parsing, schedules, polygons, the device index) is done once
  * per rules version by rules.ts, so a frame costs one Map lookup and a pass over its objects.
  */
-import type { AlertTargets, DetectedObject, Detection, FileRef, FiredRule, Match, MatchedObject, RulesVersion } from '../../specs/index.js';
+import type {
+  AlertTargets,
+  CameraName,
+  DetectedObject,
+  Detection,
+  FileRef,
+  FiredRule,
+  Match,
+  MatchedObject,
+  RulesVersion,
+} from '../../specs/index.js';
 import { scheduleContains, type Schedule, type ZoneClock } from './schedule.js';
 import { anchorPoint, zoneContains, type Zone } from './zones.js';
 
@@ -43,6 +53,8 @@ export interface DevicePolicy {
   clock: ZoneClock;
   rules: readonly DeviceRule[];
   targets: AlertTargets;
+  /** The entry's `name` and `site`: what alerts call the camera. */
+  camera: CameraName;
   /** Whether a rule has a schedule, so matching needs the frame's local time. */
   scheduled: boolean;
 }
@@ -132,6 +144,7 @@ export function matchRecord(
     capturedAt: detection.capturedAt,
     localTime: outcome.localTime,
     timezone: outcome.device.clock.timeZone,
+    ...(outcome.device.camera.name || outcome.device.camera.site ? { camera: outcome.device.camera } : {}),
     frame: detection.frame,
     detection: lineage.detection,
     model: detection.model,

@@ -17,7 +17,10 @@ import {
   type SchemaName,
   type SchemaTypes,
   type SubscriptionsFile,
+  type UserSubscription,
 } from '../../specs/index.js';
+import { secretNameProblem } from '../../src/contract/secret-names.js';
+import { webhookUrlProblem } from '../../src/contract/webhook-url.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
 import type { CompiledRule, DevicePolicy, DeviceRule, Policy } from './core.js';
@@ -161,6 +164,26 @@ function compileRules(file: RulesFile, labels: readonly ModelLabels[] | null, pr
   return new Map([...byId].map(([id, { rule }]) => [id, rule]));
 }
 
+/**
+ * A user's alert targets name only that user's secrets (src/contract/secret-names.ts) and only
+ * webhook URLs Vigil will post to (src/contract/webhook-url.ts).
+ */
+function checkAlertTargets(user: UserSubscription, u: number, problems: Problems): void {
+  const targets = user.alerts;
+  if (!targets) return;
+  const at = (...path: (string | number)[]) => ['users', u, 'alerts', ...path];
+  const routingKey = targets.pagerduty?.routingKeyEnv;
+  const keyProblem = routingKey && secretNameProblem(user.id, routingKey);
+  if (keyProblem) problems.add(SUBSCRIPTIONS_FILE, at('pagerduty', 'routingKeyEnv'), keyProblem);
+  const signingProblem = targets.webhookSecretEnv && secretNameProblem(user.id, targets.webhookSecretEnv);
+  if (signingProblem) problems.add(SUBSCRIPTIONS_FILE, at('webhookSecretEnv'), signingProblem);
+  (targets.webhook ?? []).forEach((url, k) => {
+    const problem = webhookUrlProblem(url);
+    // The URL itself stays out of the message: a refused one may carry a token.
+    if (problem) problems.add(SUBSCRIPTIONS_FILE, at('webhook', k), `the URL ${problem}`);
+  });
+}
+
 function compileSubscriptions(file: SubscriptionsFile, rules: Map<number, CompiledRule>, problems: Problems): DevicePolicy[] {
   const devices: DevicePolicy[] = [];
   const users = new Map<string, number>();
@@ -169,6 +192,7 @@ function compileSubscriptions(file: SubscriptionsFile, rules: Map<number, Compil
     if (firstUser !== undefined)
       problems.add(SUBSCRIPTIONS_FILE, ['users', u, 'id'], `"${user.id}" is also users[${firstUser}]; list each user once`);
     users.set(user.id, u);
+    checkAlertTargets(user, u, problems);
     const seen = new Map<string, number>();
     user.devices.forEach((entry, d) => {
       const at = (...path: (string | number)[]) => ['users', u, 'devices', d, ...path];
@@ -228,6 +252,7 @@ function compileSubscriptions(file: SubscriptionsFile, rules: Map<number, Compil
         clock: clockFor(timeZone ?? 'UTC'),
         rules: deviceRules,
         targets: user.alerts ?? {},
+        camera: { ...(entry.name ? { name: entry.name } : {}), ...(entry.site ? { site: entry.site } : {}) },
         scheduled: deviceRules.some((r) => r.rule.schedule !== null),
       });
     });

@@ -31,7 +31,10 @@ describe('alert: pipeline spec', () => {
     assert.equal(spec!.transform.image, 'vigil/vigil:0.1.0');
     assert.equal(spec!.transform.datumBatching, true);
     assert.deepEqual(spec!.input, {
-      group: [{ pfs: { name: 'matches', repo: 'matches', branch: 'master', glob: '/(*)/(????)(??)(??)*', groupBy: '$1-$2$3$4' } }],
+      group: [
+        { pfs: { name: 'matches', repo: 'matches', branch: 'master', glob: '/(*)/(????)(??)(??)*', groupBy: '$1-$2$3$4' } },
+        { pfs: { name: 'validated', repo: 'validated', branch: 'master', glob: '/valid/(*)/(????)(??)(??)*', groupBy: '$1-$2$3$4' } },
+      ],
     });
     // The same check refuses a misspelt field, so the pass above means something.
     const typo = (await readFile(SPEC, 'utf8')).replace('groupBy:', 'groupby_key:');
@@ -80,6 +83,7 @@ describe('alert: through the engine', async () => {
       await writeFile(join(frames, 'u1-cam1', `${formatTimestamp(at)}.json`), JSON.stringify(matchRecord(at, { targets })));
     }
     await vigilOk(['create', 'repo', 'matches'], { root });
+    await vigilOk(['create', 'repo', 'validated'], { root });
     await vigilOk(['put', 'file', 'matches@master:/', '-r', '-f', frames], { root });
     await vigilOk(['create', 'pipeline', '-f', SPEC], { root });
     await vigilOk(['run', 'alerts'], { root });

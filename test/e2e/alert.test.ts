@@ -7,18 +7,28 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { assertValid, validatorFor, type Alert, type AlertTargets, type Match } from '../../specs/index.js';
+import sharp from 'sharp';
+import { BOX_COLOR } from '../../src/render/snapshot-overlay.js';
+import { packageRoot } from '../../src/pfs/package-root.js';
+import { verifySignature } from '../../steps/alert/channels/webhook.js';
 import { tempDir } from '../helpers/cli.js';
 import { layDatum, matchRecord, runAlertStep, times } from '../helpers/alert.js';
+import { makeCertificates, startPagerDuty } from '../helpers/pagerduty-server.js';
+import { findPostgres, startPostgres } from '../helpers/postgres.js';
+
+const POSTGRES = findPostgres();
+
+/** A real frame for the snapshots: the astronaut photograph (512x512). */
+const FRAME = await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.png'));
+const CAMERA = { name: 'Front door', site: 'Shop, 5th Avenue' };
 
 const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const WEBHOOK_SECRET = 'test-signing-secret';
@@ -60,125 +70,19 @@ async function startSmtp() {
   return { received, url: `smtp://127.0.0.1:${portOf(server.server)}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-function openssl(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** A throwaway CA and a certificate it signs for 127.0.0.1. */
-async function makeCertificates(dir: string): Promise<{ ca: string; key: string; cert: string }> {
-  await writeFile(
-    join(dir, 'ca.cnf'),
-    [
-      '[req]',
-      'distinguished_name = dn',
-      'x509_extensions = v3_ca',
-      'prompt = no',
-      '[dn]',
-      'CN = Vigil test CA',
-      '[v3_ca]',
-      'basicConstraints = critical, CA:TRUE',
-      'keyUsage = critical, keyCertSign, cRLSign',
-      'subjectKeyIdentifier = hash',
-      '',
-    ].join('\n'),
-  );
-  await writeFile(
-    join(dir, 'server.ext'),
-    [
-      'subjectAltName = IP:127.0.0.1, DNS:localhost',
-      'basicConstraints = CA:FALSE',
-      'keyUsage = critical, digitalSignature',
-      'extendedKeyUsage = serverAuth',
-      '',
-    ].join('\n'),
-  );
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', '-config', 'ca.cnf', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2'], dir);
-  openssl(['req', '-new', '-config', 'ca.cnf', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      'server.ext',
-      '-out',
-      'server.pem',
-    ],
-    dir,
-  );
-  return {
-    ca: join(dir, 'ca.pem'),
-    key: await readFile(join(dir, 'server.key'), 'utf8'),
-    cert: await readFile(join(dir, 'server.pem'), 'utf8'),
-  };
-}
-
-interface PagerDutyEvent {
-  routing_key: string;
-  event_action: string;
-  dedup_key: string;
-  payload: { summary: string; source: string; severity: string; custom_details: { objects: unknown[] } };
-}
-
-/**
- * Events API v2 over HTTPS. Routing key `rk-flaky` is throttled (429) on the first request of
- * each dedup_key, then accepted (202); `rk-bad` gets a 400 as PagerDuty answers a bad key.
- */
-async function startPagerDuty(tls: { key: string; cert: string }) {
-  const requests: PagerDutyEvent[] = [];
-  const seen = new Set<string>();
-  const server = createHttpsServer(tls, async (req, res) => {
-    const event = JSON.parse(await bodyOf(req)) as PagerDutyEvent;
-    requests.push(event);
-    const reply = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    const p = event.payload;
-    const valid =
-      req.url === '/v2/enqueue' &&
-      event.event_action === 'trigger' &&
-      event.dedup_key &&
-      p.summary.length <= 1024 &&
-      p.source &&
-      ['critical', 'error', 'warning', 'info'].includes(p.severity);
-    if (!valid || event.routing_key === 'rk-bad') {
-      return reply(400, {
-        status: 'invalid event',
-        message: 'Event object is invalid',
-        errors: ["Length of 'routing_key' is incorrect (should be 32 characters)"],
-      });
-    }
-    if (event.routing_key === 'rk-flaky' && !seen.has(event.dedup_key)) {
-      seen.add(event.dedup_key);
-      return reply(429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' });
-    }
-    reply(202, { status: 'success', message: 'Event processed', dedup_key: event.dedup_key });
-  });
-  await listen(server);
-  return { requests, server: `127.0.0.1:${portOf(server)}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 interface Hook {
   delivery: string;
   signed: boolean;
   body: { incident: string; match: Match };
 }
 
-/** A webhook receiver: 200 for a body signed with WEBHOOK_SECRET, 401 otherwise. */
+/** A webhook receiver: 200 for a body signed with WEBHOOK_SECRET within the replay window, 401 otherwise. */
 async function startWebhook() {
   const hooks: Hook[] = [];
   const server = createHttpServer(async (req, res) => {
     const body = await bodyOf(req);
-    const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
-    const signed = req.headers['x-vigil-signature'] === expected;
+    const headers = { timestamp: String(req.headers['x-vigil-timestamp']), signature: String(req.headers['x-vigil-signature']) };
+    const signed = verifySignature(WEBHOOK_SECRET, headers, body, Math.floor(Date.now() / 1000));
     hooks.push({ delivery: String(req.headers['x-vigil-delivery']), signed, body: JSON.parse(body) as Hook['body'] });
     res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: signed }));
   });
@@ -202,15 +106,17 @@ async function outputs(pfsRoot: string): Promise<Map<string, string>> {
   const out = join(pfsRoot, 'out');
   const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
   const entries = await Promise.all(
-    files.map(async (f) => [join(f.parentPath, f.name).slice(out.length), await readFile(join(f.parentPath, f.name), 'utf8')] as const),
+    files.map(
+      async (f) => [join(f.parentPath, f.name).slice(out.length), (await readFile(join(f.parentPath, f.name))).toString('base64')] as const,
+    ),
   );
   return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function alerts(files: Map<string, string>): Alert[] {
   const valid = validatorFor('alert');
-  return [...files.values()].map((text) => {
-    const record: unknown = JSON.parse(text);
+  return [...files.values()].map((base64) => {
+    const record: unknown = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
     assert.ok(valid(record), JSON.stringify(valid.errors));
     return record;
   });
@@ -219,10 +125,10 @@ function alerts(files: Map<string, string>): Alert[] {
 /** Runs one datum of `matches` and returns its Alert records; the step must exit 0. */
 async function step(root: string, matches: Match[], env: Record<string, string>): Promise<{ files: Map<string, string>; alerts: Alert[] }> {
   const pfs = join(root, 'pfs');
-  const r = await runAlertStep(root, { ...env, ...(await layDatum(pfs, matches)) });
+  const r = await runAlertStep(root, { ...env, ...(await layDatum(pfs, matches, FRAME)) });
   assert.equal(r.code, 0, r.stderr);
   const files = await outputs(pfs);
-  return { files, alerts: alerts(files) };
+  return { files, alerts: alerts(new Map([...files].filter(([path]) => path.endsWith('.json')))) };
 }
 
 // Two stays of one person: 40 frames from 04:15:00 every 3 s (to 04:16:57), then, 5 min 3 s
@@ -245,23 +151,35 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       VIGIL_SMTP_URL: smtp.url,
       VIGIL_PAGERDUTY_SERVER: pd.server,
       NODE_EXTRA_CA_CERTS: tls.ca,
-      VIGIL_PD_KEY_U1: 'rk-flaky',
-      VIGIL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      VIGIL_PUBLIC_URL: 'https://vigil.example.com/portal/',
+      VIGIL_MAIL_FROM: 'Acme Security <alerts@acme.example>',
+      VIGIL_SECRET_u1_PD: 'rk-flaky',
+      VIGIL_SECRET_u1_WEBHOOK: WEBHOOK_SECRET,
+      VIGIL_SECRET_u2_PD: 'rk-bad',
+      VIGIL_SECRET_u2_WEBHOOK: WEBHOOK_SECRET,
+      VIGIL_SECRET_u5_PD: 'rk-u5',
     };
-    targets = { email: ['security@example.com', 'ops@example.com'], pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U1' }, webhook: [hook.url] };
+    targets = {
+      email: ['security@example.com', 'ops@example.com'],
+      pagerduty: { routingKeyEnv: 'VIGIL_SECRET_u1_PD' },
+      webhook: [hook.url],
+    };
   });
   after(() => Promise.all([smtp.close(), pd.close(), hook.close()]));
 
   describe('never twice', () => {
     let root: string;
     let first: Map<string, string>;
-    const matches = () => FRAMES.map((at) => matchRecord(at, { targets }));
+    const matches = () => FRAMES.map((at) => matchRecord(at, { targets, camera: CAMERA }));
 
     it('120 frames over 10 minutes, cooldown 5 min: two incidents, one email per incident and address, one page, one webhook', async () => {
       root = await tempDir();
       const { files, alerts: records } = await step(root, matches(), env);
       first = files;
-      assert.deepEqual([...files.keys()], [`/u1-cam1/${INCIDENT_1}.json`, `/u1-cam1/${INCIDENT_2}.json`]);
+      assert.deepEqual(
+        [...files.keys()],
+        [`/u1-cam1/${INCIDENT_1}.jpg`, `/u1-cam1/${INCIDENT_1}.json`, `/u1-cam1/${INCIDENT_2}.jpg`, `/u1-cam1/${INCIDENT_2}.json`],
+      );
       assert.deepEqual(
         records.map((a) => [a.id, a.frameCount, a.first.capturedAt, a.last.capturedAt]),
         [
@@ -280,19 +198,42 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
         ['security@example.com', `<${INCIDENT_2}`],
       ]);
       const mail = smtp.received.find((r) => r.to[0] === 'security@example.com' && r.mail.messageId?.startsWith(`<${INCIDENT_1}`))!.mail;
-      assert.equal(mail.subject, '[CRITICAL] Person after hours on u1-cam1 at 2026-11-25 23:15:00 (America/New_York): person 91% in door');
+      assert.equal(
+        mail.subject,
+        '[CRITICAL] Person after hours at Front door (Shop, 5th Avenue), Wednesday 2026-11-25 23:15:00 EST: person 91% in door',
+      );
+      assert.equal(mail.from?.text, '"Acme Security" <alerts@acme.example>');
       for (const text of [mail.text!, mail.html as string]) {
         for (const needle of [
           'Person after hours',
           'critical',
-          'cam1',
-          '2026-11-25 23:15:00',
+          'Front door (Shop, 5th Avenue)',
+          'Wednesday 2026-11-25 23:15:00 EST',
           'person 91% in door',
           '/valid/u1-cam1/20261126T041500Z.jpg',
+          `https://vigil.example.com/portal/incidents/${INCIDENT_1}`,
         ]) {
           assert.ok(text.includes(needle), `${needle} in ${text}`);
         }
       }
+      // The snapshot: inline (cid:, referenced by the HTML) and attached, a JPEG whose pixels show the box.
+      const inline = mail.attachments.find((a) => a.contentDisposition === 'inline')!;
+      const attached = mail.attachments.find((a) => a.contentDisposition === 'attachment')!;
+      assert.ok(inline && attached, 'one inline snapshot and one attachment');
+      assert.ok((mail.html as string).includes(`cid:${inline.cid}`) || (mail.html as string).includes('data:image/jpeg'));
+      assert.equal(inline.contentType, 'image/jpeg');
+      assert.ok(inline.content.length < 300 * 1024);
+      assert.deepEqual(inline.content, attached.content);
+      const box = records[0]!.objects[0]!.box;
+      const { data, info } = await sharp(inline.content).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
+      const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(BOX_COLOR.slice(i, i + 2), 16));
+      const near = ([pr, pg, pb]: number[]) => Math.abs(pr! - r!) < 40 && Math.abs(pg! - g!) < 40 && Math.abs(pb! - b!) < 40;
+      // The box's left edge, half-way down: the box colour; well inside the box: the photograph.
+      const edgeX = Math.round(box.x * info.width);
+      const midY = Math.round((box.y + box.h / 2) * info.height);
+      assert.ok(near(pixel(edgeX, midY)), `box colour at the edge, got ${pixel(edgeX, midY)}`);
+      assert.ok(!near(pixel(edgeX + 20, midY)), 'the photograph inside the box');
 
       // PagerDuty: per incident a 429, then the retry's 202; the record counts both requests.
       assert.deepEqual(
@@ -303,6 +244,15 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       assert.equal(page.payload.source, 'u1-cam1');
       assert.equal(page.payload.severity, 'critical');
       assert.deepEqual(page.payload.custom_details.objects, records[0]!.objects);
+      const pdLinks = page as unknown as { images: { src: string; href: string }[]; links: { href: string }[] };
+      assert.deepEqual(
+        pdLinks.links.map((l) => l.href),
+        [`https://vigil.example.com/portal/incidents/${INCIDENT_1}`],
+      );
+      assert.match(
+        pdLinks.images[0]!.src,
+        new RegExp(`^https://vigil\\.example\\.com/portal/frames/alerts@o1/u1-cam1/${INCIDENT_1}\\.jpg$`),
+      );
 
       // Webhook: signed, the incident's first match as body, once per incident.
       assert.deepEqual(
@@ -319,7 +269,7 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
           [
             ['email', 's******y@example.com', 'sent', 1, 250],
             ['email', 'o*s@example.com', 'sent', 1, 250],
-            ['pagerduty', 'VIGIL_PD_KEY_U1', 'sent', 2, 202],
+            ['pagerduty', 'VIGIL_SECRET_u1_PD', 'sent', 2, 202],
             ['webhook', hook.url, 'sent', 1, 200],
           ],
         );
@@ -335,19 +285,21 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     });
 
     it('a new frame joins its incident: the record grows, nothing is sent', async () => {
-      const more = [...matches(), matchRecord(new Date('2026-11-26T04:24:40Z'), { targets })];
+      const more = [...matches(), matchRecord(new Date('2026-11-26T04:24:40Z'), { targets, camera: CAMERA })];
       const { files, alerts: records } = await step(root, more, env);
       assert.equal(files.get(`/u1-cam1/${INCIDENT_1}.json`), first.get(`/u1-cam1/${INCIDENT_1}.json`));
+      assert.equal(files.get(`/u1-cam1/${INCIDENT_1}.jpg`), first.get(`/u1-cam1/${INCIDENT_1}.jpg`), 'the same snapshot, byte for byte');
       assert.equal(records[1]!.frameCount, 81);
       assert.deepEqual(
         records[1]!.deliveries,
-        assertValid('alert', JSON.parse(first.get(`/u1-cam1/${INCIDENT_2}.json`)!), INCIDENT_2).deliveries,
+        assertValid('alert', JSON.parse(Buffer.from(first.get(`/u1-cam1/${INCIDENT_2}.json`)!, 'base64').toString()), INCIDENT_2)
+          .deliveries,
       );
       assert.deepEqual([smtp.received.length, pd.requests.length, hook.hooks.length], [4, 4, 2]);
     });
 
     it('a late frame before the start renames the incident; its targets show as grouped under the id they were told', async () => {
-      const early = [matchRecord(new Date('2026-11-26T04:14:00Z'), { targets }), ...matches()];
+      const early = [matchRecord(new Date('2026-11-26T04:14:00Z'), { targets, camera: CAMERA }), ...matches()];
       const { alerts: records } = await step(root, early, env);
       const [renamed] = records;
       assert.equal(renamed!.id, 'u1-cam1-r200-20261126T041400Z');
@@ -363,17 +315,23 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     });
   });
 
-  it('a process killed between SMTP acceptance and the ledger write repeats that one message, same Message-ID, and nothing else', async () => {
+  /** Kill during sending, rerun: at most one send per incident and target, with the ledger `ledgerEnv` names. */
+  async function crashAndRerun(device: string, ledgerEnv: Record<string, string>): Promise<void> {
     const root = await tempDir();
-    const matches = FRAMES.map((at) => matchRecord(at, { device: 'cam9', targets }));
+    const matches = FRAMES.map((at) => matchRecord(at, { device, targets }));
     const pfs = join(root, 'pfs');
     const before = smtp.received.length;
-    const killed = await runAlertStep(root, { ...env, VIGIL_ALERT_CRASH_AFTER_SEND: '1', ...(await layDatum(pfs, matches)) });
+    const killed = await runAlertStep(root, {
+      ...env,
+      ...ledgerEnv,
+      VIGIL_ALERT_CRASH_AFTER_SEND: '1',
+      ...(await layDatum(pfs, matches, FRAME)),
+    });
     assert.notEqual(killed.code, 0);
     const accepted = smtp.received.slice(before);
     assert.equal(accepted.length, 1, 'the SMTP server accepted one message before the kill');
 
-    await step(root, matches, env); // the retried datum
+    await step(root, matches, { ...env, ...ledgerEnv }); // the retried datum
     const afterRetry = smtp.received.slice(before).map((r) => `${r.to.join()} ${r.mail.messageId}`);
     assert.equal(afterRetry.length, 5, 'four messages plus one repeat');
     assert.equal(new Set(afterRetry).size, 4);
@@ -384,15 +342,29 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     );
     assert.equal(afterRetry[0], `${accepted[0]!.to.join()} ${accepted[0]!.mail.messageId}`);
 
-    await step(root, matches, env); // and once more: nothing
+    await step(root, matches, { ...env, ...ledgerEnv }); // and once more: nothing
     assert.equal(smtp.received.length - before, 5);
+  }
+
+  it('a process killed between SMTP acceptance and the ledger write repeats that one message, same Message-ID, and nothing else', () =>
+    crashAndRerun('cam9', {}));
+
+  it('the same with the PostgreSQL ledger (VIGIL_LEDGER_URL) on a real server', {
+    skip: 'missing' in POSTGRES && POSTGRES.missing,
+  }, async () => {
+    const server = await startPostgres((POSTGRES as { bin: string }).bin, 'pg-crash-test');
+    try {
+      await crashAndRerun('cam8', { VIGIL_LEDGER_URL: server.url });
+    } finally {
+      server.stop();
+    }
   });
 
   it('a 400 page, a bounced address and an unreachable webhook are recorded as failed; the others are still sent', async () => {
     const root = await tempDir();
     const broken: AlertTargets = {
       email: ['bounce@example.com', 'night@example.com'],
-      pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U2' },
+      pagerduty: { routingKeyEnv: 'VIGIL_SECRET_u2_PD' },
       webhook: [`http://127.0.0.1:${await closedPort()}/hook`],
     };
     const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u2', targets: broken }));
@@ -400,7 +372,7 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const before = counts();
     const {
       alerts: [record],
-    } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
+    } = await step(root, matches, env);
     const [bounce, night, page, webhook] = record!.deliveries;
     assert.deepEqual([bounce!.status, bounce!.attempts, bounce!.response?.status], ['failed', 1, 550]);
     assert.match(bounce!.response!.body!, /no such user/);
@@ -414,7 +386,7 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     // Final refusals are kept and not repeated; the unreachable webhook is tried again.
     const {
       alerts: [again],
-    } = await step(root, matches, { ...env, VIGIL_PD_KEY_U2: 'rk-bad' });
+    } = await step(root, matches, env);
     assert.deepEqual(again!.deliveries.slice(0, 3), record!.deliveries.slice(0, 3));
     assert.notEqual(again!.deliveries[3]!.firstAttemptAt, webhook!.firstAttemptAt);
     assert.deepEqual(counts(), [before[0]! + 1, before[1]! + 1]);
@@ -434,8 +406,12 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
       [
         ['email', 'sent', undefined],
         ['email', 'sent', undefined],
-        ['pagerduty', 'skipped', `no PagerDuty routing key in $VIGIL_PD_KEY_U1 or ${noSecrets}/VIGIL_PD_KEY_U1`],
-        ['webhook', 'skipped', `no webhook signing secret in $VIGIL_WEBHOOK_SECRET or ${noSecrets}/VIGIL_WEBHOOK_SECRET`],
+        [
+          'pagerduty',
+          'failed',
+          'PagerDuty routing key: "VIGIL_SECRET_u1_PD" is not a secret of user "u3": name one as VIGIL_SECRET_u3_<NAME> (NAME letters and digits), e.g. VIGIL_SECRET_u3_PAGERDUTY',
+        ],
+        ['webhook', 'skipped', `no webhook signing key in $VIGIL_SECRET_u3_WEBHOOK or ${noSecrets}/VIGIL_SECRET_u3_WEBHOOK`],
       ],
     );
     const outbox = join(root, 'outbox');
@@ -443,7 +419,8 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     assert.equal(eml.length, 2);
     const mail = await simpleParser(await readFile(join(outbox, eml[0]!)));
     assert.equal(mail.messageId, record!.deliveries.find((d) => `${record!.id}.${d.target}.eml` === eml[0])!.response?.messageId);
-    assert.match(mail.subject!, /^\[CRITICAL\] Person after hours on u3-cam1/);
+    assert.match(mail.subject!, /^\[CRITICAL\] Person after hours at cam1, Wednesday 2026-11-25 23:15:00 EST/);
+    assert.ok(mail.text!.includes('VIGIL_PUBLIC_URL is not set'), 'without a public URL the email says why it has no link');
 
     const { files: again } = await step(root, matches, quiet);
     assert.deepEqual(again, files);
@@ -454,8 +431,8 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     const root = await tempDir();
     const secrets = join(root, 'secrets');
     await mkdir(secrets);
-    await writeFile(join(secrets, 'VIGIL_PD_KEY_U5'), 'rk-from-file\n');
-    const paged = { pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U5' } };
+    await writeFile(join(secrets, 'VIGIL_SECRET_u5_PD'), 'rk-from-file\n');
+    const paged = { pagerduty: { routingKeyEnv: 'VIGIL_SECRET_u5_PD' } };
     const matches = times('2026-11-26T04:15:00Z', 3, 10).map((at) => matchRecord(at, { user: 'u5', targets: paged }));
     const before = pd.requests.length;
     const {
@@ -472,9 +449,9 @@ describe('alert step', { skip: !HAS_OPENSSL && 'openssl not found (needed for th
     );
     assert.deepEqual(
       record!.deliveries.map((d) => [d.channel, d.recipient, d.status, d.response?.status]),
-      [['pagerduty', 'VIGIL_PD_KEY_U5', 'sent', 202]],
+      [['pagerduty', 'VIGIL_SECRET_u5_PD', 'sent', 202]],
     );
-    assert.ok(![...files.values()].some((text) => text.includes('rk-from-file')));
+    assert.ok(![...files.values()].some((text) => Buffer.from(text, 'base64').toString().includes('rk-from-file')));
   });
 
   it('an incident crossing UTC midnight is one incident per day: each day is its own datum', async () => {

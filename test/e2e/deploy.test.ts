@@ -18,6 +18,7 @@ test('vigil deploy --print gives the pachctl commands: input repos, their data, 
     'pachctl create pipeline -f pipelines/detections.yaml',
     'pachctl create pipeline -f pipelines/matches.yaml',
     'pachctl create pipeline -f pipelines/alerts.yaml',
+    'pachctl create pipeline -f pipelines/deliveries.yaml',
     'pachctl create pipeline -f pipelines/warehouse.yaml',
     'pachctl create pipeline -f pipelines/reports.yaml',
   ]);

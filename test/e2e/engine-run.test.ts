@@ -101,7 +101,7 @@ describe('vigil run: incremental jobs', () => {
 });
 
 describe('vigil run: what a step sees', () => {
-  test("environment: caller's, spec env, PFS_ROOT, VIGIL_ROOT and Pachyderm's per-datum variables; .env holds the same", async () => {
+  test("environment: a minimal base with the caller's VIGIL_ settings (no other caller variable), spec env, PFS_ROOT, VIGIL_ROOT and Pachyderm's per-datum variables; .env holds the same", async () => {
     const root = await tempDir();
     const rawCommit = await commitFiles(root, 'raw', { '/cam/a.txt': 'a' });
     const rulesCommit = await commitFiles(root, 'rules', { '/rules.yaml': 'r' });
@@ -120,7 +120,7 @@ describe('vigil run: what a step sees', () => {
         transform: { cmd: ['sh'], stdin: ['pwd > "$PFS_ROOT/out/pwd"', 'exit 3'], workingDir: scratch, acceptReturnCode: [3] },
       },
     );
-    const r = await vigil(['run'], { root, env: { CALLER_VAR: 'from-caller' } });
+    const r = await vigil(['run'], { root, env: { CALLER_VAR: 'from-caller', VIGIL_SETTING: 'setting', VIGIL_SECRET_u1_PD: 'rk' } });
     assert.equal(r.code, 0, r.stderr);
     const out = (await readTree(root, 'env'))!;
     const env = Object.fromEntries(
@@ -130,7 +130,9 @@ describe('vigil run: what a step sees', () => {
     );
     const [job] = await listJobs(root, 'env');
     const [datum] = await listDatums(root, `env@${job.job.id}`);
-    assert.equal(env.CALLER_VAR, 'from-caller');
+    assert.equal(env.CALLER_VAR, undefined, "the caller's other variables stay with the caller (src/engine/pps/step-env.ts)");
+    assert.equal(env.VIGIL_SETTING, 'setting');
+    assert.equal(env.VIGIL_SECRET_u1_PD, undefined, 'a secret reaches only a spec that declares it');
     assert.equal(env.GREETING, 'hello');
     assert.notEqual(env.PFS_ROOT, '/ignored', "the engine's PFS_ROOT wins over the spec's");
     assert.equal(env.VIGIL_ROOT, root);

@@ -69,7 +69,7 @@ test('a frame on which rules fire gets a match record with its full lineage', as
       [200, ['person']],
     ],
   );
-  assert.equal(record.fired[1].targets.pagerduty?.routingKeyEnv, 'VIGIL_PD_KEY_U1');
+  assert.equal(record.fired[1].targets.pagerduty?.routingKeyEnv, 'VIGIL_SECRET_u1_PAGERDUTY');
 });
 
 test('a frame on which nothing fires writes nothing', async () => {

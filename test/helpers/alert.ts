@@ -15,6 +15,7 @@ export interface MatchOptions {
   severity?: 'critical' | 'error' | 'warning' | 'info';
   targets?: AlertTargets;
   score?: number;
+  camera?: Match['camera'];
 }
 
 /** A valid match record for a person at `at` on a New York camera (UTC-5 in November). */
@@ -29,6 +30,7 @@ export function matchRecord(at: Date, o: MatchOptions = {}): Match {
     capturedAt: at.toISOString(),
     localTime: local,
     timezone: 'America/New_York',
+    ...(o.camera ? { camera: o.camera } : {}),
     frame: {
       repo: 'validated',
       commit: 'f'.repeat(32),
@@ -65,14 +67,23 @@ export function times(start: string, count: number, stepSeconds: number): Date[]
 
 /**
  * Lays one datum of the alert step under `pfsRoot`: every record at
- * matches/<user>-<device>/<ts>.json, a fresh empty out/, and the datum's variables.
+ * matches/<user>-<device>/<ts>.json, with `frame` (when given) as each match's validated frame at
+ * validated/valid/<user>-<device>/<ts>.jpg (the match's frame hash made to fit), a fresh empty
+ * out/, and the datum's variables.
  */
-export async function layDatum(pfsRoot: string, matches: Match[]): Promise<Record<string, string>> {
+export async function layDatum(pfsRoot: string, matches: Match[], frame?: Uint8Array): Promise<Record<string, string>> {
   await rm(pfsRoot, { recursive: true, force: true });
   let first = '';
   for (const m of matches) {
-    const file = join(pfsRoot, 'matches', `${m.user}-${m.device}`, `${formatTimestamp(new Date(m.capturedAt))}.json`);
+    const ts = formatTimestamp(new Date(m.capturedAt));
+    const file = join(pfsRoot, 'matches', `${m.user}-${m.device}`, `${ts}.json`);
     await mkdir(join(file, '..'), { recursive: true });
+    if (frame) {
+      const framePath = join(pfsRoot, 'validated', 'valid', `${m.user}-${m.device}`, `${ts}.jpg`);
+      await mkdir(join(framePath, '..'), { recursive: true });
+      await writeFile(framePath, frame);
+      m.frame = { ...m.frame, sha256: sha256(frame), size: frame.length };
+    }
     await writeFile(file, `${JSON.stringify(m, null, 2)}\n`);
     first ||= file;
   }

@@ -97,30 +97,30 @@ describe('alert: incidents', () => {
 
 describe('alert: targets', () => {
   it('lists every target once with a stable key and a masked recipient', () => {
-    const targets = expandTargets({
+    const targets = expandTargets('u1', {
       email: ['security@example.com', 'ab@example.com', 'security@example.com'],
-      pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U1' },
+      pagerduty: { routingKeyEnv: 'VIGIL_SECRET_u1_PD' },
       webhook: ['https://user:pw@hooks.example.com/vigil?token=secret'],
-      webhookSecretEnv: 'HOOK_KEY',
+      webhookSecretEnv: 'VIGIL_SECRET_u1_HOOK',
     });
     assert.deepEqual(
       targets.map((t) => [t.channel, t.recipient]),
       [
         ['email', 's******y@example.com'],
         ['email', '**@example.com'],
-        ['pagerduty', 'VIGIL_PD_KEY_U1'],
+        ['pagerduty', 'VIGIL_SECRET_u1_PD'],
         ['webhook', 'https://hooks.example.com/vigil'],
       ],
     );
     assert.match(targets[0]!.key, /^email-[0-9a-f]{16}$/);
-    assert.equal(expandTargets({ email: ['SECURITY@example.com'] })[0]!.key, targets[0]!.key);
-    assert.equal(targets[2]!.key, 'pagerduty-VIGIL_PD_KEY_U1');
+    assert.equal(expandTargets('u1', { email: ['SECURITY@example.com'] })[0]!.key, targets[0]!.key);
+    assert.equal(targets[2]!.key, 'pagerduty-VIGIL_SECRET_u1_PD');
     const hook = targets[3];
     assert.ok(hook?.channel === 'webhook');
-    assert.equal(hook.secretEnv, 'HOOK_KEY');
-    const plain = expandTargets({ webhook: ['http://h/x'] })[0];
+    assert.equal(hook.secretEnv, 'VIGIL_SECRET_u1_HOOK');
+    const plain = expandTargets('u7', { webhook: ['http://h/x'] })[0];
     assert.ok(plain?.channel === 'webhook');
-    assert.equal(plain.secretEnv, 'VIGIL_WEBHOOK_SECRET');
+    assert.equal(plain.secretEnv, 'VIGIL_SECRET_u7_WEBHOOK');
     assert.equal(maskEmail('x@example.com'), '*@example.com');
   });
 });
@@ -179,7 +179,7 @@ describe('alert: messages', () => {
   );
 
   it('a PagerDuty trigger: dedup_key the incident, summary cut to 1024, source the device, severity the rule', () => {
-    const event = pagerDutyEvent(incident!, 'rk');
+    const event = pagerDutyEvent({ incident: incident! }, 'rk');
     assert.equal(event.event_action, 'trigger');
     assert.equal(event.dedup_key, 'u1-cam1-r200-20261126T041500Z');
     assert.equal(event.payload.summary.length, MAX_SUMMARY_CHARS);
@@ -190,10 +190,10 @@ describe('alert: messages', () => {
   });
 
   it('an email escapes what the rules repo says in its HTML', () => {
-    const mail = composeEmail(incident!, expandTargets(incident!.targets)[0] as EmailTarget, {});
+    const mail = composeEmail({ incident: incident! }, expandTargets('u1', incident!.targets)[0] as EmailTarget, {});
     assert.ok(String(mail.html).includes('&lt;b&gt;Intruder&lt;/b&gt;'));
     assert.ok(!String(mail.html).includes('<b>Intruder'));
     assert.ok(String(mail.text).includes('<b>Intruder</b>'));
-    assert.equal(mail.messageId, `<u1-cam1-r200-20261126T041500Z.${expandTargets(incident!.targets)[0]!.key}@vigil>`);
+    assert.equal(mail.messageId, `<u1-cam1-r200-20261126T041500Z.${expandTargets('u1', incident!.targets)[0]!.key}@vigil>`);
   });
 });

@@ -85,9 +85,10 @@ describe('pipeline specs', () => {
       /join\[0\]\.pfs\.joinOn is required/,
     );
     rejects(
-      'pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1m"}}\ntransform: {cmd: [sh]}',
-      /cron inputs need a Pachyderm cluster/,
+      'pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1x"}}\ntransform: {cmd: [sh]}',
+      /input\.cron\.spec: "@every 1x"/,
     );
+    rejects('pipeline: {name: p}\ninput: {cron: {name: tick, spec: "61 * * * *"}}\ntransform: {cmd: [sh]}', /"61" is out of range 0-59/);
     rejects(
       'pipeline: {name: p}\ninput: {cross: [null, {pfs: {repo: raw, glob: "/*"}}]}\ntransform: {cmd: [sh]}',
       /spec\.yaml: input\.cross\[0\] is empty/,

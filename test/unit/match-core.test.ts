@@ -59,7 +59,7 @@ test("the issue's sample policy: after hours a person and a dog both fire, with 
   for (const f of record.fired) {
     assert.deepEqual(f.targets, {
       email: ['security@example.com'],
-      pagerduty: { routingKeyEnv: 'VIGIL_PD_KEY_U1' },
+      pagerduty: { routingKeyEnv: 'VIGIL_SECRET_u1_PAGERDUTY' },
       webhook: ['https://hooks.example.com/vigil'],
     });
   }

@@ -133,7 +133,7 @@ test('typos in field names, schedules, cooldowns and areas are explained with th
   assert.equal(lines[1], 'rules.yaml: rules[1].severity: "high" is not one of critical, error, warning, info');
   assert.equal(
     lines[2],
-    'subscriptions.yaml: users[0].alerts: unknown field "emial" (did you mean "email"?); fields: email, pagerduty, webhook, webhookSecretEnv',
+    'subscriptions.yaml: users[0].alerts: unknown field "emial" (did you mean "email"?); fields: email, pagerduty, webhook, webhookSecretEnv, maxPerHour',
   );
   assert.equal(lines.length, 3);
   const semantic = problems(

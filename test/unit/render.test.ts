@@ -137,13 +137,17 @@ describe('render: an alert email', () => {
       return { match, ref: { repo: 'matches', path: `/m/${at.getTime()}.json`, sha256: sha256(String(at.getTime())) } };
     });
     const [incident] = groupIncidents(matches);
-    const mail = composeEmail(incident!, expandTargets(incident!.targets)[0] as EmailTarget, {});
+    const mail = composeEmail({ incident: incident! }, expandTargets(SCRIPT, incident!.targets)[0] as EmailTarget, {});
     const body = mail.html as string;
     assert.equal(typeof body, 'string');
     assertNoInjectedMarkup(body);
-    assert.ok(body.startsWith(`<h2>${BREAKOUT_TEXT}</h2>`), body);
-    assert.ok(body.includes(`<tr><th align="left">Rule</th><td>${BREAKOUT_TEXT} (rule 200)</td></tr>`), body);
-    assert.ok(body.includes(`<tr><th align="left">Device</th><td>cam1 of ${SCRIPT_TEXT}</td></tr>`), body);
-    assert.ok(String(mail.text).includes(`Rule:       ${BREAKOUT} (rule 200)`), String(mail.text));
+    assert.ok(body.includes(`<title>${BREAKOUT_TEXT}</title>`), body);
+    assert.ok(body.includes(`<div style="font-size:22px;font-weight:bold;line-height:1.3;margin-top:4px;">${BREAKOUT_TEXT}</div>`), body);
+    assert.ok(
+      body.includes(`>Rule</td><td style="padding:4px 0;color:#111827;word-break:break-word;">${BREAKOUT_TEXT} (rule 200, critical)</td>`),
+      body,
+    );
+    assert.ok(body.includes(`>Device</td><td style="padding:4px 0;color:#111827;word-break:break-word;">${SCRIPT_TEXT}-cam1</td>`), body);
+    assert.ok(String(mail.text).includes(`Rule:     ${BREAKOUT} (rule 200, critical)`), String(mail.text));
   });
 });

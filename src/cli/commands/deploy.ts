@@ -19,11 +19,12 @@ function secretNames(spec: PipelineSpec): string[] {
  * which the operator writes (a pipeline whose secret is missing does not start).
  */
 export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string): Promise<string[]> {
-  const { readPipelineFolder, inputBranches } = await import('../../engine/pps/spec.js');
+  const { readPipelineFolder, inputBranches, pfsInputs } = await import('../../engine/pps/spec.js');
   const { dependencyOrder } = await import('../../engine/pps/pipelines.js');
   const specs = await readPipelineFolder(pipelinesDir);
   if (specs.length === 0) throw new VigilError(`no pipeline spec in ${pipelinesDir}`);
-  const produced = new Set(specs.map((s) => s.name));
+  // Pachyderm makes each cron input's repo with its pipeline.
+  const produced = new Set(specs.flatMap((s) => [s.name, ...pfsInputs(s.input).flatMap((p) => (p.cron ? [p.repo] : []))]));
   const inputRepos = [...new Set(specs.flatMap((s) => inputBranches(s.input).map((b) => b.repo)))].filter((r) => !produced.has(r)).sort();
   const secrets = [...new Set(specs.flatMap(secretNames))].sort();
   const shown = (p: string) => relative(process.cwd(), p) || '.';

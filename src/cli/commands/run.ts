@@ -82,13 +82,18 @@ function idleLine(outcome: PipelineOutcome): { line: string; ok: boolean } {
  * `vigil run`'s work, shared with `vigil demo`: runs the pipelines with progress on stderr (a
  * terminal) or plain lines, and stops the steps on SIGINT/SIGTERM.
  */
-export async function runWithProgress(store: Store, pipeline?: string): Promise<{ outcomes: PipelineOutcome[]; aborted: boolean }> {
+export async function runWithProgress(
+  store: Store,
+  pipeline?: string,
+  tick: readonly string[] = [],
+): Promise<{ outcomes: PipelineOutcome[]; aborted: boolean }> {
   const { runPipelines } = await import('../../engine/pps/job-runner.js');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const outcomes = await runPipelines(store, { pipeline, signal: abort.signal, progress: new Progress(Boolean(process.stderr.isTTY)) });
+    const progress = new Progress(Boolean(process.stderr.isTTY));
+    const outcomes = await runPipelines(store, { pipeline, signal: abort.signal, progress, tick: new Set(tick) });
     return { outcomes, aborted: abort.signal.aborted };
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -100,9 +105,17 @@ export const commands: CliCommand[] = [
     verb: 'run',
     positionals: '[pipeline]',
     describe: 'bring every pipeline (or one and its upstream) up to date; returns when nothing is left to do',
-    builder: (y) => withRoot(y).positional('pipeline', { type: 'string', describe: 'only this pipeline and the ones it reads from' }),
+    builder: (y) =>
+      withRoot(y)
+        .positional('pipeline', { type: 'string', describe: 'only this pipeline and the ones it reads from' })
+        .option('tick', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: "commit a tick to PIPELINE's cron inputs now, whatever their schedule (as `pachctl run cron PIPELINE`)",
+        }),
     handler: async (args) => {
-      const { outcomes, aborted } = await runWithProgress(await openStore(args), args.pipeline);
+      const { outcomes, aborted } = await runWithProgress(await openStore(args), args.pipeline, args.tick);
       if (aborted) return 130;
       const ok = outcomes.every((o) => (o.job ? o.job.state === 'JOB_SUCCESS' : idleLine(o).ok));
       process.stdout.write(ok ? 'nothing left to do\n' : 'some jobs failed; see `vigil list job` and `vigil logs PIPELINE`\n');

@@ -1,8 +1,20 @@
 import { defineCommand, type CliCommand } from '../command.js';
 
-/** The steps a pipeline spec can run as `vigil step <name>`; each is `steps/<name>/main.ts`. */
-export const STEPS = ['validate', 'detect', 'match', 'alert', 'warehouse', 'report'] as const;
-export type StepName = (typeof STEPS)[number];
+/** The module each step `vigil step <name>` runs: `steps/<name>/main.ts`, or another module of the step's folder. */
+const STEP_MODULES = {
+  validate: 'validate/main.js',
+  detect: 'detect/main.js',
+  match: 'match/main.js',
+  alert: 'alert/main.js',
+  // The alert stage's second pipeline: it shares the alert step's ledger and channels.
+  deliveries: 'alert/deliveries.js',
+  warehouse: 'warehouse/main.js',
+  report: 'report/main.js',
+} as const;
+
+/** The steps a pipeline spec can run as `vigil step <name>`. */
+export const STEPS = Object.keys(STEP_MODULES) as (keyof typeof STEP_MODULES)[];
+export type StepName = keyof typeof STEP_MODULES;
 
 export function isStep(name: string): name is StepName {
   return (STEPS as readonly string[]).includes(name);
@@ -10,7 +22,7 @@ export function isStep(name: string): name is StepName {
 
 /** Runs one step over /pfs; a failure throws. */
 export async function runStep(name: StepName): Promise<void> {
-  const step = (await import(`../../../steps/${name}/main.js`)) as { main(): Promise<void> };
+  const step = (await import(`../../../steps/${STEP_MODULES[name]}`)) as { main(): Promise<void> };
   return step.main();
 }
 

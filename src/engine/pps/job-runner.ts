@@ -20,6 +20,8 @@ import { acquireLock } from '../store/lock.js';
 import { JobLog } from './logs.js';
 import { dependencyOrder, inspectPipeline, listPipelines, ppsDir, type PipelineRecord } from './pipelines.js';
 import { inputBranches } from './inputs.js';
+import { stepEnvironment } from './step-env.js';
+import { tickCronInputs } from './ticker.js';
 import type { FileEntry, Store } from '../store/store.js';
 
 /**
@@ -45,6 +47,8 @@ export interface RunOptions {
   /** Aborting kills the steps; the job in progress ends JOB_KILLED. */
   signal?: AbortSignal;
   progress?: RunProgress;
+  /** Pipelines whose cron inputs tick now, whatever their schedule (`pachctl run cron`). */
+  tick?: ReadonlySet<string>;
 }
 
 export interface PipelineOutcome {
@@ -69,6 +73,8 @@ export async function runPipelines(store: Store, opts: RunOptions = {}): Promise
       const wanted = upstreamOf(opts.pipeline, byName);
       order = order.filter((r) => wanted.has(r.name));
     }
+    // A tick that is due is committed before the pipelines run, so this run's jobs read it.
+    await tickCronInputs(store, order, new Date(), opts.tick);
     const outcomes: PipelineOutcome[] = [];
     for (const record of order) {
       if (opts.signal?.aborted) break;
@@ -104,13 +110,9 @@ function sameCommits(a: CommitPointer[], b: CommitPointer[]): boolean {
   return key(a) === key(b);
 }
 
-/** What every process of the job starts from: the caller's environment, then the spec's env, then VIGIL_ROOT. */
+/** What every process of the job starts from: a minimal base, the spec's env and declared secrets (step-env.ts), then VIGIL_ROOT. */
 function baseEnv(store: Store, record: PipelineRecord): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  // A `vigil run` started by a batched step must not hand that step's worker port to its own steps.
-  delete env.PPS_WORKER_GRPC_PORT;
-  return { ...env, ...record.spec.transform.env, VIGIL_ROOT: store.root };
+  return { ...stepEnvironment(process.env, record.spec), VIGIL_ROOT: store.root };
 }
 
 async function runPipeline(store: Store, record: PipelineRecord, opts: RunOptions): Promise<PipelineOutcome> {

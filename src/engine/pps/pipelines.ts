@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile } from '../../pfs/durable.js';
 import { inputBranches } from './inputs.js';
+import { createCronRepos, cronInputs } from './ticker.js';
 import type { PipelineSpec } from './spec.js';
 import type { Store } from '../store/store.js';
 
@@ -84,6 +85,7 @@ export async function putPipeline(
   const existing = await readRecord(store.root, spec.name);
   if (existing && !opts.update) throw new VigilError(`pipeline "${spec.name}" already exists; use \`vigil update pipeline\` to change it`);
   if (!existing && opts.update) await inspectPipeline(store, spec.name);
+  await createCronRepos(store, spec);
   await checkInputs(store, spec);
 
   const now = new Date().toISOString();
@@ -152,7 +154,7 @@ export function dependencyOrder<T extends Pick<PipelineSpec, 'name' | 'input'>>(
  * does); refused while another pipeline reads that repo.
  */
 export async function deletePipeline(store: Store, name: string): Promise<void> {
-  await inspectPipeline(store, name);
+  const { spec } = await inspectPipeline(store, name);
   const readers = await pipelinesReading(store, name);
   if (readers.length > 0) {
     throw new VigilError(
@@ -162,7 +164,9 @@ export async function deletePipeline(store: Store, name: string): Promise<void> 
   await rm(recordPath(store.root, name), { force: true });
   await rm(join(ppsDir(store.root), 'jobs', name), { recursive: true, force: true });
   await rm(join(ppsDir(store.root), 'logs', name), { recursive: true, force: true });
-  if ((await store.listRepos()).some((r) => r.name === name)) await store.deleteRepo(name);
+  // Cron repos only trigger jobs: they go with their pipeline (as on Pachyderm).
+  const repos = (await store.listRepos()).map((r) => r.name);
+  for (const repo of [name, ...cronInputs(spec).map((c) => c.repo)]) if (repos.includes(repo)) await store.deleteRepo(repo);
 }
 
 /** A pipeline as Pachyderm's PipelineInfo in JSON; `details` holds the spec as written, with the salt in use. */

@@ -9,8 +9,10 @@ import {
   createPipelineRequestSchema,
   type CreatePipelineRequest,
   type Input as RequestInput,
+  type SecretMount as RequestSecretMount,
 } from '../../../specs/pachyderm/create-pipeline-request.gen.js';
 import { VigilError } from '../../pfs/errors.js';
+import { parseCronSpec } from './cron.js';
 
 /**
  * Pipeline specs as `pachctl create pipeline -f` takes them: YAML or JSON, one or several
@@ -30,6 +32,23 @@ export interface PfsInput {
   outerJoin?: boolean;
   groupBy?: string;
   emptyFiles?: boolean;
+  /** A cron input, as Pachyderm turns one into a pfs input: repo `<pipeline>_<name>`, glob `/*`, ticked by ticker.ts. */
+  cron?: CronInput;
+}
+
+/** A cron input's schedule: `spec` (cron.ts), whether each tick replaces the last, and when ticks start. */
+export interface CronInput {
+  spec: string;
+  overwrite: boolean;
+  start?: string;
+}
+
+/** A Kubernetes secret the step gets: mounted as files at `mountPath`, or one key as the variable `envVar`. */
+export interface SecretMount {
+  name: string;
+  mountPath?: string;
+  envVar?: string;
+  key?: string;
 }
 
 /** The normalised input tree: exactly one kind per node. */
@@ -48,6 +67,8 @@ export interface Transform {
   workingDir?: string;
   /** The cluster's image; kept for `inspect`, ignored by the embedded engine. */
   image?: string;
+  /** transform.secrets; locally taken from the caller's environment or VIGIL_SECRETS_DIR (step-env.ts). */
+  secrets: SecretMount[];
 }
 
 export type ReprocessSpec = 'until_success' | 'every_job';
@@ -222,7 +243,7 @@ function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<strin
     if (req[field] != null) fail(`${field} pipelines need a Pachyderm cluster; the embedded engine runs transform pipelines only`);
   }
   if (!req.input) fail('input is required');
-  const input = normaliseInput(req.input!, 'input', null, fail);
+  const input = normaliseInput(req.input!, 'input', null, fail, name!);
   checkInputNames(input, fail);
 
   const t = req.transform;
@@ -250,6 +271,7 @@ function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<strin
       datumBatching: t?.datumBatching ?? false,
       ...(t?.workingDir ? { workingDir: t.workingDir } : {}),
       ...(t?.image ? { image: t.image } : {}),
+      secrets: normaliseSecrets(t?.secrets ?? [], fail),
     },
     ...(parallelism ? { parallelism } : {}),
     datumTries: tries,
@@ -271,16 +293,54 @@ export function parseDuration(text: string): number {
   return Math.round(Number(text.slice(0, -1)) * 1000);
 }
 
-function normaliseInput(node: RequestInput, at: string, parent: (typeof COMBINATORS)[number] | null, fail: (msg: string) => never): Input {
+/** Each secret names a Kubernetes secret and either a mount path or a variable and key (Pachyderm's SecretMount). */
+function normaliseSecrets(list: (RequestSecretMount | null)[], fail: (msg: string) => never): SecretMount[] {
+  return list.flatMap((s, i) => {
+    if (!s) return [];
+    const at = `transform.secrets[${i}]`;
+    if (!s.name) fail(`${at}.name is required (the Kubernetes secret)`);
+    if (!s.mountPath && !s.envVar) fail(`${at}: give mountPath (the secret's keys as files) or envVar and key (one key as a variable)`);
+    if (s.envVar && !s.key) fail(`${at}.key is required with envVar (the secret's key whose value the variable gets)`);
+    return [{ name: s.name!, ...(s.mountPath ? { mountPath: s.mountPath } : {}), ...(s.envVar ? { envVar: s.envVar, key: s.key! } : {}) }];
+  });
+}
+
+/** A cron input as Pachyderm normalises it (pps/server/api_server.go, setInputDefaults; worker/datum/create.go, createCron). */
+function normaliseCron(cron: NonNullable<RequestInput>['cron'], at: string, pipeline: string, fail: (msg: string) => never): Input {
+  const here = `${at}.cron`;
+  if (!cron?.name) fail(`${here}.name is required`);
+  if (!cron?.spec) fail(`${here}.spec is required (e.g. "@every 1m" or "0 * * * *")`);
+  parseCronSpec(cron!.spec!, `${here}.spec`);
+  const name = cron!.name!;
+  if (RESERVED_INPUT_NAMES.includes(name) || !NAME_RE.test(name))
+    fail(`${here}.name "${name}" is not a valid input name (letters, digits, _ and -)`);
+  return {
+    pfs: {
+      name,
+      repo: cron!.repo || `${pipeline}_${name}`,
+      branch: 'master',
+      glob: '/*',
+      cron: { spec: cron!.spec!, overwrite: cron!.overwrite ?? false, ...(cron!.start ? { start: cron!.start } : {}) },
+    },
+  };
+}
+
+function normaliseInput(
+  node: RequestInput,
+  at: string,
+  parent: (typeof COMBINATORS)[number] | null,
+  fail: (msg: string) => never,
+  pipeline: string,
+): Input {
   if (!node) fail(`${at} is empty`);
-  if (node.cron != null) fail(`${at}.cron: cron inputs need a Pachyderm cluster; commit to an input repo instead`);
-  const kinds = (['pfs', ...COMBINATORS] as const).filter((k) => node[k] != null);
-  if (kinds.length !== 1) fail(`${at}: give exactly one of pfs, cross, union, join, group (found ${kinds.join(', ') || 'none'})`);
+  const kinds = (['pfs', 'cron', ...COMBINATORS] as const).filter((k) => node[k] != null);
+  if (kinds.length !== 1) fail(`${at}: give exactly one of pfs, cron, cross, union, join, group (found ${kinds.join(', ') || 'none'})`);
   const kind = kinds[0];
+  if (kind === 'cron') return normaliseCron(node.cron, at, pipeline, fail);
   if (kind !== 'pfs') {
     const children = node[kind]!;
     if (children.length === 0) fail(`${at}.${kind} is empty`);
-    return { [kind]: children.map((c, i) => normaliseInput(c, `${at}.${kind}[${i}]`, kind, fail)) } as Input;
+    return { [kind]: children.map((c, i) => normaliseInput(c, `${at}.${kind}[${i}]`, kind, fail, pipeline)) } as Input;
   }
   const pfs = node.pfs!;
   const here = `${at}.pfs`;

@@ -1,23 +1,28 @@
 /**
  * PagerDuty Events API v2 with @pagerduty/pdjs: one `trigger` per incident, `dedup_key` = the
- * incident id, so PagerDuty itself folds a repeat into the open alert even if the ledger is lost.
+ * incident id, so PagerDuty itself folds a repeat into the open alert even if the ledger is lost;
+ * a `resolve` with the same key when a re-run withdraws the incident. With VIGIL_PUBLIC_URL the
+ * trigger carries the snapshot (`images`) and a link to the incident (`links`) in the portal.
  * The routing key is the secret the subscription names (readSecret); without it the page is skipped.
  * `VIGIL_PAGERDUTY_SERVER` (host[:port]) replaces events.pagerduty.com, for tests.
  */
 import { event } from '@pagerduty/pdjs';
-import type { Incident } from '../core.js';
 import { DEFAULT_RETRY, httpOutcome, withRetry, type TryResult } from '../retry.js';
-import { readSecret, secretFile } from '../secrets.js';
+import { readCustomerSecret, withoutSecret } from '../secrets.js';
 import type { PagerDutyTarget } from '../targets.js';
 import {
+  cameraLabel,
+  describeObjects,
   errorMessage,
   frameRef,
   headline,
+  localTimeText,
   MAX_BODY_CHARS,
   REQUEST_TIMEOUT_MS,
   truncate,
   type ChannelResult,
   type Env,
+  type Notice,
   type Reply,
 } from './channel.js';
 
@@ -27,7 +32,8 @@ type EventPayloadV2 = EventParameters['data'];
 /** The Events API's limit on `payload.summary`. */
 export const MAX_SUMMARY_CHARS = 1024;
 
-export function pagerDutyEvent(incident: Incident, routingKey: string): EventPayloadV2 {
+export function pagerDutyEvent(notice: Notice, routingKey: string): EventPayloadV2 {
+  const { incident, links } = notice;
   const { user, device, rule, first } = incident;
   return {
     routing_key: routingKey,
@@ -41,18 +47,31 @@ export function pagerDutyEvent(incident: Incident, routingKey: string): EventPay
       class: rule.name,
       custom_details: {
         incident: incident.id,
+        camera: cameraLabel(incident),
         rule,
-        localTime: first.localTime,
+        localTime: localTimeText(incident),
         timezone: incident.timezone,
         objects: incident.objects,
         frame: frameRef(incident),
         match: first.match,
       },
     },
+    ...(links
+      ? {
+          links: [{ href: links.incident, text: 'Incident in Vigil' }],
+          ...(links.snapshot ? { images: [{ src: links.snapshot, href: links.incident, alt: describeObjects(incident.objects) }] } : {}),
+        }
+      : {}),
   };
 }
 
-async function tryTrigger(data: EventPayloadV2, server: string | undefined): Promise<TryResult<Reply>> {
+/** The `resolve` that closes the incident's PagerDuty alert: same routing key, same dedup_key. */
+export function pagerDutyResolve(incidentId: string, routingKey: string): EventPayloadV2 {
+  // The Events API needs no payload for a resolve; pdjs's type asks for one all the same.
+  return { routing_key: routingKey, event_action: 'resolve', dedup_key: incidentId } as EventPayloadV2;
+}
+
+async function trySend(data: EventPayloadV2, server: string | undefined): Promise<TryResult<Reply>> {
   let requests = 0;
   const params = {
     data,
@@ -78,9 +97,19 @@ async function tryTrigger(data: EventPayloadV2, server: string | undefined): Pro
   }
 }
 
-export async function sendPagerDuty(incident: Incident, target: PagerDutyTarget, env: Env): Promise<ChannelResult> {
-  const routingKey = await readSecret(target.routingKeyEnv, env);
-  if (!routingKey) return { skipped: `no PagerDuty routing key in $${target.routingKeyEnv} or ${secretFile(target.routingKeyEnv, env)}` };
-  const data = pagerDutyEvent(incident, routingKey);
-  return withRetry(() => tryTrigger(data, env.VIGIL_PAGERDUTY_SERVER || undefined));
+/** Sends `event(routingKey)` with the routing key the target names, read only from its user's namespace. */
+export async function sendPagerDutyEvent(
+  user: string,
+  target: PagerDutyTarget,
+  env: Env,
+  event: (routingKey: string) => EventPayloadV2,
+): Promise<ChannelResult> {
+  const key = await readCustomerSecret(user, target.routingKeyEnv, 'PagerDuty routing key', env);
+  if (!('value' in key)) return withoutSecret(key);
+  const data = event(key.value);
+  return withRetry(() => trySend(data, env.VIGIL_PAGERDUTY_SERVER || undefined));
+}
+
+export function sendPagerDuty(notice: Notice, target: PagerDutyTarget, env: Env): Promise<ChannelResult> {
+  return sendPagerDutyEvent(notice.incident.user, target, env, (key) => pagerDutyEvent(notice, key));
 }
