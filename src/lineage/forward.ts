@@ -58,7 +58,7 @@ export class Forward {
     const day = at.toISOString().slice(0, 10);
     const paths: string[] = [];
     for (const path of (await this.view.tree(REPOS.alerts, head.id)).keys()) {
-      if (!path.startsWith(`/${source}/`)) continue;
+      if (!path.startsWith(`/${source}/`) || hopKind(REPOS.alerts, path) !== 'alert') continue;
       const start = parseIncidentId(path.slice(path.lastIndexOf('/') + 1).replace(/\.json$/, ''))?.start;
       if (!start || (start.toISOString().slice(0, 10) === day && start <= at)) paths.push(path);
     }

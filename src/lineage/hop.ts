@@ -95,7 +95,8 @@ export function hopKind(repo: string, path: string): HopKind | null {
     case REPOS.matches:
       return 'match';
     case REPOS.alerts:
-      return 'alert';
+      // Beside each incident's record lies its snapshot (.jpg), an image with no lineage of its own.
+      return path.endsWith('.json') ? 'alert' : null;
     case REPOS.warehouse:
       return path.endsWith('.parquet') ? 'warehouse' : null;
     default:

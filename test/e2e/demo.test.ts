@@ -19,7 +19,8 @@ function summaryLines(out: string): Map<string, string> {
 
 async function records<T>(store: Store, repo: string): Promise<Array<{ path: string; record: T }>> {
   const head = await store.headCommit(repo);
-  const files = head ? await store.listFiles(repo, head.id) : [];
+  // Records only: alerts keeps each incident's snapshot (.jpg) beside its record.
+  const files = (head ? await store.listFiles(repo, head.id) : []).filter((f) => f.path.endsWith('.json'));
   return Promise.all(
     files.map(async (f) => ({ path: f.path, record: JSON.parse(await readFile(store.objectPath(f.sha256), 'utf8')) as T })),
   );
