@@ -5,6 +5,7 @@ import { VigilError } from '../../pfs/errors.js';
 import { makeDatums, type Datum } from '../datum/create.js';
 import { processDatums } from '../worker/driver.js';
 import type { DatumResult } from '../worker/job-context.js';
+import type { WarmWorkers } from '../worker/warm-workers.js';
 import {
   finishJob,
   latestJobs,
@@ -45,6 +46,8 @@ export interface RunOptions {
   /** Aborting kills the steps; the job in progress ends JOB_KILLED. */
   signal?: AbortSignal;
   progress?: RunProgress;
+  /** Keeps datum-batching steps warm across jobs (a long-running server; `vigil run` uses none). */
+  workers?: WarmWorkers;
 }
 
 export interface PipelineOutcome {
@@ -216,7 +219,7 @@ async function executeJob(
   const workDir = join(ppsDir(store.root), 'work', job.id);
   try {
     const { fatal } = await processDatums(
-      { store, spec, jobId: job.id, workDir, env: baseEnv(store, record), log, signal: controller.signal, onResult },
+      { store, spec, jobId: job.id, workDir, env: baseEnv(store, record), log, signal: controller.signal, onResult, workers: opts.workers },
       plan,
     );
     const stopped = controller.signal.aborted ? (controller.signal.reason as Error).message : undefined;
