@@ -20,7 +20,12 @@ test('a frame with a person after hours becomes an email in the outbox, with no 
   const server = await startServer(root, ['--batch-interval', '3600']);
   try {
     const frame = frameName(5, 'png');
-    const sent = await sendFrame(server.url, token, `u1-cam1/${frame}`, await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.png')));
+    const sent = await sendFrame(
+      server.url,
+      token,
+      `u1-cam1/${frame}`,
+      await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.png')),
+    );
     assert.equal(sent.status, 201, JSON.stringify(sent.json));
 
     const outbox = join(root, 'outbox');
@@ -36,10 +41,15 @@ test('a frame with a person after hours becomes an email in the outbox, with no 
     assert.match(email, new RegExp(`valid/u1-cam1/${frame.replace('.png', '')}`));
     await server.waitForLog(/job alerts@[0-9a-f]{32} JOB_SUCCESS/);
     for (const pipeline of ['validated', 'detections', 'matches', 'alerts']) {
-      assert.match(server.log(), new RegExp(`job ${pipeline}@[0-9a-f]{32} started: 1 datums to process`), `the log shows the ${pipeline} job`);
+      assert.match(
+        server.log(),
+        new RegExp(`job ${pipeline}@[0-9a-f]{32} started: 1 datums to process`),
+        `the log shows the ${pipeline} job`,
+      );
     }
     // The latency is measured from the alert records once the run is over.
-    const scrape = async () => parsePrometheus(await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()).samples;
+    const scrape = async () =>
+      parsePrometheus(await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()).samples;
     let samples = await scrape();
     for (const until = Date.now() + 20_000; !sampleValue(samples, 'vigil_frame_to_alert_seconds_count') && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 200));

@@ -47,6 +47,20 @@ export const commands: CliCommand[] = [
       const { startServe } = await import('../../serve/service.js');
       const { frameLimits } = await import('../frame-limits.js');
       const companions: Array<(parts: ServeParts) => Promise<Companion>> = [];
+      if (args.s3Port !== undefined) {
+        const { s3Gateway } = await import('../../serve/s3/gateway.js');
+        const { VIGIL_S3_ACCESS_KEY: accessKey, VIGIL_S3_SECRET_KEY: secretKey } = process.env;
+        if (Boolean(accessKey) !== Boolean(secretKey)) throw new VigilError('VIGIL_S3_ACCESS_KEY and VIGIL_S3_SECRET_KEY go together');
+        companions.push(
+          s3Gateway({
+            host: args.host,
+            port: args.s3Port,
+            ...(await tlsOf(args)),
+            ...(accessKey && secretKey ? { operator: { accessKey, secretKey } } : {}),
+            allowInsecureTokens: args.allowInsecureTokens,
+          }),
+        );
+      }
       const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       const serving = await startServe({
         store,
