@@ -120,14 +120,7 @@ export function s3App(opts: S3GatewayOptions, parts: ServeParts): Hono<ServeEnv>
 
   app.onError((e, c) => {
     if (e instanceof Refusal) for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
-    const err =
-      e instanceof S3Error
-        ? e
-        : e instanceof Refusal
-          ? new S3Error(e.status, S3_CODE_OF_REFUSAL[e.code], e.message)
-          : e instanceof VigilError
-            ? new S3Error(400, 'InvalidRequest', e.message)
-            : (parts.log(`S3 error: ${(e as Error).stack ?? String(e)}`), new S3Error(500, 'InternalError', 'the store failed'));
+    const err = asS3Error(e, parts.log);
     return c.req.method === 'HEAD'
       ? c.body(null, err.status as 400)
       : c.body(errorXml(err.code, err.message, c.req.path), err.status as 400, XML);
@@ -294,6 +287,15 @@ export function s3App(opts: S3GatewayOptions, parts: ServeParts): Hono<ServeEnv>
     throw new S3Error(501, 'NotImplemented', 'this S3 operation is not supported by the Vigil gateway');
   });
   return app;
+}
+
+/** What the client is told of an error: an S3 error as it is, an ingest refusal with its status, anything unforeseen as InternalError (logged). */
+function asS3Error(e: unknown, log: (line: string) => void): S3Error {
+  if (e instanceof S3Error) return e;
+  if (e instanceof Refusal) return new S3Error(e.status, S3_CODE_OF_REFUSAL[e.code], e.message);
+  if (e instanceof VigilError) return new S3Error(400, 'InvalidRequest', e.message);
+  log(`S3 error: ${(e as Error).stack ?? String(e)}`);
+  return new S3Error(500, 'InternalError', 'the store failed');
 }
 
 /** Reads a PUT body up to `limit` bytes and checks it against the payload hash the client signed. */
