@@ -12,13 +12,14 @@ import { parseSource } from '../contract/frame-path.js';
 import { SNIFF_BYTES, type Format } from '../contract/image-format.js';
 import type { Store } from '../engine/store/store.js';
 import { sha256 } from '../pfs/files.js';
-import type { IngestQueue } from './admission.js';
-import type { CommitBatcher } from './batcher.js';
+import { REPOS } from '../contract/repos.js';
+import { IngestQueue, type QueueLimits } from './admission.js';
+import { CommitBatcher, type BatcherOptions } from './batcher.js';
 import { exifCaptureTime, parseCaptureHeader } from './capture-time.js';
 import { Refusal } from './errors.js';
 import { checkFormat, checkFramePath, checkSize, frameFileName, type FrameLimits, type FrameTarget } from './ingest-core.js';
 import type { ServeMetrics } from './metrics.js';
-import type { CameraZones } from './zones.js';
+import { CameraZones } from './zones.js';
 
 /** One frame as it arrives. */
 export interface IncomingFrame {
@@ -42,6 +43,33 @@ export interface IngestParts {
   metrics: ServeMetrics;
 }
 
+export interface IngestSetup {
+  limits: FrameLimits;
+  queue: QueueLimits;
+  batch: BatcherOptions;
+  metrics: ServeMetrics;
+  /** Called after each commit to raw. */
+  onCommit?: () => void;
+  log(line: string): void;
+}
+
+/** The ingest of raw@master in `store` (creating raw when missing), with its group committer and queue. */
+export async function openIngest(store: Store, setup: IngestSetup): Promise<Ingest> {
+  const { metrics } = setup;
+  if (!(await store.listRepos()).some((r) => r.name === REPOS.raw)) {
+    await store.createRepo(REPOS.raw, { description: 'camera frames' });
+    setup.log(`created the repo ${REPOS.raw}`);
+  }
+  const queue = new IngestQueue(setup.queue);
+  metrics.queue = queue;
+  const batcher = await CommitBatcher.open(store, REPOS.raw, 'master', setup.batch, (_commit, files, seconds) => {
+    metrics.commitSeconds.observe(seconds);
+    metrics.commitFrames.observe(files);
+    setup.onCommit?.();
+  });
+  return new Ingest({ store, batcher, queue, limits: setup.limits, zones: new CameraZones(store), metrics });
+}
+
 export class Ingest {
   /** Frames' acknowledgement times by `<source>/<ts>`, the latest few thousand, for frame-to-alert latency. */
   private readonly acknowledged = new Map<string, number>();
@@ -50,6 +78,10 @@ export class Ingest {
 
   get batcher(): CommitBatcher {
     return this.parts.batcher;
+  }
+
+  get queue(): IngestQueue {
+    return this.parts.queue;
   }
 
   /** Stores a frame and answers once it is committed, or throws the Refusal that says why not. */

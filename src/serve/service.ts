@@ -5,24 +5,22 @@
  * flight and loses no acknowledged frame.
  */
 import { join } from 'node:path';
-import { REPOS } from '../contract/repos.js';
 import { ppsDir } from '../engine/pps/pipelines.js';
 import type { Store } from '../engine/store/store.js';
 import { WarmWorkers } from '../engine/worker/warm-workers.js';
-import { IngestQueue, type QueueLimits } from './admission.js';
+import type { QueueLimits } from './admission.js';
 import { AlertLatency } from './alert-latency.js';
 import { createApp, type RouteGroup } from './app.js';
-import { CommitBatcher, type BatcherOptions } from './batcher.js';
+import type { BatcherOptions } from './batcher.js';
 import { TokenVerifier } from './devices.js';
 import { Refusal } from './errors.js';
 import { frameRoutes } from './frame-routes.js';
-import { Ingest } from './ingest.js';
+import { openIngest, type Ingest } from './ingest.js';
 import type { FrameLimits } from './ingest-core.js';
 import { listen, type Listening, type ListenOptions } from './listen.js';
 import { ServeMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { PipelineScheduler } from './scheduler.js';
-import { CameraZones } from './zones.js';
 
 export interface PipelineOptions {
   /** The pipeline whose upstream closure runs first (the path to an alert). */
@@ -74,21 +72,17 @@ export interface RunningServe {
 
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const { store, log } = opts;
-  if (!(await store.listRepos()).some((r) => r.name === REPOS.raw)) {
-    await store.createRepo(REPOS.raw, { description: 'camera frames' });
-    log(`created the repo ${REPOS.raw}`);
-  }
   const metrics = new ServeMetrics();
-  const queue = new IngestQueue(opts.queue);
-  metrics.queue = queue;
-
   let scheduler: PipelineScheduler | undefined;
-  const batcher = await CommitBatcher.open(store, REPOS.raw, 'master', opts.batch, (_commit, files, seconds) => {
-    metrics.commitSeconds.observe(seconds);
-    metrics.commitFrames.observe(files);
-    scheduler?.notify();
+  const ingest = await openIngest(store, {
+    limits: opts.limits,
+    queue: opts.queue,
+    batch: opts.batch,
+    metrics,
+    onCommit: () => scheduler?.notify(),
+    log,
   });
-  const ingest = new Ingest({ store, batcher, queue, limits: opts.limits, zones: new CameraZones(store), metrics });
+  const { batcher, queue } = ingest;
   const verifier = new TokenVerifier(store.root);
   const parts: ServeParts = { store, ingest, metrics, verifier, log };
 

@@ -4,6 +4,7 @@ import { IngestQueue } from '../../src/serve/admission.js';
 import { bearerToken, isLoopback, tokenTransportAllowed } from '../../src/serve/auth.js';
 import { exifCaptureTime, parseCaptureHeader, wallClockToUtc } from '../../src/serve/capture-time.js';
 import { Refusal } from '../../src/serve/errors.js';
+import { JpegSplitter } from '../../src/serve/jpeg-stream.js';
 import { checkFormat, checkFramePath, checkSize, compareWithStored, frameFileName, type FrameLimits } from '../../src/serve/ingest-core.js';
 
 const limits: FrameLimits = {
@@ -96,4 +97,14 @@ test('tokens: bearer header, and only over TLS, from loopback, or where the oper
   assert.equal(tokenTransportAllowed({ encrypted: true, remoteAddress: '192.168.1.2' }, false), true);
   assert.equal(tokenTransportAllowed({ encrypted: false, remoteAddress: '192.168.1.2' }, true), true);
   assert.equal(tokenTransportAllowed({ encrypted: false, remoteAddress: '127.0.0.1' }, false), true);
+});
+
+test('a stream of JPEGs splits at each start and end of image, across chunk boundaries', () => {
+  const a = Buffer.from([0xff, 0xd8, 1, 2, 0xff, 0x00, 3, 0xff, 0xd9]);
+  const b = Buffer.from([0xff, 0xd8, 4, 0xff, 0xd9]);
+  const stream = Buffer.concat([Buffer.from('--ffmpeg\r\nContent-Type: image/jpeg\r\n\r\n'), a, Buffer.from('\r\n--ffmpeg\r\n\r\n'), b]);
+  const splitter = new JpegSplitter();
+  const images = [...stream].flatMap((byte) => splitter.push(Buffer.from([byte])));
+  assert.deepEqual(images, [a, b]);
+  assert.deepEqual(new JpegSplitter().push(Buffer.concat([a, b, a.subarray(0, 4)])), [a, b]);
 });

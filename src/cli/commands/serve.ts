@@ -8,6 +8,16 @@ import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 
 /** `vigil serve`: the images collector and the pipelines running by themselves (src/serve/, README "vigil serve"). */
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+/** Resolves on the first SIGTERM or SIGINT, with its name. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'serve',
@@ -47,6 +57,16 @@ export const commands: CliCommand[] = [
       const { startServe } = await import('../../serve/service.js');
       const { frameLimits } = await import('../frame-limits.js');
       const companions: Array<(parts: ServeParts) => Promise<Companion>> = [];
+      if (args.cameras) {
+        const { readCamerasFile, startPulling } = await import('../../serve/cameras.js');
+        const cameras = await readCamerasFile(args.cameras);
+        companions.push(async (parts) => {
+          parts.log(
+            `pulling ${cameras.length} camera${cameras.length === 1 ? '' : 's'}: ${cameras.map((c) => `${c.id} (${c.fps ?? 1}/s)`).join(', ')}`,
+          );
+          return startPulling(cameras, parts);
+        });
+      }
       if (args.s3Port !== undefined) {
         const { s3Gateway } = await import('../../serve/s3/gateway.js');
         const { VIGIL_S3_ACCESS_KEY: accessKey, VIGIL_S3_SECRET_KEY: secretKey } = process.env;
@@ -61,7 +81,6 @@ export const commands: CliCommand[] = [
           }),
         );
       }
-      const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       const serving = await startServe({
         store,
         limits: await frameLimits(store),
@@ -85,13 +104,67 @@ export const commands: CliCommand[] = [
         log,
       });
       log(`vigil serve: frames at ${serving.url}/v1/frames/<user>-<device>/<ts>.<ext>; store ${store.root}`);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
+      const signal = await stopSignal();
       log(`${signal}: stopping (frames in flight are committed, the job in flight finishes, up to ${args.grace} s)`);
       await serving.stop(args.grace * 1000);
       log('stopped');
+    },
+  }),
+  defineCommand({
+    verb: 'collect',
+    describe: 'store frames in raw without the server: backfill from a video (--from-video), or pull cameras (--cameras) until stopped',
+    builder: (y) =>
+      withRoot(y)
+        .option('from-video', { type: 'string', describe: 'a recorded video (any format ffmpeg reads)' })
+        .option('fps', { type: 'number', default: 1, describe: 'frames per second to take from the video' })
+        .option('camera', { type: 'string', describe: "<user>-<device>: the video's camera" })
+        .option('start', {
+          type: 'string',
+          describe: "the video's first frame's capture time (ISO 8601 with zone); default: the video's creation_time",
+        })
+        .option('cameras', { type: 'string', describe: 'a cameras file: pull them until SIGTERM' }),
+    handler: async (args) => {
+      if (Boolean(args.fromVideo) === Boolean(args.cameras))
+        throw new VigilError('give --from-video FILE (with --camera) or --cameras FILE');
+      const store = await openStore(args);
+      const { openIngest } = await import('../../serve/ingest.js');
+      const { ServeMetrics } = await import('../../serve/metrics.js');
+      const { frameLimits } = await import('../frame-limits.js');
+      const metrics = new ServeMetrics();
+      const ingest = await openIngest(store, {
+        limits: await frameLimits(store),
+        queue: { maxFrames: 1024, maxBytes: 256 * 2 ** 20, retryAfterSeconds: 1 },
+        batch: { intervalMs: 100, maxFiles: 256 },
+        metrics,
+        log,
+      });
+      if (args.cameras) {
+        const { readCamerasFile, startPulling } = await import('../../serve/cameras.js');
+        const puller = startPulling(await readCamerasFile(args.cameras), { ingest, metrics, log });
+        log(`${await stopSignal()}: stopping`);
+        await puller.stop();
+        await ingest.batcher.close();
+        return 0;
+      }
+      if (!args.camera) throw new VigilError('--from-video needs --camera <user>-<device>');
+      if (!(args.fps > 0)) throw new VigilError(`--fps ${args.fps}: give a number of frames per second above 0`);
+      const { backfillVideo } = await import('../../serve/backfill.js');
+      const { videoCreationTime } = await import('../../serve/ffmpeg.js');
+      const start = args.start ? new Date(args.start) : await videoCreationTime(args.fromVideo!).catch(() => null);
+      if (!start || Number.isNaN(start.getTime()) || (args.start && !/(Z|[+-]\d{2}:\d{2})$/.test(args.start))) {
+        throw new VigilError(
+          args.start
+            ? `--start ${args.start} is not an ISO 8601 time with its zone (e.g. 2026-11-26T04:15:00Z)`
+            : `${args.fromVideo} has no creation_time; give its first frame's capture time with --start`,
+        );
+      }
+      const result = await backfillVideo(ingest, { file: args.fromVideo!, fps: args.fps, camera: args.camera, start });
+      await ingest.batcher.close();
+      process.stdout.write(
+        `${args.fromVideo}: ${result.stored} frames stored in raw@master:/${args.camera}/ from ${start.toISOString()}, ${result.unchanged} already there, ${result.refused.length} refused\n`,
+      );
+      for (const r of result.refused) process.stdout.write(`  refused ${r.at}: ${r.reason}\n`);
+      return result.refused.length ? 1 : 0;
     },
   }),
 ];
