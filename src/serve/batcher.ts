@@ -43,11 +43,15 @@ export class CommitBatcher {
   /** path → sha256 at `head`. */
   private stored = new Map<string, string>();
   private pending = new Map<string, PendingPut>();
+  /** The puts of the commit being written: taken, not yet at the head. */
+  private committing = new Map<string, PendingPut>();
   private head: string | null = null;
   /** The commit being written, and those queued behind it: one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private writing = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest pending put arrived (performance.now()). */
+  private firstPendingAt = 0;
   private closed = false;
 
   private constructor(
@@ -91,7 +95,7 @@ export class CommitBatcher {
    * returns 'duplicate' for the same bytes (stored or pending), 'new' otherwise.
    */
   check(path: string, sha256: string): 'new' | 'duplicate' {
-    const existing = compareWithStored(this.pending.get(path)?.entry.sha256 ?? this.stored.get(path), sha256);
+    const existing = compareWithStored(this.waitingPut(path)?.entry.sha256 ?? this.stored.get(path), sha256);
     if (existing === 'conflict') throw conflict(this.repo, this.branch, path);
     return existing;
   }
@@ -99,8 +103,13 @@ export class CommitBatcher {
   /** Puts a file whose object is in the store (added with batch: true); resolves once it is committed. */
   put(entry: FileEntry): Promise<PutResult> {
     if (this.closed) return Promise.reject(new Refusal('shutting_down', 'the server is stopping; nothing was stored: send again later'));
-    const existing = this.check(entry.path, entry.sha256);
-    const pending = this.pending.get(entry.path);
+    let existing: 'new' | 'duplicate';
+    try {
+      existing = this.check(entry.path, entry.sha256);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const pending = this.waitingPut(entry.path);
     if (existing === 'duplicate' && !pending) {
       return Promise.resolve({ commit: this.head!, stored: false });
     }
@@ -110,9 +119,15 @@ export class CommitBatcher {
         pending.waiters.push({ resolve: (r) => resolve({ ...r, stored: false }), reject });
         return;
       }
+      if (this.pending.size === 0) this.firstPendingAt = performance.now();
       this.pending.set(entry.path, { entry, waiters: [{ resolve, reject }] });
       this.schedule();
     });
+  }
+
+  /** The put of `path` waiting for its commit or in the commit being written. */
+  private waitingPut(path: string): PendingPut | undefined {
+    return this.pending.get(path) ?? this.committing.get(path);
   }
 
   /** Removes files (or folders) in a commit of their own, after every put before it. Resolves with that commit's id. */
@@ -148,10 +163,12 @@ export class CommitBatcher {
       this.timer = undefined;
       this.commitPending();
     } else if (!this.timer && !this.writing) {
+      // The interval counts from the oldest put: those that waited through the last commit go at once.
+      const wait = Math.max(0, this.firstPendingAt + this.opts.intervalMs - performance.now());
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.commitPending();
-      }, this.opts.intervalMs);
+      }, wait);
     }
   }
 
@@ -164,7 +181,9 @@ export class CommitBatcher {
   /** Takes the pending puts as one batch and commits it after the commits before it. */
   private commitPending(): void {
     const batch = [...this.pending.values()];
+    for (const put of batch) this.committing.set(put.entry.path, put);
     this.pending.clear();
+    this.firstPendingAt = performance.now();
     this.writing = true;
     void this.exclusive(() => this.commitBatch(batch)).finally(() => {
       this.writing = false;
@@ -175,6 +194,7 @@ export class CommitBatcher {
 
   private async commitBatch(batch: PendingPut[]): Promise<void> {
     const started = performance.now();
+    const taken = batch;
     try {
       const head = await this.store.headCommit(this.repo, this.branch);
       if ((head?.id ?? null) !== this.head) batch = await this.rejudge(batch);
@@ -191,6 +211,8 @@ export class CommitBatcher {
       for (const { waiters } of batch) for (const w of waiters) w.resolve({ commit: info.id, stored: true });
     } catch (e) {
       for (const { waiters } of batch) for (const w of waiters) w.reject(e);
+    } finally {
+      for (const { entry } of taken) this.committing.delete(entry.path);
     }
   }
 
