@@ -13,6 +13,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   detect: () => import('./detect.js').then((m) => m.bench),
   match: () => import('./match.js').then((m) => m.bench),
   warehouse: () => import('./warehouse.js').then((m) => m.bench),
+  ingest: () => import('./ingest.js').then((m) => m.bench),
+  'frame-to-alert': () => import('./frame-to-alert.js').then((m) => m.bench),
 };
 
 const wanted = process.argv.slice(2);

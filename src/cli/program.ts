@@ -17,6 +17,8 @@ import { commands as initCommands } from './commands/init.js';
 import { commands as logsCommands } from './commands/logs.js';
 import { commands as deployCommands } from './commands/deploy.js';
 import { commands as demoCommands } from './commands/demo.js';
+import { commands as serveCommands } from './commands/serve.js';
+import { commands as deviceCommands } from './commands/device.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
@@ -35,6 +37,8 @@ const ALL: CliCommand[] = [
   ...logsCommands,
   ...deployCommands,
   ...demoCommands,
+  ...serveCommands,
+  ...deviceCommands,
 ];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */

@@ -5,40 +5,8 @@
 import type { FileRef, Rejection, RejectionReason } from '../../specs/index.js';
 import { parseFramePath, type FramePath } from '../../src/contract/frame-path.js';
 import { VALIDATED_FOLDERS, rejectionPath } from '../../src/contract/repos.js';
+import { FRAME_EXTENSIONS, type Format } from '../../src/contract/image-format.js';
 import type { ResolvedConfig } from './config.js';
-
-/** Formats told apart by their magic numbers; only those in `config.formats` are accepted. */
-export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'tiff';
-
-/** Byte strings (latin1) at offsets that identify a format. */
-const SIGNATURES: Array<{ format: Format; parts: Array<[offset: number, bytes: string]> }> = [
-  { format: 'jpeg', parts: [[0, '\xff\xd8\xff']] },
-  { format: 'png', parts: [[0, '\x89PNG\r\n\x1a\n']] },
-  {
-    format: 'webp',
-    parts: [
-      [0, 'RIFF'],
-      [8, 'WEBP'],
-    ],
-  },
-  { format: 'gif', parts: [[0, 'GIF8']] },
-  { format: 'bmp', parts: [[0, 'BM']] },
-  { format: 'tiff', parts: [[0, 'II*\x00']] },
-  { format: 'tiff', parts: [[0, 'MM\x00*']] },
-];
-
-/** How many leading bytes sniffFormat needs. */
-export const SNIFF_BYTES = 12;
-
-/** The format the bytes say they are (the extension is never trusted), or null when unknown. */
-export function sniffFormat(head: Uint8Array): Format | null {
-  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, SNIFF_BYTES)).toString('latin1');
-  const sig = SIGNATURES.find((s) => s.parts.every(([offset, bytes]) => text.startsWith(bytes, offset)));
-  return sig?.format ?? null;
-}
-
-/** Extensions a frame may have (the architecture's `<ts>.<jpg|jpeg|png|webp>`). */
-const FRAME_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp'];
 
 export interface Dimensions {
   width: number;

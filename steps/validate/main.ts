@@ -17,19 +17,9 @@ import { sha256, sha256File, writeJsonOutput, writeOutput } from '../../src/pfs/
 import { datumInput, inputFiles, type DatumInput, type InputFile } from '../../src/pfs/inputs.js';
 import { outDir } from '../../src/pfs/paths.js';
 import { useAtomicFullCollections } from '../../src/pfs/gc.js';
+import { SNIFF_BYTES, sniffFormat } from '../../src/contract/image-format.js';
 import { configVersion, loadConfig, type ResolvedConfig } from './config.js';
-import {
-  SNIFF_BYTES,
-  datumScope,
-  formatAccepted,
-  judge,
-  lumaStdDev,
-  rejectedPath,
-  rejectionRecord,
-  shouldDecode,
-  sniffFormat,
-  type Inspection,
-} from './core.js';
+import { datumScope, formatAccepted, judge, lumaStdDev, rejectedPath, rejectionRecord, shouldDecode, type Inspection } from './core.js';
 import { encodeJpeg, readDimensions, standardise } from './image.js';
 
 interface Run {

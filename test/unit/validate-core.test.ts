@@ -5,17 +5,9 @@ import { join } from 'node:path';
 import { validatorFor, type Rejection } from '../../specs/index.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { CONFIG_ENV, configVersion, loadConfig, resolveConfig } from '../../steps/validate/config.js';
-import {
-  datumScope,
-  judge,
-  lumaStdDev,
-  rejectedPath,
-  rejectionRecord,
-  shouldDecode,
-  sniffFormat,
-  type Inspection,
-} from '../../steps/validate/core.js';
+import { datumScope, judge, lumaStdDev, rejectedPath, rejectionRecord, shouldDecode, type Inspection } from '../../steps/validate/core.js';
 import { validFramePath } from '../../src/contract/repos.js';
+import { sniffFormat } from '../../src/contract/image-format.js';
 import { tempDir } from '../helpers/cli.js';
 
 const config = resolveConfig({}, 'defaults');

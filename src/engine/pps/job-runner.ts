@@ -5,6 +5,7 @@ import { VigilError } from '../../pfs/errors.js';
 import { makeDatums, type Datum } from '../datum/create.js';
 import { processDatums } from '../worker/driver.js';
 import type { DatumResult } from '../worker/job-context.js';
+import type { WarmWorkers } from '../worker/warm-workers.js';
 import {
   finishJob,
   latestJobs,
@@ -49,6 +50,8 @@ export interface RunOptions {
   progress?: RunProgress;
   /** Pipelines whose cron inputs tick now, whatever their schedule (`pachctl run cron`). */
   tick?: ReadonlySet<string>;
+  /** Keeps datum-batching steps warm across jobs (a long-running server; `vigil run` uses none). */
+  workers?: WarmWorkers;
 }
 
 export interface PipelineOutcome {
@@ -218,7 +221,7 @@ async function executeJob(
   const workDir = join(ppsDir(store.root), 'work', job.id);
   try {
     const { fatal } = await processDatums(
-      { store, spec, jobId: job.id, workDir, env: baseEnv(store, record), log, signal: controller.signal, onResult },
+      { store, spec, jobId: job.id, workDir, env: baseEnv(store, record), log, signal: controller.signal, onResult, workers: opts.workers },
       plan,
     );
     const stopped = controller.signal.aborted ? (controller.signal.reason as Error).message : undefined;

@@ -4,6 +4,7 @@ import type { DatumRoot } from './datum-root.js';
 import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
 import { exitFailure, settleFailure, startUserCode, StderrTail, type StepExit, type StepProcess } from './user-code.js';
+import type { ParkedStep, WarmWorkers } from './warm-workers.js';
 
 /**
  * The datum-batching worker (transform.datumBatching), as Pachyderm's: the step starts once and
@@ -20,7 +21,7 @@ interface DatumTry {
 }
 
 /** Why a session ended: what the worker does next. */
-type SessionEnd =
+export type SessionEnd =
   /** No datum is left, or the job was stopped while no datum was in flight: the worker is done. */
   | { kind: 'drained' }
   /** The step exited between two datums: start it again. */
@@ -29,6 +30,13 @@ type SessionEnd =
   | { kind: 'failed'; datum: Datum; tries: number; reason: string }
   /** The step cannot run, or the worker cannot go on: the job fails. */
   | { kind: 'fatal'; reason: string };
+
+/** Where a worker's step may be kept warm between jobs: its pool, the key of this job's spec and environment, its index. */
+export interface WarmSlot {
+  pool: WarmWorkers;
+  key: string;
+  index: number;
+}
 
 /**
  * Where a session stands. Storing the previous datum's outputs is no state of its own: it
@@ -45,7 +53,9 @@ type SessionState =
    * The step is being killed. `held`: the datum it held when the worker could not go on (a
    * fatal end), whose last lines are still its own; a failed datum is handed back in the end.
    */
-  | { name: 'ended'; held?: DatumTry };
+  | { name: 'ended'; held?: DatumTry }
+  /** No datum was left: the step waits in a warm pool, its NextDatum call unanswered, for the next job (see WarmWorkers). */
+  | { name: 'parked' };
 
 /** One worker of a datum-batching step: sessions of the step, one after another, until no datum is left. */
 export class BatchWorker {
@@ -59,6 +69,8 @@ export class BatchWorker {
     readonly root: DatumRoot,
     /** Fails the job: the step cannot run, or an output cannot be stored. */
     readonly fatal: (reason: string) => void,
+    /** Set when the step may be kept warm for the next job. */
+    readonly warm?: WarmSlot,
   ) {
     this.workerId = `w${index}`;
   }
@@ -93,17 +105,23 @@ export class BatchWorker {
  * it ends when no datum is left, when a datum fails (the step is killed), or when the step
  * exits by itself.
  */
-class BatchSession {
+class BatchSession implements ParkedStep {
   private state: SessionState = { name: 'starting' };
+  /** Answers a parked step's wait: true when a new job resumed it, false when the pool ended it. */
+  private resumeWith: ((resumed: boolean) => void) | undefined;
   /** The last datum's outputs going into the store while the step works on the next datum; never rejects. */
   private storing: Promise<void> = Promise.resolve();
   private readonly tail = new StderrTail();
   private proc: StepProcess | undefined;
   private resolveEnded!: (end: SessionEnd) => void;
-  private readonly ended = new Promise<SessionEnd>((resolve) => (this.resolveEnded = resolve));
+  /** The end of the session for the job it serves now (a warm step serves one job after another). */
+  private ended = new Promise<SessionEnd>((resolve) => (this.resolveEnded = resolve));
 
-  /** Runs one session of the worker's step to its end. */
+  /** Runs one session of the worker's step to its end: a step parked warm for this job, else a new one. */
   static async run(worker: BatchWorker): Promise<SessionEnd> {
+    const { warm } = worker;
+    const parked = warm?.pool.take(worker.ctx.spec, warm.key, warm.index);
+    if (parked) return parked.resume(worker);
     // No process knows the server's port before the session has started one, so no call comes before `session` is set.
     let session!: BatchSession;
     const server = await NextDatumServer.start((error) => session.onNextDatum(error));
@@ -112,7 +130,7 @@ class BatchSession {
   }
 
   private constructor(
-    private readonly worker: BatchWorker,
+    private worker: BatchWorker,
     private readonly server: NextDatumServer,
   ) {}
 
@@ -130,7 +148,7 @@ class BatchSession {
     const { cmd, stdin } = ctx.spec.transform;
     const env = stepEnv(ctx, worker.root, { PPS_WORKER_GRPC_PORT: String(this.server.port) });
     this.proc = startUserCode(ctx, cmd, stdin, env, (line, stream) => {
-      ctx.log.write(worker.workerId, this.datumOfLines(), line);
+      this.ctx.log.write(this.worker.workerId, this.datumOfLines(), line);
       if (stream === 'stderr') this.tail.add(line);
     });
     void this.proc.exited.then((exit) => this.onStepExit(exit));
@@ -156,8 +174,8 @@ class BatchSession {
     // Lines the step printed before this call reach us first; let them be logged under their datum.
     await nextTurn();
     if (this.isEnded) return null;
-    const { ctx, worker } = this;
     if (this.state.name === 'datum-running') {
+      const { ctx, worker } = this;
       const { held: done, timer } = this.state;
       clearTimeout(timer);
       if (error) {
@@ -178,14 +196,15 @@ class BatchSession {
       if (taken) this.storing = this.storeOutputs(done, taken);
       else ctx.onResult({ datum: done.datum, state: 'SUCCESS', outputs: [], tries: done.tries });
     }
-    this.state = { name: 'choosing' };
-    await ctx.planned;
-    if (this.isEnded) return null;
-    const next = worker.take();
-    if (!next) {
-      this.end({ kind: 'drained' });
-      return null;
+    let next: DatumTry | null = null;
+    while (next === null) {
+      this.state = { name: 'choosing' };
+      await this.ctx.planned;
+      if (this.isEnded) return null;
+      next = this.worker.take();
+      if (next === null && !(await this.parkUntilNextJob())) return null;
     }
+    const { ctx, worker } = this;
     this.state = { name: 'datum-running', held: next };
     this.tail.clear();
     const lines = datumEnvLines(next.datum, worker.root, ctx.jobId);
@@ -201,10 +220,54 @@ class BatchSession {
     return lines;
   }
 
+  /**
+   * No datum is left in the job: with a warm pool, the job's session ends (once the last outputs
+   * are stored) but the step stays, parked, until the next job resumes it (true) or the pool ends
+   * it (false); without one, the session ends.
+   */
+  private async parkUntilNextJob(): Promise<boolean> {
+    const { warm } = this.worker;
+    if (!warm || this.ctx.signal.aborted || !warm.pool.park(this.ctx.spec, warm.key, warm.index, this)) {
+      this.end({ kind: 'drained' });
+      return false;
+    }
+    this.state = { name: 'parked' };
+    this.ctx.signal.removeEventListener('abort', this.onAbort);
+    const resumed = new Promise<boolean>((resolve) => (this.resumeWith = resolve));
+    const finishJob = this.resolveEnded;
+    void this.storing.then(() => finishJob({ kind: 'drained' }));
+    return resumed;
+  }
+
+  /** A new job takes this parked step: its waiting NextDatum call gets the job's first datum. */
+  resume(worker: BatchWorker): Promise<SessionEnd> {
+    this.worker = worker;
+    this.ended = new Promise<SessionEnd>((resolve) => (this.resolveEnded = resolve));
+    this.state = { name: 'choosing' };
+    this.tail.clear();
+    this.ctx.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.resumeWith?.(true);
+    if (this.ctx.signal.aborted) this.onAbort();
+    return this.ended;
+  }
+
+  /** The pool ends a parked step (idle too long, the server stopping, a new spec). */
+  dispose(): void {
+    if (this.state.name !== 'parked') return;
+    this.state = { name: 'ended' };
+    this.proc?.kill();
+    this.server.close();
+    this.resumeWith?.(false);
+  }
+
   /** The step exited: by itself, or killed as the session ended. */
   private onStepExit(exit: StepExit): void {
     const { state } = this;
     if (state.name === 'ended') return;
+    if (state.name === 'parked') {
+      this.worker.warm?.pool.forget(this);
+      return;
+    }
     if (exit.spawnError) {
       this.end({ kind: 'fatal', reason: exit.spawnError });
       return;

@@ -7,6 +7,7 @@ import { BatchWorker } from './batch-session.js';
 import { DatumRoot } from './datum-root.js';
 import { datumEnvLines, stepEnv, takeDatum, type JobContext, type ProcessDatumsOptions } from './job-context.js';
 import { Remover } from './remover.js';
+import { WarmWorkers } from './warm-workers.js';
 import { runToEnd, settleFailure } from './user-code.js';
 
 /**
@@ -47,16 +48,22 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     stop.abort(new Error(reason));
   };
   const remover = new Remover();
+  const batching = opts.spec.transform.datumBatching;
+  const warmKey = batching && opts.workers ? WarmWorkers.keyOf(opts.spec, opts.env) : undefined;
   const startWorker = async (i: number) => {
-    const root = await DatumRoot.create(join(opts.workDir, `w${i}`), opts.store, remover);
+    // A warm worker keeps its root (its step's PFS_ROOT) from job to job; any other has one for the job.
+    const warm = opts.workers && warmKey ? { pool: opts.workers, key: warmKey, index: i } : undefined;
+    const root = warm
+      ? await warm.pool.root(opts.spec, warm.key, i)
+      : await DatumRoot.create(join(opts.workDir, `w${i}`), opts.store, remover);
     try {
-      if (opts.spec.transform.datumBatching) await new BatchWorker(ctx, i, root, fail).run();
+      if (batching) await new BatchWorker(ctx, i, root, fail, warm).run();
       else await perDatumWorker(ctx, i, root);
     } finally {
-      await root.remove();
+      if (!warm) await root.remove();
     }
   };
-  const workers = opts.spec.transform.datumBatching ? [startWorker(0)] : [];
+  const workers = batching ? [startWorker(0)] : [];
   try {
     try {
       await ctx.planned;

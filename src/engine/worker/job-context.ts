@@ -3,6 +3,7 @@ import type { JobLog } from '../pps/logs.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import type { FileEntry, Store } from '../store/store.js';
 import type { DatumRoot } from './datum-root.js';
+import type { WarmWorkers } from './warm-workers.js';
 
 /**
  * A job as its workers see it: what processDatums is given, the queue of datums the workers
@@ -30,6 +31,8 @@ export interface ProcessDatumsOptions {
   /** Job timeout or user interrupt: processes are killed, datums in flight fail with the signal's reason. */
   signal: AbortSignal;
   onResult(result: DatumResult): void;
+  /** A long-running caller's pool that keeps datum-batching steps warm from one job to the next (see WarmWorkers). */
+  workers?: WarmWorkers;
 }
 
 export interface JobContext extends ProcessDatumsOptions {

@@ -1,0 +1,45 @@
+/**
+ * Frame-to-alert latency: after each run of the urgent pipelines, the alert records its job
+ * wrote or changed are read, and every delivery sent in that job whose first frame this server
+ * acknowledged is measured from the frame's acknowledgement to the delivery's last attempt.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Alert } from '../../specs/index.js';
+import { parseValidFramePath, REPOS } from '../contract/repos.js';
+import type { PipelineOutcome } from '../engine/pps/job-runner.js';
+import type { Store } from '../engine/store/store.js';
+
+export class AlertLatency {
+  /** `<incident>/<target>` already measured: a grown incident repeats its deliveries. */
+  private readonly measured = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly acknowledgedAt: (source: string, ts: string) => number | undefined,
+    private readonly observe: (seconds: number) => void,
+  ) {}
+
+  async afterRun(outcomes: PipelineOutcome[]): Promise<void> {
+    const job = outcomes.find((o) => o.pipeline === REPOS.alerts)?.job;
+    if (job?.state !== 'JOB_SUCCESS' || !job.outputCommit) return;
+    const commit = await this.store.resolveCommit(REPOS.alerts, job.outputCommit.id);
+    const before = new Map(commit.parent ? (await this.store.listFiles(REPOS.alerts, commit.parent)).map((f) => [f.path, f.sha256]) : []);
+    const changed = (await this.store.listFiles(REPOS.alerts, commit.id)).filter((f) => before.get(f.path) !== f.sha256);
+    const jobStarted = Date.parse(job.started);
+    for (const file of changed) {
+      const alert = JSON.parse(await readFile(this.store.objectPath(file.sha256), 'utf8')) as Alert;
+      const frame = parseValidFramePath(alert.first.frame.path);
+      if ('error' in frame) continue;
+      const acknowledged = this.acknowledgedAt(frame.source, frame.ts);
+      if (acknowledged === undefined) continue;
+      for (const delivery of alert.deliveries) {
+        const key = `${alert.id}/${delivery.target}`;
+        const sent = delivery.lastAttemptAt ? Date.parse(delivery.lastAttemptAt) : Number.NaN;
+        if (delivery.status !== 'sent' || !(sent >= jobStarted) || this.measured.has(key)) continue;
+        this.measured.add(key);
+        this.observe((sent - acknowledged) / 1000);
+      }
+    }
+    if (this.measured.size > 100_000) this.measured.clear();
+  }
+}

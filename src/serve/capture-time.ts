@@ -1,0 +1,78 @@
+/**
+ * A frame's capture time when its name does not carry it: the X-Capture-Time header, else the
+ * frame's EXIF. EXIF `DateTimeOriginal` is a wall-clock time with no zone: `OffsetTimeOriginal`
+ * gives its offset when the camera wrote one, else the camera's time zone (subscriptions.yaml)
+ * says what the wall clock meant. Pure: the EXIF fields come read.
+ */
+import { parseTimestamp } from '../contract/frame-path.js';
+import { Refusal } from './errors.js';
+
+/** ISO 8601 with a zone (`2026-11-26T04:15:00Z`, `…+01:00`), or the basic UTC form of frame names. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The X-Capture-Time header's instant. A time without a zone is refused: it would be guessed. */
+export function parseCaptureHeader(value: string): Date {
+  const text = value.trim();
+  if (ISO_WITH_ZONE.test(text)) {
+    const date = new Date(text);
+    if (!Number.isNaN(date.getTime())) return date;
+  } else {
+    const basic = parseTimestamp(text);
+    if (!('error' in basic)) return basic;
+  }
+  throw new Refusal(
+    'capture_time',
+    `X-Capture-Time "${value}" is not a time with its zone (e.g. 2026-11-26T04:15:00Z, 2026-11-26T05:15:00+01:00 or 20261126T041500Z)`,
+  );
+}
+
+/** The EXIF fields that date a frame, as an EXIF reader gives them. */
+export interface ExifTimes {
+  /** DateTimeOriginal's wall-clock fields, carried as if they were UTC (as exif-reader returns them). */
+  dateTimeOriginal?: Date | null;
+  /** OffsetTimeOriginal, e.g. `+09:00`. */
+  offsetTimeOriginal?: string | null;
+}
+
+const OFFSET = /^([+-])(\d{2}):(\d{2})$/;
+
+/** The capture instant EXIF gives, with `timeZone` (IANA) for a wall-clock time without an offset; null when EXIF has no DateTimeOriginal. */
+export function exifCaptureTime(exif: ExifTimes, timeZone: string): Date | null {
+  const wall = exif.dateTimeOriginal;
+  if (!wall || Number.isNaN(wall.getTime())) return null;
+  const m = OFFSET.exec(exif.offsetTimeOriginal?.trim() ?? '');
+  if (m) {
+    const minutes = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+    return new Date(wall.getTime() - minutes * 60_000);
+  }
+  return wallClockToUtc(wall, timeZone);
+}
+
+/** `timeZone`'s offset from UTC at `instant`, ms. */
+function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - (instant.getTime() - instant.getMilliseconds());
+}
+
+/**
+ * The instant at which `timeZone`'s clocks showed `wall` (its fields read as UTC). In a repeated
+ * hour (clocks set back) the first of the two instants; in a skipped hour, the instant the
+ * offset before the change gives.
+ */
+export function wallClockToUtc(wall: Date, timeZone: string): Date {
+  const guess = wall.getTime();
+  const first = guess - zoneOffsetMs(new Date(guess), timeZone);
+  const second = guess - zoneOffsetMs(new Date(first), timeZone);
+  return new Date(Math.min(first, second));
+}

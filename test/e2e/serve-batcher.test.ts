@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Store } from '../../src/engine/store/store.js';
+import { CommitBatcher } from '../../src/serve/batcher.js';
+import { Refusal } from '../../src/serve/errors.js';
+import { tempDir } from '../helpers/cli.js';
+
+async function setup(): Promise<{ store: Store; batcher: CommitBatcher }> {
+  const store = await Store.open(await tempDir());
+  await store.createRepo('raw');
+  return { store, batcher: await CommitBatcher.open(store, 'raw', 'master', { intervalMs: 0, maxFiles: 100 }) };
+}
+
+const entry = async (store: Store, path: string, text: string) => ({
+  path,
+  ...(await store.addObject(Buffer.from(text), { batch: true })),
+});
+
+test('group commit: puts together share a commit; a path is never replaced, even while its commit is being written', async () => {
+  const { store, batcher } = await setup();
+  const first = batcher.put(await entry(store, '/u1-cam1/a.jpg', 'frame a'));
+  await new Promise((r) => setImmediate(r)); // the commit of a has started
+  const other = await entry(store, '/u1-cam1/a.jpg', 'another frame a');
+  assert.throws(
+    () => batcher.check(other.path, other.sha256),
+    (e) => e instanceof Refusal && e.code === 'conflict',
+  );
+  const resend = batcher.put(await entry(store, '/u1-cam1/a.jpg', 'frame a'));
+  const [a, again] = await Promise.all([first, resend]);
+  assert.deepEqual([a.stored, again.stored, again.commit], [true, false, a.commit]);
+
+  const entries = await Promise.all(['b', 'c', 'd'].map((n) => entry(store, `/u1-cam1/${n}.jpg`, n)));
+  const together = await Promise.all(entries.map((e) => batcher.put(e)));
+  assert.equal(new Set(together.map((t) => t.commit)).size, 1);
+  const files = await store.listFiles('raw', (await store.headCommit('raw'))!.id);
+  assert.deepEqual(
+    files.map((f) => f.path),
+    ['a', 'b', 'c', 'd'].map((n) => `/u1-cam1/${n}.jpg`),
+  );
+});
+
+test('a commit by another writer is seen before the next batch: its frames count as stored', async () => {
+  const { store, batcher } = await setup();
+  await store.commit('raw', 'master', { put: [await entry(store, '/u1-cam1/x.jpg', 'x from put file')] });
+  const same = await batcher.put(await entry(store, '/u1-cam1/x.jpg', 'x from put file'));
+  assert.equal(same.stored, false);
+  await assert.rejects(
+    batcher.put(await entry(store, '/u1-cam1/x.jpg', 'another x')),
+    (e) => e instanceof Refusal && e.code === 'conflict',
+  );
+  await batcher.close();
+  await assert.rejects(batcher.put(await entry(store, '/u1-cam1/y.jpg', 'y')), (e) => e instanceof Refusal && e.code === 'shutting_down');
+});
