@@ -75,7 +75,7 @@ CREATE TABLE frames_rejected (
   device               VARCHAR,
   captured_at          TIMESTAMP,
   reason_index         INTEGER NOT NULL,
-  code                 VARCHAR NOT NULL,   -- name, format, decode, resolution, size or contrast
+  code                 VARCHAR NOT NULL,   -- name, format, decode, resolution, size, contrast or duplicate
   message              VARCHAR NOT NULL,
   measured             VARCHAR,
   limit_value          VARCHAR,

@@ -7,6 +7,14 @@
 export const NAME_PATTERN = '[A-Za-z0-9_]{1,64}';
 /** A basic-form UTC timestamp as written in names, without capture groups. */
 export const TIMESTAMP_PATTERN = '[0-9]{8}T[0-9]{6}(?:\\.[0-9]{3})?Z';
+/** The extensions a frame's file may have, lower-case (any case is accepted). */
+export const FRAME_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp'] as const;
+/**
+ * The longest path a frame can have, in bytes (all ASCII): `/`, a 64-character user, `-`, a
+ * 64-character device, `/`, a timestamp with milliseconds (20), `.` and the longest extension.
+ */
+export const FRAME_PATH_MAX_BYTES =
+  1 + 64 + 1 + 64 + 1 + 'YYYYMMDDTHHMMSS.mmmZ'.length + 1 + Math.max(...FRAME_EXTENSIONS.map((e) => e.length));
 
 const SOURCE_RE = new RegExp(`^(${NAME_PATTERN})-(${NAME_PATTERN})$`);
 const TS_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{3}))?Z$/;
@@ -58,7 +66,7 @@ export function parseFramePath(path: string): FramePath | { error: string } {
   const owner = parseSource(source);
   if ('error' in owner) return owner;
   const dot = file.lastIndexOf('.');
-  if (dot <= 0) return { error: `"${file}" has no extension` };
+  if (dot <= 0 || dot === file.length - 1) return { error: `"${file}" has no extension` };
   const ts = file.slice(0, dot);
   const capturedAt = parseTimestamp(ts);
   if ('error' in capturedAt) return capturedAt;

@@ -3,6 +3,7 @@
  * extensions a frame's name may have. The validate stage judges stored frames with it and
  * `vigil serve` refuses other bytes before they are stored: one definition for both.
  */
+import { FRAME_EXTENSIONS } from './frame-path.js';
 
 /** Formats told apart by their magic numbers; which of them are accepted is the validate config's `formats`. */
 export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'tiff';
@@ -34,10 +35,7 @@ export function sniffFormat(head: Uint8Array): Format | null {
   return sig?.format ?? null;
 }
 
-/** Extensions a frame may have (the architecture's `<ts>.<jpg|jpeg|png|webp>`). */
-export const FRAME_EXTENSIONS: readonly string[] = ['jpg', 'jpeg', 'png', 'webp'];
-
 /** The extension a frame of this format is named with when its name is made for it (a camera that cannot name files). */
 export function extensionOf(format: Format): string | null {
-  return format === 'jpeg' ? 'jpg' : FRAME_EXTENSIONS.includes(format) ? format : null;
+  return format === 'jpeg' ? 'jpg' : (FRAME_EXTENSIONS as readonly string[]).includes(format) ? format : null;
 }

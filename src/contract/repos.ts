@@ -4,6 +4,7 @@
  * pipeline's output and carries its name. Every pipeline names an input after its repo
  * (pipelines/*.yaml), so these are also the steps' input names and the repos lineage names.
  */
+import { sha256 } from '../pfs/files.js';
 import { parseFramePath, type FramePath } from './frame-path.js';
 
 export const REPOS = {
@@ -34,6 +35,27 @@ export function validFramePath(frame: FrameName): string {
 /** `/rejected/<user>-<device>/<ts>.json`: a frame's rejection record in validated. */
 export function rejectionPath(frame: FrameName): string {
   return `/${VALIDATED_FOLDERS.rejected}/${frame.source}/${frame.ts}.json`;
+}
+
+/**
+ * `/rejected/_unparsed/<sha256 of the raw path>.json`: the rejection of a raw file whose path
+ * names no frame. Named by the path, never the bytes, so that no two files share one; the
+ * record's `input.path` says which file it is. (`_unparsed` is no `<user>-<device>`.)
+ */
+export function unparsedRejectionPath(rawPath: string): string {
+  return `/${VALIDATED_FOLDERS.rejected}/_unparsed/${sha256(rawPath)}.json`;
+}
+
+/**
+ * `/rejected/<user>-<device>/<ts>/<ext>.json`: the rejection of a raw frame that another file of
+ * the same camera and time (another extension) was kept over; `<ext>` as the raw file writes it.
+ * Null when `rawPath` is no frame path.
+ */
+export function duplicateRejectionPath(rawPath: string): string | null {
+  const frame = parseFramePath(rawPath);
+  if ('error' in frame) return null;
+  const ext = rawPath.slice(rawPath.lastIndexOf('.') + 1);
+  return `/${VALIDATED_FOLDERS.rejected}/${frame.source}/${frame.ts}/${ext}.json`;
 }
 
 /** `/<user>-<device>/<ts>.json`: a frame's record in detections and in matches. */

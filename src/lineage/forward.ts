@@ -4,7 +4,7 @@
  */
 import { parseFramePath } from '../contract/frame-path.js';
 import { parseIncidentId } from '../contract/incident-id.js';
-import { REPOS, frameRecordPath, rejectionPath, validFramePath } from '../contract/repos.js';
+import { REPOS, duplicateRejectionPath, frameRecordPath, rejectionPath, validFramePath } from '../contract/repos.js';
 import { VigilError } from '../pfs/errors.js';
 import { hopKind, type Hop, type Ref } from './hop.js';
 import type { StoreView } from './store-view.js';
@@ -24,7 +24,10 @@ export class Forward {
   async from(root: Hop): Promise<void> {
     const frame = parseFramePath(root.path);
     if ('error' in frame) throw new VigilError(`${root.path} is not a camera frame: ${frame.error}`);
-    const rejection = await this.derivedAtHead(REPOS.validated, rejectionPath(frame), root);
+    // A second file of the frame (another extension) is rejected as a duplicate, under a path of its own.
+    const rejection =
+      (await this.derivedAtHead(REPOS.validated, rejectionPath(frame), root)) ??
+      (await this.derivedAtHead(REPOS.validated, duplicateRejectionPath(root.path)!, root));
     const validated = await this.derivedAtHead(REPOS.validated, validFramePath(frame), root);
     root.next = [validated, rejection].filter((h): h is Hop => h !== null);
     if (!validated) return;

@@ -2,9 +2,11 @@
  * The reader of a validated frame. The JPEG carries no lineage of its own: its raw frame is the
  * input file of the datum that wrote it (the job's datum table), else, for a commit no job of
  * this engine made, the file of its commit's provenance at the same `/<user>-<device>/<ts>.<ext>`.
+ * Of several files of one frame (other extensions), validate kept one and recorded each other
+ * as a duplicate rejection in the same commit: those are not the source.
  */
 import { parseFramePath } from '../contract/frame-path.js';
-import { parseValidFramePath } from '../contract/repos.js';
+import { duplicateRejectionPath, parseValidFramePath } from '../contract/repos.js';
 import type { Ref } from './hop.js';
 import type { StoreView } from './store-view.js';
 import type { Reader } from './walk.js';
@@ -24,6 +26,13 @@ export function onlySource(candidates: Ref[], where: string, validatedPath: stri
   return { problem: `${where} holds ${candidates.length} raw frames that could be the source of ${validatedPath}: ${paths}` };
 }
 
+/** The candidates that the validated commit `hop` does not record as duplicates. */
+async function keptCandidates(view: StoreView, hop: { repo: string; commit: string | null }, candidates: Ref[]): Promise<Ref[]> {
+  if (candidates.length < 2 || !hop.commit) return candidates;
+  const tree = await view.tree(hop.repo, hop.commit);
+  return candidates.filter((c) => !tree.has(duplicateRejectionPath(c.path) ?? ''));
+}
+
 export function validatedReader(view: StoreView): Reader {
   return async ({ hop, datum }) => {
     const isSource = (path: string) => isRawSourceOf(hop.path, path);
@@ -34,7 +43,7 @@ export function validatedReader(view: StoreView): Reader {
           .filter((f) => isSource(f.path))
           .map((f) => ({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 })),
       );
-      found = onlySource(candidates, `datum ${datum.id}'s input`, hop.path);
+      found = onlySource(await keptCandidates(view, hop, candidates), `datum ${datum.id}'s input`, hop.path);
     } else {
       const commit = (await view.commit(hop.repo, hop.commit!))!;
       const candidates: Ref[] = [];
@@ -43,7 +52,7 @@ export function validatedReader(view: StoreView): Reader {
           if (isSource(f.path)) candidates.push({ repo: p.repo, commit: p.id, path: f.path, sha256: f.sha256 });
         }
       }
-      found = onlySource(candidates, `the provenance of ${hop.repo}@${hop.commit}`, hop.path);
+      found = onlySource(await keptCandidates(view, hop, candidates), `the provenance of ${hop.repo}@${hop.commit}`, hop.path);
     }
     if ('problem' in found) {
       hop.problems.push(found.problem);

@@ -3,8 +3,11 @@
  * time may enter raw, and what a frame already stored at its path means for it. Each refusal is
  * a Refusal naming the reason; the limits are the validate stage's (see FrameLimits).
  */
-import { formatTimestamp, parseFramePath } from '../contract/frame-path.js';
-import { FRAME_EXTENSIONS, extensionOf, sniffFormat, type Format } from '../contract/image-format.js';
+import { FRAME_EXTENSIONS, formatTimestamp, parseFramePath } from '../contract/frame-path.js';
+import { extensionOf, sniffFormat, type Format } from '../contract/image-format.js';
+import { REPOS } from '../contract/repos.js';
+import { checkPathLength } from '../engine/store/names.js';
+import { VigilError } from '../pfs/errors.js';
 import { Refusal } from './errors.js';
 
 /**
@@ -21,9 +24,6 @@ export interface FrameLimits {
   checkName(path: string, now: Date): string | null;
 }
 
-/** Longest file or folder name the usual filesystems take (NAME_MAX), in bytes. */
-export const NAME_MAX = 255;
-
 /** A frame's place in raw and its capture time, once its path passed every check. */
 export interface FrameTarget {
   source: string;
@@ -33,18 +33,19 @@ export interface FrameTarget {
 
 /** Checks `/<source>/<file>` as a frame path: the names, the grammar, the extension, then the capture time. */
 export function checkFramePath(source: string, file: string, limits: FrameLimits, now: Date): FrameTarget {
-  for (const name of [source, file]) {
-    const bytes = Buffer.byteLength(name);
-    if (bytes > NAME_MAX) {
-      throw new Refusal('bad_path', `the name "${name.slice(0, 40)}…" is ${bytes} bytes long; a name may have at most ${NAME_MAX}`);
-    }
-  }
   const path = `/${source}/${file}`;
+  try {
+    checkPathLength(path, REPOS.raw); // the store's own limit, before anything is read
+  } catch (e) {
+    if (e instanceof VigilError) throw new Refusal('bad_path', e.message);
+    throw e;
+  }
   const parsed = parseFramePath(path);
   if ('error' in parsed) throw new Refusal('bad_path', `${path} is not /<user>-<device>/<ts>.<ext>: ${parsed.error}`);
-  if (!FRAME_EXTENSIONS.includes(parsed.ext)) {
+  if (!(FRAME_EXTENSIONS as readonly string[]).includes(parsed.ext)) {
     throw new Refusal('bad_path', `${path}: the extension ".${parsed.ext}" is not a frame's (${FRAME_EXTENSIONS.join(', ')})`);
   }
+  // The validate stage's own name check: what is left of it is the capture time's limits.
   const refused = limits.checkName(path, now);
   if (refused) throw new Refusal('capture_time', `${path}: ${refused}`);
   return { source, path, capturedAt: parsed.capturedAt };

@@ -3,9 +3,9 @@
  * which fail, and where the result goes. The shell (main.ts) gathers the measurements.
  */
 import type { FileRef, Rejection, RejectionReason } from '../../specs/index.js';
-import { parseFramePath, type FramePath } from '../../src/contract/frame-path.js';
-import { VALIDATED_FOLDERS, rejectionPath } from '../../src/contract/repos.js';
-import { FRAME_EXTENSIONS, type Format } from '../../src/contract/image-format.js';
+import { FRAME_EXTENSIONS, FRAME_PATH_MAX_BYTES, parseFramePath, type FramePath } from '../../src/contract/frame-path.js';
+import type { Format } from '../../src/contract/image-format.js';
+import { rejectionPath, unparsedRejectionPath } from '../../src/contract/repos.js';
 import type { ResolvedConfig } from './config.js';
 
 export interface Dimensions {
@@ -42,23 +42,45 @@ export function shouldDecode(i: Inspection, config: ResolvedConfig): boolean {
   return i.header.width <= config.maxSide && i.header.height <= config.maxSide;
 }
 
+const NAME_LIMIT = `/<user>-<device>/<ts>.<${FRAME_EXTENSIONS.join('|')}>`;
+
 /** The name check: the frame's parsed path (null when unparseable) and the failure, if any. */
 export function checkName(path: string, config: ResolvedConfig, now: Date): { frame: FramePath | null; reason?: RejectionReason } {
-  const limit = `/<user>-<device>/<ts>.<${FRAME_EXTENSIONS.join('|')}>`;
-  const parsed = parseFramePath(path);
-  if ('error' in parsed) {
-    return { frame: null, reason: { code: 'name', message: `Not a frame name: ${parsed.error}.`, measured: path, limit } };
+  const frame = parseFramePath(path);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > FRAME_PATH_MAX_BYTES) {
+    const message = `The path is ${bytes} bytes long; a frame's path is at most ${FRAME_PATH_MAX_BYTES} bytes (${NAME_LIMIT}).`;
+    return { frame: 'error' in frame ? null : frame, reason: { code: 'name', message, measured: bytes, limit: FRAME_PATH_MAX_BYTES } };
   }
-  if (!FRAME_EXTENSIONS.includes(parsed.ext)) {
-    const message = `The extension ".${parsed.ext}" is not a frame's (${FRAME_EXTENSIONS.join(', ')}).`;
-    return { frame: parsed, reason: { code: 'name', message, measured: path, limit } };
+  if ('error' in frame) {
+    return { frame: null, reason: { code: 'name', message: `Not a frame name: ${frame.error}.`, measured: path, limit: NAME_LIMIT } };
   }
-  const aheadSeconds = Math.round((parsed.capturedAt.getTime() - now.getTime()) / 1000);
-  if (aheadSeconds > config.maxFutureSeconds) {
-    const message = `The capture time ${parsed.capturedAt.toISOString()} is ${aheadSeconds} s in the future; at most ${config.maxFutureSeconds} s is allowed.`;
-    return { frame: parsed, reason: { code: 'name', message, measured: aheadSeconds, limit: config.maxFutureSeconds } };
+  if (!(FRAME_EXTENSIONS as readonly string[]).includes(frame.ext)) {
+    const message = `The extension ".${frame.ext}" is not a frame's (${FRAME_EXTENSIONS.join(', ')}).`;
+    return { frame, reason: { code: 'name', message, measured: path, limit: NAME_LIMIT } };
   }
-  return { frame: parsed };
+  const reason = captureTimeReason(frame.capturedAt, config, now);
+  return reason ? { frame, reason } : { frame };
+}
+
+/** Why a capture time cannot be a working camera's, if it cannot: too early, too old (when limited) or ahead of `now`. */
+function captureTimeReason(capturedAt: Date, config: ResolvedConfig, now: Date): RejectionReason | undefined {
+  const at = capturedAt.toISOString();
+  const floor = new Date(config.minCapturedAt);
+  if (capturedAt < floor) {
+    const message = `The capture time ${at} is before ${floor.toISOString()}: no working camera clock gives it (a reset clock does).`;
+    return { code: 'name', message, measured: at, limit: floor.toISOString() };
+  }
+  const ageSeconds = Math.round((now.getTime() - capturedAt.getTime()) / 1000);
+  if (config.maxAgeSeconds !== null && ageSeconds > config.maxAgeSeconds) {
+    const message = `The capture time ${at} is ${ageSeconds} s old; at most ${config.maxAgeSeconds} s is allowed.`;
+    return { code: 'name', message, measured: ageSeconds, limit: config.maxAgeSeconds };
+  }
+  if (-ageSeconds > config.maxFutureSeconds) {
+    const message = `The capture time ${at} is ${-ageSeconds} s in the future; at most ${config.maxFutureSeconds} s is allowed.`;
+    return { code: 'name', message, measured: -ageSeconds, limit: config.maxFutureSeconds };
+  }
+  return undefined;
 }
 
 function mib(bytes: number): string {
@@ -122,9 +144,49 @@ export function judge(path: string, i: Inspection, config: ResolvedConfig, now: 
   return { valid: true, frame: frame! };
 }
 
-/** Where a rejection goes: beside its camera's, or under `_unparsed/` by content when the path says no camera. */
-export function rejectedPath(frame: FramePath | null, sha256: string): string {
-  return frame ? rejectionPath(frame) : `/${VALIDATED_FOLDERS.rejected}/_unparsed/${sha256}.json`;
+/** Where the rejection of the raw file `rawPath` goes: beside its camera's, or under `_unparsed/` by its path when the path names no frame. */
+export function rejectedPath(frame: FramePath | null, rawPath: string): string {
+  return frame ? rejectionPath(frame) : unparsedRejectionPath(rawPath);
+}
+
+/**
+ * The keep rule, for the raw files of one frame (same camera and capture time, several
+ * extensions): a valid file before a rejected one, then by extension in the order of
+ * FRAME_EXTENSIONS (any other after them), then by path, code unit by code unit. A person can
+ * tell which file is kept from the files and their verdicts alone.
+ */
+export function keepOrder(a: { path: string; valid: boolean }, b: { path: string; valid: boolean }): number {
+  if (a.valid !== b.valid) return a.valid ? -1 : 1;
+  const rank = (path: string) => {
+    const i = (FRAME_EXTENSIONS as readonly string[]).indexOf(path.slice(path.lastIndexOf('.') + 1).toLowerCase());
+    return i < 0 ? FRAME_EXTENSIONS.length : i;
+  };
+  return rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+/** Why `path` is not the frame: `kept`, another file of the same frame, was kept by the keep rule. */
+export function duplicateReason(path: string, kept: string, frame: FramePath): RejectionReason {
+  const message =
+    `${path} and ${kept} are one frame (${frame.source} at ${frame.capturedAt.toISOString()}), and ${kept} was kept: ` +
+    `a valid file first, then by extension (${FRAME_EXTENSIONS.join(', ')}), then by name.`;
+  return { code: 'duplicate', message, measured: path, limit: kept };
+}
+
+/**
+ * The datum's files by frame: the paths that name one camera and capture time together (in the
+ * order first seen), every other path alone. Each group is decided as one: one outcome for the
+ * frame, a duplicate rejection for each other file.
+ */
+export function frameGroups<T extends { repoPath: string }>(files: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const file of files) {
+    const frame = parseFramePath(file.repoPath);
+    const key = 'error' in frame ? `\0${file.repoPath}` : `${frame.source}/${frame.ts}`;
+    const group = groups.get(key);
+    if (group) group.push(file);
+    else groups.set(key, [file]);
+  }
+  return [...groups.values()];
 }
 
 export function rejectionRecord(input: FileRef, frame: FramePath | null, reasons: Rejection['reasons'], configVersion: string): Rejection {
@@ -133,14 +195,12 @@ export function rejectionRecord(input: FileRef, frame: FramePath | null, reasons
 }
 
 /**
- * Which files of a datum this step owns. The pipeline's input is the union of `/*\/*` (one
- * datum per frame) and `/*.*` (files at the repo root). A file datum is itself. A folder at
- * depth 2 holds files nested too deep, which no glob gives alone: all are its. A folder at
- * depth 1 (a root name with a dot) owns nothing: its files are `/*\/*` datums of their own.
+ * Whether the datum owns the files it shows (pipelines/validated.yaml). Every datum owns its
+ * files but one matched by the root glob `/*.*` that is a folder: a camera folder whose name has
+ * a dot, whose files are datums of their own.
  */
-export function datumScope(datumPath: string, isDirectory: boolean): 'self' | 'below' | 'none' {
-  if (!isDirectory) return 'self';
-  return datumPath.split('/').filter(Boolean).length >= 2 ? 'below' : 'none';
+export function ownsFiles(datumPath: string, isDirectory: boolean): boolean {
+  return !isDirectory || datumPath.split('/').filter(Boolean).length >= 2;
 }
 
 /** Standard deviation of Rec. 601 luma over interleaved 8-bit pixels (grey, or RGB first). */

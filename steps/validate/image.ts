@@ -16,10 +16,14 @@ function firstLine(e: unknown): string {
   return text.split('\n')[0].trim().replace(/\.$/, '');
 }
 
-/** Width and height from the header alone, or why the header is unreadable. */
+/**
+ * Width and height from the header alone, or why the header is unreadable. No pixel limit: the
+ * header costs nothing whatever it claims, and the resolution check needs the size of a frame
+ * too large to decode.
+ */
 export async function readDimensions(input: string | Buffer): Promise<Dimensions | { error: string }> {
   try {
-    const { width, height } = await sharp(input, { failOn: 'error' }).metadata();
+    const { width, height } = await sharp(input, { failOn: 'error', limitInputPixels: false }).metadata();
     return { width, height };
   } catch (e) {
     return { error: firstLine(e) };

@@ -9,28 +9,49 @@
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPOS, validFramePath } from '../../src/contract/repos.js';
+import type { Rejection } from '../../specs/index.js';
+import { REPOS, duplicateRejectionPath, validFramePath } from '../../src/contract/repos.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { fileRef } from '../../src/pfs/file-ref.js';
 import { sha256, sha256File, writeJsonOutput, writeOutput } from '../../src/pfs/files.js';
-import { datumInput, inputFiles, type DatumInput, type InputFile } from '../../src/pfs/inputs.js';
+import { datumInput, groupedInput, inputFiles, type InputFile } from '../../src/pfs/inputs.js';
 import { outDir } from '../../src/pfs/paths.js';
 import { useAtomicFullCollections } from '../../src/pfs/gc.js';
 import { SNIFF_BYTES, sniffFormat } from '../../src/contract/image-format.js';
 import { configVersion, loadConfig, type ResolvedConfig } from './config.js';
-import { datumScope, formatAccepted, judge, lumaStdDev, rejectedPath, rejectionRecord, shouldDecode, type Inspection } from './core.js';
+import {
+  duplicateReason,
+  formatAccepted,
+  frameGroups,
+  judge,
+  keepOrder,
+  lumaStdDev,
+  ownsFiles,
+  rejectedPath,
+  rejectionRecord,
+  shouldDecode,
+  type Inspection,
+  type Verdict,
+} from './core.js';
 import { encodeJpeg, readDimensions, standardise } from './image.js';
 
 interface Run {
   config: ResolvedConfig;
   configVersion: string;
   out: string;
+  /** The clock capture times are judged against: one reading per datum. */
+  now: Date;
 }
 
-/** The files of this datum that this datum must judge (see datumScope). */
-function ownedFiles(datum: DatumInput): InputFile[] {
-  return datumScope(datum.repoPath, statSync(datum.path).isDirectory()) === 'none' ? [] : inputFiles(datum);
+/**
+ * The files this datum must judge. A datum is one path of `raw`, or a group of paths that name
+ * one frame with several extensions (pipelines/validated.yaml): its files are whatever lies under
+ * `$PFS_ROOT/raw`, since `$raw` names only one path of a group.
+ */
+function ownedFiles(env: Record<string, string>): InputFile[] {
+  const anchor = datumInput(env, REPOS.raw);
+  return ownsFiles(anchor.repoPath, statSync(anchor.path).isDirectory()) ? inputFiles(groupedInput(env, REPOS.raw)) : [];
 }
 
 function readHead(file: string): Buffer {
@@ -88,17 +109,45 @@ function write(run: Run, path: string, data: Uint8Array | object): void {
   }
 }
 
-async function validateFile(run: Run, file: InputFile): Promise<void> {
-  const { inspection, bytes, jpeg } = await inspect(file.path, run.config);
-  const verdict = judge(file.repoPath, inspection, run.config, new Date());
-  if (verdict.valid) {
-    // judge passes a frame only once it decoded, so its JPEG is there.
-    write(run, validFramePath(verdict.frame), await jpeg!);
-    return;
+/** A file of the datum, measured and judged. */
+interface Judged extends Inspected {
+  file: InputFile;
+  verdict: Verdict;
+}
+
+async function judgeFile(run: Run, file: InputFile): Promise<Judged> {
+  const inspected = await inspect(file.path, run.config);
+  return { file, ...inspected, verdict: judge(file.repoPath, inspected.inspection, run.config, run.now) };
+}
+
+/** Writes a rejection of `judged` with `reasons`, at `path`. */
+async function writeRejection(run: Run, judged: Judged, path: string, reasons: Rejection['reasons']): Promise<void> {
+  const { file, inspection, bytes, verdict } = judged;
+  const input = fileRef(file, { sha256: await sha256Of(file.path, bytes), size: inspection.bytes });
+  write(run, path, rejectionRecord(input, verdict.frame, reasons, run.configVersion));
+}
+
+/**
+ * Decides the raw files of one frame (nearly always one file; see frameGroups): the file the keep
+ * rule puts first becomes the frame's JPEG or rejection, every other a duplicate rejection that
+ * names the kept file, besides its own failures.
+ */
+async function validateFrame(run: Run, files: InputFile[]): Promise<void> {
+  const judged: Judged[] = [];
+  for (const file of files) judged.push(await judgeFile(run, file));
+  const order = (j: Judged) => ({ path: j.file.repoPath, valid: j.verdict.valid });
+  judged.sort((a, b) => keepOrder(order(a), order(b)));
+  const kept = judged[0]!;
+  const { verdict } = kept;
+  // judge passes a frame only once it decoded, so its JPEG is there.
+  if (verdict.valid) write(run, validFramePath(verdict.frame), await kept.jpeg!);
+  else await writeRejection(run, kept, rejectedPath(verdict.frame, kept.file.repoPath), verdict.reasons);
+  for (const other of judged.slice(1)) {
+    const { file, verdict: own } = other;
+    // Files are grouped only when their paths parse to one frame, so these have a frame and a duplicate path.
+    const duplicate = duplicateReason(file.repoPath, kept.file.repoPath, own.frame!);
+    await writeRejection(run, other, duplicateRejectionPath(file.repoPath)!, own.valid ? [duplicate] : [...own.reasons, duplicate]);
   }
-  const digest = await sha256Of(file.path, bytes);
-  const input = fileRef(file, { sha256: digest, size: inspection.bytes });
-  write(run, rejectedPath(verdict.frame, digest), rejectionRecord(input, verdict.frame, verdict.reasons, run.configVersion));
 }
 
 export async function main(): Promise<void> {
@@ -106,7 +155,7 @@ export async function main(): Promise<void> {
   const config = await loadConfig();
   const version = configVersion(config);
   await forEachDatum(async ({ env }) => {
-    const run: Run = { config, configVersion: version, out: outDir(env) };
-    for (const file of ownedFiles(datumInput(env, REPOS.raw))) await validateFile(run, file);
+    const run: Run = { config, configVersion: version, out: outDir(env), now: new Date() };
+    for (const files of frameGroups(ownedFiles(env))) await validateFrame(run, files);
   });
 }

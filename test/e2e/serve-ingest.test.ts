@@ -80,7 +80,7 @@ describe('vigil serve: frames over HTTP', () => {
         sendFrame(server.url, token1, `u1-cam1/${'x'.repeat(300)}.jpg`, jpeg),
         400,
         'bad_path',
-        /304 bytes long; a name may have at most 255/,
+        /has a name of 304 bytes; a file or folder name is at most 255 bytes/,
       ],
       [
         'nested too deep',

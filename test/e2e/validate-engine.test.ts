@@ -15,18 +15,20 @@ import { BAD_FRAMES, GOOD_FRAMES, assertFrameOutput, expectedOutput, fixturePath
 
 const SPEC = join(packageRoot(), 'pipelines', 'validated.yaml');
 
-test('pipelines/validated.yaml is a Pachyderm CreatePipelineRequest: raw /*/* plus root files, batched vigil step validate', async () => {
+test('pipelines/validated.yaml is a Pachyderm CreatePipelineRequest: frames grouped by camera and time, the rest, batched vigil step validate', async () => {
   // readPipelineSpecs checks the file against Pachyderm's official schema (ajv-draft-04).
   const [spec] = await readPipelineSpecs(SPEC);
   const { version } = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   assert.equal(spec.name, 'validated');
   assert.deepEqual(spec.input, {
     union: [
-      { pfs: { name: 'raw', repo: 'raw', branch: 'master', glob: '/*/*' } },
+      { group: [{ pfs: { name: 'raw', repo: 'raw', branch: 'master', glob: '/(*)/(*).?*', groupBy: '$1/$2' } }] },
+      { pfs: { name: 'raw', repo: 'raw', branch: 'master', glob: '/*/!(*.?*)' } },
       { pfs: { name: 'raw', repo: 'raw', branch: 'master', glob: '/*.*' } },
     ],
   });
   assert.deepEqual(spec.transform.cmd, ['vigil', 'step', 'validate']);
+  assert.deepEqual(spec.transform.errCmd, ['sh', '-c', 'test ! -e "$raw"']);
   assert.equal(spec.transform.image, `vigil/vigil:${version}`);
   assert.equal(spec.transform.datumBatching, true);
 });
@@ -53,7 +55,7 @@ test('through the engine: every frame lands in /valid/ or /rejected/, and only n
 
   const out = join(work, 'out1');
   await vigilOk(['get', 'file', '-r', 'validated@master:/', '-o', out], opts);
-  assert.deepEqual(await listFiles(out), frames.map(({ c, bytes }) => expectedOutput(c, bytes)).sort());
+  assert.deepEqual(await listFiles(out), frames.map(({ c }) => expectedOutput(c)).sort());
   const rawHead = JSON.parse(await vigilOk(['inspect', 'commit', 'raw@master', '--raw'], opts)) as { commit: { id: string } };
   const lineage = { commit: rawHead.commit.id, configVersion: configVersion(resolveConfig({}, 'defaults')) };
   for (const { c, bytes } of frames) await assertFrameOutput(c, bytes, out, lineage);

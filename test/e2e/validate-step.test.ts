@@ -5,31 +5,20 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { assertValid } from '../../specs/index.js';
-import { sha256 } from '../../src/pfs/files.js';
+import { unparsedRejectionPath } from '../../src/contract/repos.js';
 import { configVersion, resolveConfig } from '../../steps/validate/config.js';
 import { tempDir, vigil, type CliResult } from '../helpers/cli.js';
-import { BAD_FRAMES, GOOD_FRAMES, assertFrameOutput, expectedOutput, fixture, listFiles } from '../helpers/validate.js';
+import { BAD_FRAMES, GOOD_FRAMES, assertFrameOutput, expectedOutput, fixture, runValidateStep } from '../helpers/validate.js';
 
 const COMMIT = 'c0ffee0000000000000000000000000000000001';
 const DEFAULT_VERSION = configVersion(resolveConfig({}, 'defaults'));
 const CASES = { ...GOOD_FRAMES, ...BAD_FRAMES };
 
-/** Lays out `$PFS_ROOT/raw/<path>` for each file and runs the step on the datum `datumPath`. */
-async function runStep(files: Record<string, Buffer>, datumPath: string, env: Record<string, string> = {}) {
-  const root = await tempDir('vigil-validate-');
-  for (const [path, bytes] of Object.entries(files)) {
-    await mkdir(dirname(join(root, 'raw', path)), { recursive: true });
-    await writeFile(join(root, 'raw', path), bytes);
-  }
-  const result = await vigil(['step', 'validate'], {
-    root: join(root, 'store'),
-    env: { PFS_ROOT: root, raw: join(root, 'raw', datumPath), raw_COMMIT: COMMIT, VIGIL_VALIDATE_CONFIG: '', ...env },
-  });
-  return { root, result, outputs: await listFiles(join(root, 'out')) };
-}
+const runStep = (files: Record<string, Buffer>, datumPath: string, env: Record<string, string> = {}) =>
+  runValidateStep(files, datumPath, { raw_COMMIT: COMMIT, ...env });
 
 type Ran = { bytes: Buffer; root: string; result: CliResult; outputs: string[] };
 const ran = new Map<string, Ran>();
@@ -51,7 +40,7 @@ for (const [name, c] of Object.entries(CASES)) {
   test(`${name}: ${'size' in c.expect ? `valid, ${c.expect.size.join('x')}` : `rejected for ${c.expect.codes.join(', ')}`}`, async () => {
     const { bytes, root, result, outputs } = ran.get(name)!;
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(outputs, [expectedOutput(c, bytes)]);
+    assert.deepEqual(outputs, [expectedOutput(c)]);
     await assertFrameOutput(c, bytes, join(root, 'out'), { commit: COMMIT, configVersion: DEFAULT_VERSION });
   });
 }
@@ -74,15 +63,13 @@ test('the same frame always yields the same bytes', async () => {
   assert.ok((await read(first)).equals(await read(again)));
 });
 
-test('a /*/* folder datum (frames nested too deep) rejects each of its files by name', async () => {
+test('a camera folder entry that is a folder (frames nested too deep) rejects each of its files by name, by path', async () => {
   const rocket = await fixture('rocket.jpg');
-  const text = Buffer.from('not an image');
-  const { result, outputs } = await runStep(
-    { '/u1-cam1/sub/20261126T041500Z.jpg': rocket, '/u1-cam1/sub/deeper/x.jpg': text },
-    '/u1-cam1/sub',
-  );
+  const nested = ['/u1-cam1/sub/20261126T041500Z.jpg', '/u1-cam1/sub/deeper/x.jpg', '/u1-cam1/sub/deeper/y.jpg'];
+  // The same bytes under two paths are two rejections: records are named by path, not content.
+  const { result, outputs } = await runStep(Object.fromEntries(nested.map((p) => [p, rocket])), '/u1-cam1/sub');
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(outputs, [`/rejected/_unparsed/${sha256(rocket)}.json`, `/rejected/_unparsed/${sha256(text)}.json`].sort());
+  assert.deepEqual(outputs, nested.map(unparsedRejectionPath).sort());
 });
 
 test('a root folder with a dot in its name owns nothing: its frames are datums of their own', async () => {

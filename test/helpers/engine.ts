@@ -2,9 +2,11 @@
  * Helpers for tests that run pipelines on the embedded engine: input files go in through the
  * store, pipelines are created and run through the real CLI, outputs are read back from the store.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
+import { serializeTree } from '../../src/engine/store/tree.js';
 import { tempDir, vigil, vigilOk, type CliResult } from './cli.js';
 
 /** One commit to `repo@master` (created if missing): a string puts that file, null deletes it. */
@@ -19,6 +21,30 @@ export async function commitFiles(root: string, repo: string, files: Record<stri
     .filter(([, text]) => text === null)
     .map(([path]) => path);
   return (await store.commit(repo, 'master', { put, delete: del })).id;
+}
+
+/**
+ * Adds `path` to the head of `repo@master` the way a store written before `put file` checked
+ * name lengths holds it: a new commit whose tree names it, in the store's own formats
+ * (Store.commit refuses such a path now). Returns the commit's id.
+ */
+export async function plantAsOldStore(root: string, repo: string, path: string, bytes: Buffer): Promise<string> {
+  const store = await Store.open(root);
+  const head = (await store.headCommit(repo))!;
+  const object = await store.addObject(bytes);
+  const tree = [...(await store.listFiles(repo, head.id)), { path, ...object }].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const treeObject = await store.addObject(Buffer.from(serializeTree(tree)));
+  const commits = join(root, 'repos', repo, 'commits');
+  const parent = JSON.parse(await readFile(join(commits, `${head.id}.json`), 'utf8')) as Record<string, unknown>;
+  const id = randomUUID().replace(/-/g, '');
+  const now = new Date().toISOString();
+  const sizeBytes = tree.reduce((sum, f) => sum + f.size, 0);
+  await writeFile(
+    join(commits, `${id}.json`),
+    JSON.stringify({ ...parent, id, parent: head.id, started: now, finished: now, sizeBytes, tree: treeObject.sha256 }),
+  );
+  await writeFile(join(root, 'repos', repo, 'branches', 'master'), `${id}\n`);
+  return id;
 }
 
 export async function createRepo(root: string, repo: string): Promise<void> {

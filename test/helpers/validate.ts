@@ -1,18 +1,48 @@
 /** Frames for the validate stage's tests: real fixtures and crafted bad ones, with what each must become. */
 import assert from 'node:assert/strict';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { formatTimestamp } from '../../src/contract/frame-path.js';
+import { unparsedRejectionPath } from '../../src/contract/repos.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
+import { tempDir, vigil, type CliResult } from './cli.js';
 
 export const fixturePath = (name: string) => join(packageRoot(), 'test', 'fixtures', name);
 export const fixture = (name: string) => readFile(fixturePath(name));
 
 const black = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#000000' } });
 const future = formatTimestamp(new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000));
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const frame = Buffer.alloc(8 + data.length + 4);
+  frame.writeUInt32BE(data.length, 0);
+  body.copy(frame, 4);
+  frame.writeUInt32BE(crc32(body), 4 + body.length);
+  return frame;
+}
+
+/**
+ * A real black PNG of any size, 1 bit a pixel: 30000x30000 is 112 MB of rows that deflate to
+ * about 110 KB, where sharp cannot even make the pixels of such an image.
+ */
+export function blackPng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth; colour type 0 (grey), no interlace
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // each row: filter 0, then zero bits
+  return Buffer.concat([
+    Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(rows)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 export interface FrameCase {
   /** The frame's path in `raw`. */
@@ -105,6 +135,16 @@ export const BAD_FRAMES: Record<string, FrameCase> = {
     expect: { codes: ['name'], unparsed: true },
   },
   'an hour in the future': { path: `/u1-cam1/${future}.jpg`, make: () => fixture('rocket.jpg'), expect: { codes: ['name'] } },
+  'a reset camera clock: 1970-01-01': {
+    path: '/u1-cam1/19700101T000000Z.jpg',
+    make: () => fixture('rocket.jpg'),
+    expect: { codes: ['name'] },
+  },
+  'a 30000x30000 PNG: its size read from the header, never decoded': {
+    path: '/u1-cam1/20261126T041606Z.png',
+    make: async () => blackPng(30_000, 30_000),
+    expect: { codes: ['resolution'] },
+  },
   'everything wrong at once': {
     path: '/black.png',
     make: () => black(100, 100).png().toBuffer(),
@@ -124,13 +164,34 @@ export async function listFiles(dir: string, base = dir): Promise<string[]> {
   return files;
 }
 
+/**
+ * Lays out `$PFS_ROOT/raw/<path>` for each file and runs `vigil step validate` once on the datum
+ * whose `$raw` is `datumPath` (every file laid out is the datum's, as in a group datum).
+ */
+export async function runValidateStep(
+  files: Record<string, Buffer>,
+  datumPath: string,
+  env: Record<string, string> = {},
+): Promise<{ root: string; result: CliResult; outputs: string[] }> {
+  const root = await tempDir('vigil-validate-');
+  for (const [path, bytes] of Object.entries(files)) {
+    await mkdir(dirname(join(root, 'raw', path)), { recursive: true });
+    await writeFile(join(root, 'raw', path), bytes);
+  }
+  const result = await vigil(['step', 'validate'], {
+    root: join(root, 'store'),
+    env: { PFS_ROOT: root, raw: join(root, 'raw', datumPath), VIGIL_VALIDATE_CONFIG: '', ...env },
+  });
+  return { root, result, outputs: await listFiles(join(root, 'out')) };
+}
+
 /** The one output a frame must have in the validated repo. */
-export function expectedOutput(c: FrameCase, bytes: Buffer): string {
+export function expectedOutput(c: FrameCase): string {
   const parts = c.path.split('/');
   const source = parts.length === 3 ? parts[1] : '';
   const ts = c.path.slice(c.path.lastIndexOf('/') + 1, c.path.lastIndexOf('.'));
   if ('size' in c.expect) return `/valid/${source}/${ts}.jpg`;
-  return c.expect.unparsed ? `/rejected/_unparsed/${sha256(bytes)}.json` : `/rejected/${source}/${ts}.json`;
+  return c.expect.unparsed ? unparsedRejectionPath(c.path) : `/rejected/${source}/${ts}.json`;
 }
 
 /**
@@ -144,7 +205,7 @@ export async function assertFrameOutput(
   outDir: string,
   lineage: { commit: string; configVersion: string },
 ): Promise<void> {
-  const file = join(outDir, expectedOutput(c, bytes));
+  const file = join(outDir, expectedOutput(c));
   if ('size' in c.expect) {
     const meta = await sharp(file).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height, meta.channels, meta.space], ['jpeg', ...c.expect.size, 3, 'srgb']);

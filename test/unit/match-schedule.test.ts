@@ -78,22 +78,47 @@ test('local time keeps milliseconds and half-hour offsets', () => {
   assert.equal(wallClock('2026-11-26T04:15:00Z', 'UTC').iso, '2026-11-26T04:15:00+00:00');
 });
 
-test('the cached offsets agree with Intl at every instant of 2026, transitions included', () => {
-  // An independent reading of the wall clock: Swedish dates are ISO-like, longOffset gives GMT+hh:mm.
-  const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'America/St_Johns', 'Asia/Kathmandu'];
+test('the cached offsets agree with Intl at every transition of 2026, to the millisecond, and on a dense sample', () => {
+  const zones = { 'America/New_York': 2, 'Europe/Berlin': 2, 'Australia/Lord_Howe': 2, 'America/St_Johns': 2, 'Asia/Kathmandu': 0 };
   const start = Date.UTC(2026, 0, 1);
-  const step = 17 * 60_000 + 13_000; // odd, so instants fall everywhere inside the quarter hours
-  for (const timeZone of zones) {
-    const clock = new ZoneClock(timeZone);
+  const end = Date.UTC(2027, 0, 1);
+  const [second, minute, quarter, day] = [1000, 60_000, 15 * 60_000, 86_400_000];
+  for (const [timeZone, transitionCount] of Object.entries(zones)) {
+    // An independent reading of the wall clock: Swedish dates are ISO-like, longOffset gives GMT+hh:mm.
     const wall = new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' });
-    const offset = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
-    for (let ms = start; ms < start + 365 * 86_400_000; ms += step) {
-      const zoneName = offset
+    const offsetFormat = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    const offset = (ms: number) => {
+      const name = offsetFormat
         .formatToParts(ms)
         .find((p) => p.type === 'timeZoneName')!
         .value.replace('\u2212', '-');
-      const expected = wall.format(ms).replace(' ', 'T') + (zoneName === 'GMT' ? '+00:00' : zoneName.slice(3));
-      const actual = clock.local(new Date(ms)).iso;
+      return name === 'GMT' ? '+00:00' : name.slice(3);
+    };
+    // Every change of offset in the year: found a day apart, then bisected to its first millisecond.
+    const transitions: number[] = [];
+    for (let ms = start; ms < end; ms += day) {
+      let [before, after] = [ms, ms + day];
+      if (offset(before) === offset(after)) continue;
+      while (after - before > 1) {
+        const mid = Math.floor((before + after) / 2);
+        if (offset(mid) === offset(before)) before = mid;
+        else after = mid;
+      }
+      transitions.push(after);
+    }
+    assert.equal(transitions.length, transitionCount, `${timeZone}: ${transitions.map((t) => new Date(t).toISOString())}`);
+    const aroundTransitions = transitions.flatMap((t) =>
+      [-quarter, -minute, -second, -1, 0, 1, second, minute, quarter - 1, quarter].map((d) => t + d),
+    );
+    // Odd, so the sampled instants fall everywhere inside the quarter hours and the days.
+    const sample = Array.from(
+      { length: Math.floor((end - start) / (6 * 3_600_000 + 17 * minute + 13 * second)) },
+      (_, i) => start + i * (6 * 3_600_000 + 17 * minute + 13 * second),
+    );
+    const clock = new ZoneClock(timeZone);
+    for (const ms of [...aroundTransitions, ...sample]) {
+      const expected = wall.format(ms).replace(' ', 'T') + offset(ms);
+      const actual = clock.local(new Date(ms)).iso.replace(/\.\d{3}(?=[+-])/, '');
       if (actual !== expected) assert.fail(`${timeZone} at ${new Date(ms).toISOString()}: ${actual}, Intl says ${expected}`);
     }
   }

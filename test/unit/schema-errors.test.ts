@@ -26,7 +26,7 @@ test('an unknown field lists the fields there are, and suggests the one a few le
   // Swapped letters count as one slip; a field like none of them gets no guess.
   assert.match(problems('alert-targets', { emial: ['a@example.com'] })[0]!, /unknown field "emial" \(did you mean "email"\?\)/);
   assert.deepEqual(problems('validate-config', { colour: true }), [
-    'doc.yaml: unknown field "colour"; fields: formats, minSide, maxSide, maxBytes, minLumaStdDev, maxFutureSeconds, outputMaxSide, jpegQuality',
+    'doc.yaml: unknown field "colour"; fields: formats, minSide, maxSide, maxBytes, minLumaStdDev, maxFutureSeconds, minCapturedAt, maxAgeSeconds, outputMaxSide, jpegQuality',
   ]);
 });
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { validatorFor, type Rejection } from '../../specs/index.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { CONFIG_ENV, configVersion, loadConfig, resolveConfig } from '../../steps/validate/config.js';
-import { datumScope, judge, lumaStdDev, rejectedPath, rejectionRecord, shouldDecode, type Inspection } from '../../steps/validate/core.js';
-import { validFramePath } from '../../src/contract/repos.js';
+import { judge, lumaStdDev, ownsFiles, rejectedPath, rejectionRecord, shouldDecode, type Inspection } from '../../steps/validate/core.js';
+import { unparsedRejectionPath, validFramePath } from '../../src/contract/repos.js';
 import { sniffFormat } from '../../src/contract/image-format.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -29,6 +29,8 @@ test('the defaults are the issue’s limits', () => {
     maxBytes: 20 * 2 ** 20,
     minLumaStdDev: 4,
     maxFutureSeconds: 300,
+    minCapturedAt: '2000-01-01T00:00:00Z',
+    maxAgeSeconds: null,
     outputMaxSide: 1280,
     jpegQuality: 90,
   });
@@ -94,11 +96,11 @@ test('names: not a frame path, not a frame extension, or more than 5 minutes in 
     const v = judge(path, decoded(40), config, NOW);
     assert.deepEqual(codes(v), ['name'], path);
     assert.equal(v.frame, null, path);
-    assert.equal(rejectedPath(v.frame, 'ab'.repeat(32)), `/rejected/_unparsed/${'ab'.repeat(32)}.json`);
+    assert.equal(rejectedPath(v.frame, path), unparsedRejectionPath(path));
   }
   const gif = judge('/u1-cam1/20261126T041500Z.gif', decoded(40), config, NOW);
   assert.deepEqual(codes(gif), ['name']);
-  assert.equal(rejectedPath(gif.frame, 'x'), '/rejected/u1-cam1/20261126T041500Z.json');
+  assert.equal(rejectedPath(gif.frame, '/u1-cam1/20261126T041500Z.gif'), '/rejected/u1-cam1/20261126T041500Z.json');
 
   assert.ok(judge('/u1-cam1/20261126T120500Z.jpg', decoded(40), config, NOW).valid, 'exactly 5 minutes ahead is clock drift');
   const ahead = judge('/u1-cam1/20261126T120501Z.jpg', decoded(40), config, NOW);
@@ -197,11 +199,11 @@ test('a rejection record carries the camera, the lineage and the config version,
   assert.equal(bare.user, undefined);
 });
 
-test('a datum owns its file, or the too-deep files of a /*/* folder, but not a root folder', () => {
-  assert.equal(datumScope('/u1-cam1/20261126T041500Z.jpg', false), 'self');
-  assert.equal(datumScope('/frame.jpg', false), 'self');
-  assert.equal(datumScope('/u1-cam1/sub', true), 'below');
-  assert.equal(datumScope('/u1.cam1', true), 'none');
+test('a datum owns its file, or the too-deep files of a camera folder entry, but not a root folder', () => {
+  assert.equal(ownsFiles('/u1-cam1/20261126T041500Z.jpg', false), true);
+  assert.equal(ownsFiles('/frame.jpg', false), true);
+  assert.equal(ownsFiles('/u1-cam1/sub', true), true);
+  assert.equal(ownsFiles('/u1.cam1', true), false);
 });
 
 test('luma standard deviation on 0-255 (Rec. 601)', () => {

@@ -5,6 +5,7 @@ import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { VigilError } from '../../pfs/errors.js';
 import type { CommitInfo, FileEntry, Store } from '../../engine/store/store.js';
+import { checkPathLength } from '../../engine/store/names.js';
 import { mapLimit } from '../../engine/store/parallel.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
@@ -44,6 +45,7 @@ async function planPut(target: FileArg, sources: string[], recursive: boolean): 
   const seen = new Set<string>();
   for (const p of plans) {
     if (seen.has(p.path)) throw new VigilError(`two files would go to ${target.repo}@${target.ref}:${p.path}`);
+    checkPathLength(p.path, `${target.repo}@${target.ref}`);
     seen.add(p.path);
   }
   return plans;

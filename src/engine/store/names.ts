@@ -28,6 +28,29 @@ export function normalizeRepoPath(path: string): string {
   return `/${parts.join('/')}`;
 }
 
+/**
+ * The longest name of one file or folder in a repo, in bytes: what Linux filesystems allow
+ * (NAME_MAX). Every datum's files are laid out on one, so a longer name could never be read.
+ */
+export const MAX_NAME_BYTES = 255;
+/** The longest path in a repo, in bytes: S3's limit on a key, and far below PATH_MAX once a datum's folder is prefixed. */
+export const MAX_PATH_BYTES = 1024;
+
+/** Refuses a repo path (normalized) that a step's filesystem could not hold, naming it, `where` it goes and the limit. */
+export function checkPathLength(path: string, where: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_PATH_BYTES)
+    throw new VigilError(`path "${path}" in ${where} is ${bytes} bytes long; a path is at most ${MAX_PATH_BYTES} bytes`);
+  for (const name of path.split('/')) {
+    const nameBytes = Buffer.byteLength(name);
+    if (nameBytes > MAX_NAME_BYTES) {
+      throw new VigilError(
+        `path "${path}" in ${where} has a name of ${nameBytes} bytes; a file or folder name is at most ${MAX_NAME_BYTES} bytes (the filesystem's limit)`,
+      );
+    }
+  }
+}
+
 /** `master^^` → { base: 'master', back: 2 }; `^N` and `~N` go back N commits (pachctl's ancestry syntax). */
 export function parseAncestry(ref: string): { base: string; back: number } {
   const m = /^([^^~]*)((?:[\^~]\d*)*)$/.exec(ref);

@@ -1,5 +1,5 @@
 import { VigilError } from '../../pfs/errors.js';
-import { normalizeRepoPath } from './names.js';
+import { checkPathLength, normalizeRepoPath } from './names.js';
 
 /** One file of a commit's tree. `path` is absolute (`/a/b.jpg`); the content is the object `sha256`. */
 export interface FileEntry {
@@ -23,7 +23,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /**
  * The tree a commit gets: the parent's tree with `change` applied, sorted by path. Pure; refuses
  * (VigilError, naming `where`, e.g. `raw@master`) a delete that matches nothing, a path given
- * twice, and a path that would be both a file and a folder.
+ * twice, a path put that is too long for a filesystem (checkPathLength), and a path that would
+ * be both a file and a folder.
  */
 export function applyChange(parent: readonly FileEntry[], change: TreeChange, where: string): FileEntry[] {
   if (change.replace && change.delete?.length) throw new Error('a commit that replaces the tree cannot also delete');
@@ -36,6 +37,7 @@ export function applyChange(parent: readonly FileEntry[], change: TreeChange, wh
     const path = normalizeRepoPath(entry.path);
     if (path === '/') throw new VigilError(`cannot put a file at the root of ${where}; give a file path such as /a.jpg`);
     if (seen.has(path)) throw new VigilError(`"${path}" is given twice in one commit to ${where}`);
+    checkPathLength(path, where);
     if (!SHA256.test(entry.sha256) || !Number.isSafeInteger(entry.size) || entry.size < 0) {
       throw new Error(`bad file entry for ${path}: ${JSON.stringify(entry)}`);
     }

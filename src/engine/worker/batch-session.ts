@@ -208,10 +208,15 @@ class BatchSession implements ParkedStep {
     this.state = { name: 'datum-running', held: next };
     this.tail.clear();
     const lines = datumEnvLines(next.datum, worker.root, ctx.jobId);
+    let unlaid: string | null;
     try {
-      worker.root.show(next.datum, lines);
+      unlaid = worker.root.show(next.datum, lines);
     } catch (e) {
       this.end({ kind: 'fatal', reason: `cannot lay out datum ${next.datum.id}: ${(e as Error).message}` });
+      return null;
+    }
+    if (unlaid) {
+      this.failDatum(next, unlaid);
       return null;
     }
     const limit = ctx.spec.datumTimeoutMs;

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Datum } from '../datum/create.js';
 import type { Remover } from './remover.js';
 import type { FileEntry, Store } from '../store/store.js';
@@ -66,8 +66,12 @@ export class DatumRoot {
     return repoPath === '/' ? join(this.dir, name) : join(this.dir, name, repoPath);
   }
 
-  /** Shows `datum`'s files (and nothing else) in the folder, and writes `.env`. */
-  show(datum: Datum, envLines: string[]): void {
+  /**
+   * Shows `datum`'s files (and nothing else) in the folder, and writes `.env`. Returns null, or
+   * why a file or folder of an input could not be made (a name too long for the filesystem, say),
+   * naming it as `<input>:<repo path>`: that datum fails, never the job.
+   */
+  show(datum: Datum, envLines: string[]): string | null {
     const next = new Map<string, string>();
     const neededDirs = new Set<string>();
     for (const input of datum.inputs) {
@@ -95,21 +99,30 @@ export class DatumRoot {
       }
       this.dirs.delete(dir);
     }
-    for (const dir of neededDirs) {
-      if (!this.dirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        this.dirs.add(dir);
+    let making = '';
+    try {
+      for (const dir of neededDirs) {
+        if (!this.dirs.has(dir)) {
+          making = dir;
+          mkdirSync(dir, { recursive: true });
+          this.dirs.add(dir);
+        }
       }
-    }
-    for (const [path, object] of next) {
-      if (this.shown.has(path)) continue;
-      this.place(path, object);
-      this.shown.set(path, object);
+      for (const [path, object] of next) {
+        if (this.shown.has(path)) continue;
+        making = path;
+        this.place(path, object);
+        this.shown.set(path, object);
+      }
+    } catch (e) {
+      const [input, ...repoPath] = relative(this.dir, making).split(sep);
+      return `cannot lay out ${input}:/${repoPath.join('/')} for the step: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
     }
     // Unlink, then create: rewriting a file in place makes ext4 (auto_da_alloc) flush it to disk on close.
     const envFile = join(this.dir, '.env');
     unlinkIfPresent(envFile);
     writeFileSync(envFile, `${envLines.join('\n')}\n`, { flag: 'wx' });
+    return null;
   }
 
   /** A read-only view of one object: a hard link (the store's objects are read-only), else a read-only copy. */

@@ -98,13 +98,12 @@ async function perDatumWorker(ctx: JobContext, index: number, root: DatumRoot): 
   const { cmd, stdin, acceptReturnCode } = ctx.spec.transform;
   for (let datum = takeDatum(ctx); datum; datum = takeDatum(ctx)) {
     const lines = datumEnvLines(datum, root, ctx.jobId);
-    root.show(datum, lines);
     const env = stepEnv(ctx, root, parseEnvLines(lines));
     let failure: string | null = null;
     let tries = 0;
     while (tries < ctx.spec.datumTries) {
       tries++;
-      failure = await runToEnd(ctx, workerId, datum, cmd, stdin, env, acceptReturnCode);
+      failure = root.show(datum, lines) ?? (await runToEnd(ctx, workerId, datum, cmd, stdin, env, acceptReturnCode));
       if (!failure || ctx.signal.aborted) break;
       await root.clearOut();
     }
