@@ -165,7 +165,11 @@ async function readFrame(body: AsyncIterable<Uint8Array> | Uint8Array, limits: F
   const chunks: Buffer[] = [];
   let size = 0;
   let format: Format | undefined;
-  for await (const chunk of body) {
+  // Iterated by hand: leaving a for-await loop by a refusal would destroy the request, and with it
+  // the connection the refusal is to be answered on. The unread rest is discarded by the server.
+  const chunksOf = body[Symbol.asyncIterator]();
+  for (let next = await chunksOf.next(); !next.done; next = await chunksOf.next()) {
+    const chunk = next.value;
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     size += chunk.byteLength;
     checkSize(size, limits);

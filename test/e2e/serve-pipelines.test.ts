@@ -37,7 +37,7 @@ test('a frame with a person after hours becomes an email in the outbox, with no 
       emails = (await readdir(outbox).catch(() => [])).filter((f) => f.endsWith('.eml'));
     }
     const email = await readFile(join(outbox, emails[0]!), 'utf8');
-    assert.match(email, /Subject: \[CRITICAL\] Person after hours on u1-cam1/);
+    assert.match(email, /Subject: \[CRITICAL\] Person after hours at cam1, /);
     assert.match(email, new RegExp(`valid/u1-cam1/${frame.replace('.png', '')}`));
     await server.waitForLog(/job alerts@[0-9a-f]{32} JOB_SUCCESS/);
     for (const pipeline of ['validated', 'detections', 'matches', 'alerts']) {
