@@ -8,6 +8,7 @@ import { commands as fileCommands } from './commands/file.js';
 import { commands as commitCommands } from './commands/commit.js';
 import { commands as branchCommands } from './commands/branch.js';
 import { commands as rulesCommands } from './commands/rules.js';
+import { commands as modelCommands } from './commands/model.js';
 import { commands as sqlCommands } from './commands/sql.js';
 import { commands as reportCommands } from './commands/report.js';
 import { commands as traceCommands } from './commands/trace.js';
@@ -27,6 +28,7 @@ const ALL: CliCommand[] = [
   ...commitCommands,
   ...branchCommands,
   ...rulesCommands,
+  ...modelCommands,
   ...sqlCommands,
   ...reportCommands,
   ...traceCommands,

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { io } from '@tensorflow/tfjs';
-import type { DetectorOutput, ModelConfig } from '../../specs/index.js';
+import type { DetectorOutput, ModelConfig, ModelVersion } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { weightFiles, weightsSha256 } from '../../src/contract/model-version.js';
@@ -31,6 +31,11 @@ export interface Detector {
   /** Graphs with control flow or dynamic shapes (e.g. NMS inside) only run with executeAsync. */
   needsAsync: boolean;
   runtime: Runtime;
+}
+
+/** The model version every record made with the detector carries: folder, models commit, weights, backend. */
+export function modelVersion(detector: Detector, commit: string): ModelVersion {
+  return { name: detector.name, commit, weightsSha256: detector.weightsSha256, backend: detector.runtime.backend };
 }
 
 /** Of the model folders of a models commit, the one detection uses: `VIGIL_MODEL`, else the only folder, else `centernet`. */

@@ -17,10 +17,18 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
-const INPUT_REPOS = ['models', 'raw', 'rules'];
+const INPUT_REPOS = ['eval', 'models', 'raw', 'rules'];
 
 test('the project has one spec per stage', () => {
-  assert.deepEqual(files, ['alerts.yaml', 'detections.yaml', 'matches.yaml', 'reports.yaml', 'validated.yaml', 'warehouse.yaml']);
+  assert.deepEqual(files, [
+    'alerts.yaml',
+    'detections.yaml',
+    'matches.yaml',
+    'model-eval.yaml',
+    'reports.yaml',
+    'validated.yaml',
+    'warehouse.yaml',
+  ]);
 });
 
 test("every spec validates against Pachyderm's official CreatePipelineRequest schema", () => {
@@ -68,19 +76,22 @@ test('alerts mounts its secret and the ledger claim where the step looks on a cl
 });
 
 test('vigil deploy --print gives the pachctl commands: input repos, their data, the secrets, then pipelines upstream first', async () => {
-  const out = await vigilOk(['deploy', '--print', '--model-dir', 'm', '--rules-dir', 'r'], { root: await tempDir() });
+  const out = await vigilOk(['deploy', '--print', '--model-dir', 'm', '--rules-dir', 'r', '--eval-dir', 'e'], { root: await tempDir() });
   assert.deepEqual(out.trim().split('\n'), [
+    'pachctl create repo eval',
     'pachctl create repo models',
     'pachctl create repo raw',
     'pachctl create repo rules',
     'vigil deploy --export-model --model-dir m',
     'pachctl put file -r models@master:/ -f m',
     'pachctl put file -r rules@master:/ -f r',
+    'pachctl put file -r eval@master:/ -f e',
     'pachctl create secret -f vigil-alerts.secret.json',
     'pachctl create pipeline -f pipelines/validated.yaml',
     'pachctl create pipeline -f pipelines/detections.yaml',
     'pachctl create pipeline -f pipelines/matches.yaml',
     'pachctl create pipeline -f pipelines/alerts.yaml',
+    'pachctl create pipeline -f pipelines/model-eval.yaml',
     'pachctl create pipeline -f pipelines/warehouse.yaml',
     'pachctl create pipeline -f pipelines/reports.yaml',
   ]);

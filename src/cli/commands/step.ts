@@ -1,8 +1,20 @@
 import { defineCommand, type CliCommand } from '../command.js';
 
-/** The steps a pipeline spec can run as `vigil step <name>`; each is `steps/<name>/main.ts`. */
-export const STEPS = ['validate', 'detect', 'match', 'alert', 'warehouse', 'report'] as const;
-export type StepName = (typeof STEPS)[number];
+/**
+ * The steps a pipeline spec can run as `vigil step <name>`, each a module of steps/ exporting
+ * `main`: `steps/<name>/main.ts`, except evaluate, which runs the detector and so lives with it.
+ */
+const STEP_MODULES = {
+  validate: 'validate/main.js',
+  detect: 'detect/main.js',
+  evaluate: 'detect/evaluate.js',
+  match: 'match/main.js',
+  alert: 'alert/main.js',
+  warehouse: 'warehouse/main.js',
+  report: 'report/main.js',
+} as const;
+export type StepName = keyof typeof STEP_MODULES;
+export const STEPS = Object.keys(STEP_MODULES) as StepName[];
 
 export function isStep(name: string): name is StepName {
   return (STEPS as readonly string[]).includes(name);
@@ -10,7 +22,7 @@ export function isStep(name: string): name is StepName {
 
 /** Runs one step over /pfs; a failure throws. */
 export async function runStep(name: StepName): Promise<void> {
-  const step = (await import(`../../../steps/${name}/main.js`)) as { main(): Promise<void> };
+  const step = (await import(`../../../steps/${STEP_MODULES[name]}`)) as { main(): Promise<void> };
   return step.main();
 }
 
