@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ModelEvaluation } from '../../specs/index.js';
+import type { FileRef, ModelEvaluation } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { REPOS, evaluationPath } from '../contract/repos.js';
 import type { Store } from '../engine/store/store.js';
@@ -75,6 +75,8 @@ export interface StoredEvaluation {
   model: string;
   modelsCommit: string;
   evaluation: ModelEvaluation | null;
+  /** The record it was read from. */
+  ref?: FileRef;
   /** Why there is no current evaluation, when there is none. */
   missing?: string;
 }
@@ -105,5 +107,6 @@ export async function storedEvaluation(store: Store, branch: string, repo: strin
       missing: `${repo} evaluated ${model}@${evaluation.model.commit}, not ${REPOS.models}@${branch} (${head.id}); run \`vigil run ${repo}\``,
     };
   }
-  return { ...out, evaluation };
+  const ref = { repo, commit: evalHead.id, path: entry.path, sha256: entry.sha256, size: entry.size };
+  return { ...out, evaluation, ref };
 }
