@@ -43,3 +43,14 @@ export async function layNanodet(modelsDir: string, name = 'nanodet'): Promise<s
   for (const file of ['model.yaml', 'labels.json']) await copyFile(join(fixture, file), join(dir, file));
   return dir;
 }
+
+/** The hand-labelled set of test/fixtures/eval laid out as the eval repo holds it: annotations.json, images/<file_name>. */
+export async function layEvalSet(dir: string): Promise<string> {
+  const fixtures = join(packageRoot(), 'test', 'fixtures');
+  const annotations = join(fixtures, 'eval', 'annotations.json');
+  const { images } = JSON.parse(await readFile(annotations, 'utf8')) as { images: Array<{ file_name: string }> };
+  await mkdir(join(dir, 'images'), { recursive: true });
+  await copyFile(annotations, join(dir, 'annotations.json'));
+  for (const { file_name } of images) await copyFile(join(fixtures, file_name), join(dir, 'images', file_name));
+  return dir;
+}
