@@ -61,7 +61,7 @@ test("every spec passes the engine's stricter checks and runs a vigil step from 
   // No cycles; upstream first.
   assert.deepEqual(
     dependencyOrder(specs).map((s) => s.name),
-    ['validated', 'detections', 'matches', 'alerts', 'warehouse', 'reports'],
+    ['validated', 'detections', 'matches', 'alerts', 'model-eval', 'warehouse', 'reports'],
   );
 });
 

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
 import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, storeRoot, withRoot, type CliCommand } from '../command.js';
@@ -71,7 +71,7 @@ export const commands: CliCommand[] = [
         for (const { file, text } of await shadowSpecs(days)) {
           const path = join(args.print, file.replace(/\.yaml$/, '.json'));
           await writeFile(path, `${text}\n`);
-          say(`pachctl create pipeline -f ${relative(process.cwd(), path) || path}`);
+          say(`pachctl create pipeline -f ${path}`);
         }
         return;
       }
