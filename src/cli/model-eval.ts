@@ -93,7 +93,10 @@ export async function storedEvaluation(store: Store, branch: string, repo: strin
   const folders = [...new Set((await store.listFiles(REPOS.models, head.id)).map((f) => f.path.split('/')[1]).filter((p) => p))];
   const model = modelInUse(folders);
   const out: StoredEvaluation = { model, modelsCommit: head.id, evaluation: null };
-  const evalHead = (await store.listRepos()).some((r) => r.name === repo) ? await store.headCommit(repo) : null;
+  if (!(await store.listRepos()).some((r) => r.name === repo)) {
+    return { ...out, missing: `there is no ${repo} repo: \`vigil init\` (or \`vigil model shadow\`) creates its pipeline` };
+  }
+  const evalHead = await store.headCommit(repo);
   const entry = evalHead && (await store.listFiles(repo, evalHead.id)).find((f) => f.path === evaluationPath(model));
   if (!entry) return { ...out, missing: `${repo} holds no evaluation of ${model} (run \`vigil run ${repo}\`)` };
   const evaluation = assertValid(

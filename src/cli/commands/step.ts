@@ -1,20 +1,20 @@
 import { defineCommand, type CliCommand } from '../command.js';
 
-/**
- * The steps a pipeline spec can run as `vigil step <name>`, each a module of steps/ exporting
- * `main`: `steps/<name>/main.ts`, except evaluate, which runs the detector and so lives with it.
- */
+/** The module each step `vigil step <name>` runs: `steps/<name>/main.ts`, or another module of the step's folder. */
 const STEP_MODULES = {
   validate: 'validate/main.js',
   detect: 'detect/main.js',
+  // The model-eval pipelines' step: it runs the detector, so it lives with it.
   evaluate: 'detect/evaluate.js',
   match: 'match/main.js',
   alert: 'alert/main.js',
   warehouse: 'warehouse/main.js',
   report: 'report/main.js',
 } as const;
+
+/** The steps a pipeline spec can run as `vigil step <name>`. */
+export const STEPS = Object.keys(STEP_MODULES) as (keyof typeof STEP_MODULES)[];
 export type StepName = keyof typeof STEP_MODULES;
-export const STEPS = Object.keys(STEP_MODULES) as StepName[];
 
 export function isStep(name: string): name is StepName {
   return (STEPS as readonly string[]).includes(name);
