@@ -46,6 +46,7 @@ export function modelInUse(folders: readonly string[], env: NodeJS.ProcessEnv = 
 
 /** modelInUse for the models input laid out in `modelsDir`. */
 export async function chooseModel(modelsDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.VIGIL_MODEL) return env.VIGIL_MODEL;
   const entries = await readdir(modelsDir, { withFileTypes: true }).catch(() => {
     throw new VigilError(`the models input ${modelsDir} is missing`);
   });
