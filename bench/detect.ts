@@ -7,9 +7,12 @@ import sharp from 'sharp';
 import { packageRoot } from '../src/pfs/package-root.js';
 import { formatTimestamp } from '../src/contract/frame-path.js';
 import { defaultModelFiles } from '../steps/detect/default-model.js';
-import type { Bench } from './bench.js';
+import { layNanodet } from '../test/helpers/models.js';
+import type { Bench, BenchResult } from './bench.js';
 
 const FRAMES = 200;
+/** The second model's comparison: both models' bare loops on the first frames of the same set. */
+const MODEL_FRAMES = 42;
 /** Real photographs of several sizes and kinds, cycled to make up the frames. */
 const PHOTOS = ['astronaut.png', 'motorcycle_left.png', 'chelsea.png', 'coffee.png', 'camera.png', 'horse.png', 'rocket.jpg'];
 const CAMERAS = 4;
@@ -61,6 +64,35 @@ async function writeModel(dir: string): Promise<void> {
   }
 }
 
+/**
+ * NanoDet against the default model, each in the bare loop on the same frames with the same
+ * processes (best of ROUNDS alternating runs): what choosing the second model costs in frames/s.
+ */
+async function secondModel(dir: string, frames: string[], processes: number): Promise<BenchResult> {
+  const nanodetDir = join(dir, 'nanodet-models');
+  await layNanodet(nanodetDir);
+  const subset = frames.slice(0, MODEL_FRAMES);
+  const runs = { centernet: [] as number[], nanodet: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.centernet.push((await bareLoop(join(dir, 'models'), subset, processes)).seconds);
+    runs.nanodet.push((await bareLoop(nanodetDir, subset, processes)).seconds);
+  }
+  const fps = (seconds: number[]) => subset.length / Math.min(...seconds);
+  return {
+    name: 'detect-nanodet',
+    value: fps(runs.nanodet),
+    unit: 'frames/s',
+    baseline: fps(runs.centernet),
+    target: '>=0.5',
+    targetOn: 'ratio',
+    notes: [
+      `the second model: NanoDet-m 416 (raw head decoded in JavaScript) against the default CenterNet 512, bare loop, ${subset.length} frames, ${processes} processes, best of ${ROUNDS}`,
+      `nanodet: ${fps(runs.nanodet).toFixed(2)} frames/s, ${((1000 * processes) / fps(runs.nanodet)).toFixed(0)} ms per frame and process (model load included)`,
+      `centernet: ${fps(runs.centernet).toFixed(2)} frames/s, ${((1000 * processes) / fps(runs.centernet)).toFixed(0)} ms per frame and process (model load included)`,
+    ],
+  };
+}
+
 /** The bare loop: `processes` workers share the frames round robin; seconds from the first start to the last exit. */
 async function bareLoop(
   modelsDir: string,
@@ -95,7 +127,7 @@ async function throughEngine(root: string, framesDir: string, modelsDir: string)
 
 export const bench: Bench = {
   name: 'detect',
-  describe: `the detect stage through the embedded engine on ${FRAMES} frames vs a bare decode+resize+infer loop (same backend, same processes)`,
+  describe: `the detect stage through the embedded engine on ${FRAMES} frames vs a bare decode+resize+infer loop (same backend, same processes); the second model (NanoDet) vs the default in that loop`,
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-bench-detect-'));
     try {
@@ -114,7 +146,7 @@ export const bench: Bench = {
       const bare = bareRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
       const bareFps = FRAMES / bare.seconds;
       const engineFps = FRAMES / Math.min(...engineRuns);
-      return {
+      const engine: BenchResult = {
         name: 'detect',
         value: engineFps,
         unit: 'frames/s',
@@ -128,6 +160,7 @@ export const bench: Bench = {
           `one process: ${bare.meanInferenceMs.toFixed(1)} ms per frame (decode, resize, inference)`,
         ],
       };
+      return [engine, await secondModel(dir, frames, processes)];
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -20,7 +20,7 @@ let ajv: Ajv | undefined;
 /** One Ajv instance holding every schema of specs/, so cross-file $refs resolve by $id. */
 function registry(): Ajv {
   if (ajv) return ajv;
-  ajv = new Ajv({ ...AJV_ERROR_OPTIONS, strict: true, allowUnionTypes: true });
+  ajv = new Ajv({ ...AJV_ERROR_OPTIONS, strict: true, allowUnionTypes: true, discriminator: true });
   addFormats(ajv);
   const dir = join(packageRoot(), 'specs');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Alert, Detection, Match, Rejection } from '../../specs/index.js';
+import type { Alert, Detection, Match, ModelEvaluation, Rejection } from '../../specs/index.js';
 import { REPOS, inValidatedFolder } from '../contract/repos.js';
 import type { FileEntry, Store } from '../engine/store/store.js';
 
@@ -18,6 +18,8 @@ export interface DemoSummary {
   outbox: string;
   emails: number;
   reports: string[];
+  /** Each model's evaluation on the labelled set, as model-eval holds it. */
+  evaluations: Array<{ model: string; ap: number | null; ap50: number | null }>;
 }
 
 /** Detections below this are kept in the records (rules apply their own thresholds) but not worth a summary line. */
@@ -76,6 +78,11 @@ export async function summarise(store: Store, outbox: string): Promise<DemoSumma
     outbox,
     emails,
     reports: (await headFiles(store, REPOS.reports)).map((f) => f.path).filter((p) => /^\/daily\/.*\.html$/.test(p)),
+    evaluations: (await readRecords<ModelEvaluation>(store, REPOS.modelEval)).map(({ record }) => ({
+      model: record.model.name,
+      ap: record.ap,
+      ap50: record.ap50,
+    })),
   };
 }
 
@@ -105,6 +112,15 @@ export function formatSummary(s: DemoSummary, root: string): string {
       `${REPOS.reports}@master:${report}  (open it: npx vigil report daily --date ${date} --open --root ${root})`,
     ]);
   }
+  const fixed = (x: number | null) => (x === null ? '-' : x.toFixed(3));
+  for (const e of s.evaluations) {
+    rows.push([
+      'model evaluation',
+      `${e.model}: AP@[.5:.95] ${fixed(e.ap)}, AP@0.5 ${fixed(e.ap50)} on the labelled set  (per class: npx vigil model eval --root ${root})`,
+    ]);
+  }
+  if (s.evaluations.length)
+    rows.push(['rule thresholds', `npx vigil rules check demo/rules --root ${root}  (warns where the model cannot reach a minScore)`]);
   if (s.incidents[0]) rows.push(['trace an alert', `npx vigil trace ${REPOS.alerts}@master:${s.incidents[0]} --verify --root ${root}`]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);

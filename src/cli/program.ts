@@ -6,7 +6,9 @@ import { commands as stepCommands } from './commands/step.js';
 import { commands as repoCommands } from './commands/repo.js';
 import { commands as fileCommands } from './commands/file.js';
 import { commands as commitCommands } from './commands/commit.js';
+import { commands as branchCommands } from './commands/branch.js';
 import { commands as rulesCommands } from './commands/rules.js';
+import { commands as modelCommands } from './commands/model.js';
 import { commands as sqlCommands } from './commands/sql.js';
 import { commands as reportCommands } from './commands/report.js';
 import { commands as traceCommands } from './commands/trace.js';
@@ -26,7 +28,9 @@ const ALL: CliCommand[] = [
   ...repoCommands,
   ...fileCommands,
   ...commitCommands,
+  ...branchCommands,
   ...rulesCommands,
+  ...modelCommands,
   ...sqlCommands,
   ...reportCommands,
   ...traceCommands,

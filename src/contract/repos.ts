@@ -11,13 +11,32 @@ export const REPOS = {
   raw: 'raw',
   rules: 'rules',
   models: 'models',
+  eval: 'eval',
   validated: 'validated',
   detections: 'detections',
   matches: 'matches',
   alerts: 'alerts',
   warehouse: 'warehouse',
   reports: 'reports',
+  modelEval: 'model-eval',
+  /** The candidate model's shadows of detections, matches and model-eval (pipelines/shadow/). */
+  detectionsShadow: 'detections-shadow',
+  matchesShadow: 'matches-shadow',
+  modelEvalShadow: 'model-eval-shadow',
+  /** Every promotion and rollback of models@master, one record each. */
+  promotions: 'promotions',
 } as const;
+
+/** The models repo's branches: what detection uses, the model on trial, and the head before the last promotion. */
+export const MODEL_BRANCHES = { current: 'master', candidate: 'candidate', previous: 'previous' } as const;
+
+/** The eval repo: COCO annotations at the root, the images they name under /images/. */
+export const EVAL_SET = { annotations: '/annotations.json', images: '/images' } as const;
+
+/** `/<model>.json`: a model's evaluation in model-eval (and model-eval-shadow). */
+export function evaluationPath(model: string): string {
+  return `/${model}.json`;
+}
 
 export type RepoName = (typeof REPOS)[keyof typeof REPOS];
 

@@ -15,7 +15,7 @@ export interface Digest {
 export function fileRef(file: InputFile, content: Uint8Array | Digest): FileRef {
   const digest = content instanceof Uint8Array ? { sha256: sha256(content), size: content.length } : content;
   return {
-    repo: file.name,
+    repo: file.repo ?? file.name,
     ...(file.commit ? { commit: file.commit } : {}),
     path: file.repoPath,
     sha256: digest.sha256,

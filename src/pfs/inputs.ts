@@ -7,7 +7,8 @@ import { pfsRoot } from './paths.js';
  * A datum's inputs as Pachyderm gives them to a step: input `<name>` is `$<name>`, the datum's
  * file or folder under `<PFS_ROOT>/<name>` (where the repo's paths start), and `$<name>_COMMIT`,
  * the commit it was read from. Vigil names every input after its repo (pipelines/*.yaml), so an
- * input's name is also the repo that lineage records.
+ * input's name is also the repo that lineage records; a pipeline that reads another repo under
+ * a step's input name says so in its transform.env (`VIGIL_INPUT_REPOS`, below).
  */
 
 type Env = Record<string, string | undefined>;
@@ -16,6 +17,8 @@ type Env = Record<string, string | undefined>;
 export interface InputFile {
   /** The input's name. */
   name: string;
+  /** The repo it reads, when that is not its name (VIGIL_INPUT_REPOS). */
+  repo?: string;
   /** `$<name>_COMMIT`; absent when the step runs outside an engine. */
   commit?: string;
   /** Where the step reads it: under `<PFS_ROOT>/<name>`. */
@@ -45,10 +48,25 @@ export function groupedInput(env: Env, name: string): DatumInput {
   return inputAt(env, name, join(pfsRoot(env), name));
 }
 
+/**
+ * The repo input `name` reads when a spec gives an input another repo's name:
+ * `VIGIL_INPUT_REPOS=name=repo[,name=repo...]` in its transform.env. The shadow pipelines read
+ * detections-shadow as the match step's input `detections`: the step stays the same, and its
+ * lineage names the repo it read. Pachyderm tells a step only an input's name and commit.
+ */
+function mappedRepo(env: Env, name: string): string | undefined {
+  for (const pair of (env.VIGIL_INPUT_REPOS ?? '').split(',')) {
+    const [input, repo] = pair.split('=').map((s) => s.trim());
+    if (input === name && repo) return repo;
+  }
+  return undefined;
+}
+
 function inputAt(env: Env, name: string, path: string): DatumInput {
   const root = join(pfsRoot(env), name);
   const commit = env[`${name}_COMMIT`];
-  return { name, ...(commit ? { commit } : {}), root, path, repoPath: repoPathOf(root, path) };
+  const repo = mappedRepo(env, name);
+  return { name, ...(repo ? { repo } : {}), ...(commit ? { commit } : {}), root, path, repoPath: repoPathOf(root, path) };
 }
 
 function repoPathOf(root: string, path: string): string {
@@ -57,8 +75,14 @@ function repoPathOf(root: string, path: string): string {
 
 /** Every file at or under the input's path, in repo path order: listed, not opened. */
 export function inputFiles(input: DatumInput): InputFile[] {
-  const { name, commit, root } = input;
-  const file = (path: string): InputFile => ({ name, ...(commit ? { commit } : {}), path, repoPath: repoPathOf(root, path) });
+  const { name, repo, commit, root } = input;
+  const file = (path: string): InputFile => ({
+    name,
+    ...(repo ? { repo } : {}),
+    ...(commit ? { commit } : {}),
+    path,
+    repoPath: repoPathOf(root, path),
+  });
   if (!statSync(input.path).isDirectory()) return [file(input.path)];
   return readdirSync(input.path, { recursive: true, withFileTypes: true })
     .filter((entry) => !entry.isDirectory())

@@ -19,9 +19,25 @@ export interface Placement {
 }
 
 export type ResizeMode = NonNullable<ModelConfig['resize']>;
-export type OutputLayout = ModelConfig['outputLayout'];
-type Column = OutputLayout['columns'][number];
-const NEEDED_COLUMNS: readonly Column[] = ['x1', 'y1', 'x2', 'y2', 'score', 'class'];
+
+/** One output tensor of an inference: its values in row-major order and its shape. */
+export interface OutputTensor {
+  values: ArrayLike<number>;
+  shape: readonly number[];
+}
+
+/**
+ * A detection as a decoder reads it from the model's outputs, before it is placed on the frame:
+ * corners in pixels of the model input, and the index of its label.
+ */
+export interface Candidate {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+  labelIndex: number;
+}
 
 /**
  * How a frame is fitted into the model input: `stretch` fills it; `letterbox` scales the frame
@@ -33,17 +49,6 @@ export function placeFrame(frame: Size, input: Size, mode: ResizeMode): Placemen
   const width = Math.max(1, Math.min(input.width, Math.round(frame.width * scale)));
   const height = Math.max(1, Math.min(input.height, Math.round(frame.height * scale)));
   return { left: Math.floor((input.width - width) / 2), top: Math.floor((input.height - height) / 2), width, height };
-}
-
-/** The index of each needed column in a row, or a reason the layout is unusable. */
-export function columnIndex(layout: OutputLayout): Record<Column, number> | { error: string } {
-  const index = {} as Record<Column, number>;
-  for (const name of NEEDED_COLUMNS) {
-    const at = layout.columns.filter((c) => c === name).length;
-    if (at !== 1) return { error: `outputLayout.columns must name ${name} exactly once (it does ${at} times)` };
-    index[name] = layout.columns.indexOf(name);
-  }
-  return index;
 }
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
@@ -67,51 +72,39 @@ export function suppressOverlaps(objects: DetectedObject[], maxIou = NMS_IOU): D
   return kept;
 }
 
-export interface DecodeInput {
-  /** The output tensor's values, row after row. */
-  values: ArrayLike<number>;
-  /** Values per row (the output's last dimension). */
-  rowLength: number;
-  layout: OutputLayout;
-  labels: readonly string[];
-  input: Size;
-  placement: Placement;
-}
-
 /**
- * The model's output rows as objects on the original frame: rows scoring at least MIN_SCORE,
- * with a known class, their boxes mapped from the model input back to fractions of the frame
- * (undoing the letterbox or stretch) and clipped to it, then per-class NMS.
+ * Candidates as objects on the original frame: those scoring at least MIN_SCORE with a known
+ * label, their boxes mapped from the model input back to fractions of the frame (undoing the
+ * letterbox or stretch) and clipped to it, then per-class NMS.
  */
-export function decodeDetections(d: DecodeInput): DetectedObject[] {
-  const col = columnIndex(d.layout);
-  if ('error' in col) throw new Error(col.error);
-  if (d.rowLength < d.layout.columns.length) {
-    throw new Error(`output rows have ${d.rowLength} values but outputLayout.columns names ${d.layout.columns.length}`);
-  }
-  // Input pixels per box unit, then input pixels -> fraction of the frame.
-  const [ux, uy] = d.layout.boxUnits === 'normalized' ? [d.input.width, d.input.height] : [1, 1];
-  const fx = (v: number) => clamp01((v * ux - d.placement.left) / d.placement.width);
-  const fy = (v: number) => clamp01((v * uy - d.placement.top) / d.placement.height);
-
+export function objectsOnFrame(candidates: Iterable<Candidate>, labels: readonly string[], placement: Placement): DetectedObject[] {
+  const fx = (v: number) => clamp01((v - placement.left) / placement.width);
+  const fy = (v: number) => clamp01((v - placement.top) / placement.height);
   const objects: DetectedObject[] = [];
-  for (let at = 0; at + d.rowLength <= d.values.length; at += d.rowLength) {
-    const v = (c: Column) => d.values[at + col[c]];
-    const score = v('score');
-    const classId = v('class');
+  for (const c of candidates) {
     // Padding rows carry NaN; a class outside the labels cannot be named, so no rule could use it.
-    if (!(score >= MIN_SCORE) || !Number.isInteger(classId) || classId < 0 || classId >= d.labels.length) continue;
-    const x1 = fx(Math.min(v('x1'), v('x2')));
-    const x2 = fx(Math.max(v('x1'), v('x2')));
-    const y1 = fy(Math.min(v('y1'), v('y2')));
-    const y2 = fy(Math.max(v('y1'), v('y2')));
-    if (x2 <= x1 || y2 <= y1) continue; // entirely in the padding
+    if (!(c.score >= MIN_SCORE) || !Number.isInteger(c.labelIndex) || c.labelIndex < 0 || c.labelIndex >= labels.length) continue;
+    const x1 = fx(Math.min(c.x1, c.x2));
+    const x2 = fx(Math.max(c.x1, c.x2));
+    const y1 = fy(Math.min(c.y1, c.y2));
+    const y2 = fy(Math.max(c.y1, c.y2));
+    if (!(x2 > x1 && y2 > y1)) continue; // entirely in the padding
     objects.push({
-      label: d.labels[classId],
-      classId,
-      score: round4(Math.min(1, score)),
+      label: labels[c.labelIndex],
+      classId: c.labelIndex,
+      score: round4(Math.min(1, c.score)),
       box: { x: round4(x1), y: round4(y1), w: round4(x2 - x1), h: round4(y2 - y1) },
     });
   }
   return suppressOverlaps(objects);
+}
+
+/** The tensor's dimensions past a leading batch of 1, or an error naming what was expected. */
+export function unbatched(name: string, tensor: OutputTensor | undefined, rank: number, what: string): number[] {
+  if (!tensor) throw new Error(`the model gave no output ${name}`);
+  const [batch, ...dims] = tensor.shape;
+  if (batch !== 1 || dims.length !== rank) {
+    throw new Error(`output ${name} is [${tensor.shape.join(', ')}]; expected ${what}`);
+  }
+  return dims;
 }

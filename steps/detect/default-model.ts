@@ -133,8 +133,7 @@ export function defaultModelConfig(labelsJson: Uint8Array): ModelConfig {
     inputSize: { width: 512, height: 512 },
     resize: 'letterbox',
     valueRange: [0, 255],
-    outputName: 'tower_0/detections',
-    outputLayout: { columns: ['x1', 'y1', 'x2', 'y2', 'score', 'class'], boxUnits: 'pixels' },
+    output: { format: 'rows', tensor: 'tower_0/detections', columns: ['x1', 'y1', 'x2', 'y2', 'score', 'class'], boxUnits: 'pixels' },
     labels: 'labels.json',
     sha256: { 'model.json': CENTERNET_JSON_SHA256, [WEIGHTS_FILE]: CENTERNET_BIN_SHA256, 'labels.json': sha256(labelsJson) },
   };

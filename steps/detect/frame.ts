@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { DetectedObject } from '../../specs/index.js';
-import { decodeDetections, placeFrame, type Placement, type ResizeMode, type Size } from './core.js';
+import { objectsOnFrame, placeFrame, type Placement, type ResizeMode, type Size } from './core.js';
 import { infer, type Detector } from './model.js';
+import { decodeOutput } from './output.js';
 
 /** A frame fitted into the model input: raw RGB of exactly the input size, and where the frame lies in it. */
 export interface PreparedFrame {
@@ -73,14 +74,7 @@ export async function detectInFrame(detector: Detector, bytes: Uint8Array): Prom
       error: `cannot decode the frame: ${(e as Error).message.split('\n')[0]}`,
     };
   }
-  const { values, rowLength } = await infer(detector, prepared.rgb);
-  const objects = decodeDetections({
-    values,
-    rowLength,
-    layout: detector.config.outputLayout,
-    labels: detector.labels,
-    input: detector.input,
-    placement: prepared.placement,
-  });
+  const candidates = decodeOutput(detector.output, await infer(detector, prepared.rgb), detector.input);
+  const objects = objectsOnFrame(candidates, detector.labels, prepared.placement);
   return { frameSize: prepared.frame, objects, inferenceMs: elapsedMs() };
 }

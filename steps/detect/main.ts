@@ -11,7 +11,7 @@ import { datumInput, inputCommit } from '../../src/pfs/inputs.js';
 import { outDir } from '../../src/pfs/paths.js';
 import { startBackend, type Runtime } from './backend.js';
 import { detectInFrame } from './frame.js';
-import { chooseModel, loadDetector, type Detector } from './model.js';
+import { chooseModel, loadDetector, modelVersion, type Detector } from './model.js';
 
 /**
  * A model problem (missing file, sha256 mismatch, unusable config) must fail the whole job at
@@ -66,7 +66,7 @@ export async function main(): Promise<void> {
       capturedAt: parsed.capturedAt.toISOString(),
       frame: fileRef(frame, bytes),
       frameSize: result.frameSize,
-      model: { name: detector.name, commit, weightsSha256: detector.weightsSha256, backend: detector.runtime.backend },
+      model: modelVersion(detector, commit),
       objects: result.objects,
       inferenceMs: result.inferenceMs,
       ...(result.error ? { error: result.error } : {}),

@@ -1,15 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { io, Tensor } from '@tensorflow/tfjs';
-import type { ModelConfig } from '../../specs/index.js';
+import type { io } from '@tensorflow/tfjs';
+import type { DetectorOutput, ModelConfig, ModelVersion } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
 import { weightFiles, weightsSha256 } from '../../src/contract/model-version.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import type { Runtime, Tf } from './backend.js';
-import { columnIndex, type Size } from './core.js';
+import type { OutputTensor, Size } from './core.js';
 import { DEFAULT_MODEL_NAME } from './default-model.js';
+import { decodeOutput, detectorOutput, outputTensorNames } from './output.js';
 
 type GraphModel = Awaited<ReturnType<Tf['loadGraphModel']>>;
 type ModelArtifacts = io.ModelArtifacts;
@@ -19,8 +20,11 @@ export interface Detector {
   name: string;
   weightsSha256: string;
   config: ModelConfig;
+  /** How to read the detections: config.output, or the rows its older fields describe. */
+  output: DetectorOutput;
   labels: readonly string[];
   input: Size;
+  inputLayout: 'nhwc' | 'nchw';
   inputName: string;
   inputDtype: 'float32' | 'int32';
   model: GraphModel;
@@ -29,17 +33,27 @@ export interface Detector {
   runtime: Runtime;
 }
 
-/**
- * The model folder to use in the models input: `VIGIL_MODEL`, else the only folder there,
- * else `centernet`.
- */
+/** The model version every record made with the detector carries: folder, models commit, weights, backend. */
+export function modelVersion(detector: Detector, commit: string): ModelVersion {
+  return { name: detector.name, commit, weightsSha256: detector.weightsSha256, backend: detector.runtime.backend };
+}
+
+/** Of the model folders of a models commit, the one detection uses: `VIGIL_MODEL`, else the only folder, else `centernet`. */
+export function modelInUse(folders: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VIGIL_MODEL) return env.VIGIL_MODEL;
+  return folders.length === 1 ? folders[0] : DEFAULT_MODEL_NAME;
+}
+
+/** modelInUse for the models input laid out in `modelsDir`. */
 export async function chooseModel(modelsDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.VIGIL_MODEL) return env.VIGIL_MODEL;
   const entries = await readdir(modelsDir, { withFileTypes: true }).catch(() => {
     throw new VigilError(`the models input ${modelsDir} is missing`);
   });
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  return folders.length === 1 ? folders[0] : DEFAULT_MODEL_NAME;
+  return modelInUse(
+    entries.filter((e) => e.isDirectory()).map((e) => e.name),
+    env,
+  );
 }
 
 /** A model's folder, and how errors name it (a repo path in a pipeline, the folder elsewhere). */
@@ -65,7 +79,7 @@ function parseJson(folder: ModelFolder, file: string, bytes: Buffer): unknown {
 }
 
 /** Reads and checks model.yaml. */
-async function readConfig(folder: ModelFolder): Promise<ModelConfig> {
+async function readConfig(folder: ModelFolder): Promise<{ config: ModelConfig; output: DetectorOutput }> {
   const text = (await readModelFile(folder, 'model.yaml')).toString('utf8');
   let raw: unknown;
   try {
@@ -79,9 +93,9 @@ async function readConfig(folder: ModelFolder): Promise<ModelConfig> {
   } catch (e) {
     throw new VigilError((e as Error).message);
   }
-  const columns = columnIndex(config.outputLayout);
-  if ('error' in columns) fail(folder, 'model.yaml', `is unusable: ${columns.error}`);
-  return config;
+  const output = detectorOutput(config);
+  if ('error' in output) fail(folder, 'model.yaml', `is unusable: ${output.error}`);
+  return { config, output };
 }
 
 /** Checks every file model.yaml lists a sha256 for, before anything is parsed from it. */
@@ -133,7 +147,7 @@ async function readArtifacts(folder: ModelFolder): Promise<{ artifacts: ModelArt
  */
 export async function loadDetector(modelsDir: string, name: string, runtime: Runtime, shownAs = modelsDir): Promise<Detector> {
   const folder: ModelFolder = { dir: join(modelsDir, name), shown: `${shownAs}/${name}` };
-  const config = await readConfig(folder);
+  const { config, output } = await readConfig(folder);
   await verifyHashes(folder, config);
   const labels = await readLabels(folder, config);
   const { artifacts, weightsSha256 } = await readArtifacts(folder);
@@ -148,13 +162,15 @@ export async function loadDetector(modelsDir: string, name: string, runtime: Run
   if (!input || (!config.inputName && model.inputs.length !== 1)) {
     fail(folder, 'model.yaml', `must name inputName, one of the model's inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
   }
-  const [, h, w, c] = input.shape ?? [];
+  const inputLayout = config.inputLayout ?? 'nhwc';
+  const [, ...dims] = input.shape ?? [];
+  const [h, w, c] = inputLayout === 'nhwc' ? dims : [dims[1], dims[2], dims[0]];
   const fixed = (d: number | undefined, want: number) => d === undefined || d === -1 || d === want;
   if (!fixed(h, config.inputSize.height) || !fixed(w, config.inputSize.width) || !fixed(c, 3)) {
     fail(
       folder,
       'model.yaml',
-      `inputSize ${config.inputSize.width}x${config.inputSize.height} does not fit the model's input ${input.name} [${input.shape?.join(',')}]`,
+      `inputSize ${config.inputSize.width}x${config.inputSize.height} (${inputLayout}) does not fit the model's input ${input.name} [${input.shape?.join(',')}]`,
     );
   }
   if (input.dtype !== 'float32' && input.dtype !== 'int32') {
@@ -164,55 +180,68 @@ export async function loadDetector(modelsDir: string, name: string, runtime: Run
     name,
     weightsSha256,
     config,
+    output,
     labels,
     runtime,
     model,
     needsAsync: false,
     input: config.inputSize,
+    inputLayout,
     inputName: input.name,
     inputDtype: input.dtype,
   };
-  // The warm-up inference also finds out how the graph must run.
+  // The warm-up inference also finds out how the graph must run, and checks that its outputs fit the format.
   const blank = new Uint8Array(config.inputSize.width * config.inputSize.height * 3);
+  let outputs: Map<string, OutputTensor>;
   try {
-    await infer(detector, blank);
+    outputs = await infer(detector, blank);
   } catch {
     detector.needsAsync = true;
     try {
-      await infer(detector, blank);
+      outputs = await infer(detector, blank);
     } catch (e) {
       fail(folder, 'model.yaml', `does not fit the model: a test inference failed: ${(e as Error).message}`);
     }
   }
+  try {
+    decodeOutput(output, outputs, detector.input);
+  } catch (e) {
+    fail(folder, 'model.yaml', `does not fit the model's outputs: ${(e as Error).message}`);
+  }
   return detector;
 }
 
-/** Pixel levels 0-255 as the values the model takes: int32 as they are, float32 mapped onto valueRange. */
+/**
+ * Pixel levels 0-255 (RGB, row by row) as the values the model takes, in its dimension order:
+ * int32 as they are, float32 mapped onto valueRange.
+ */
 function toInputValues(rgb: Uint8Array, detector: Detector): Int32Array | Float32Array {
-  if (detector.inputDtype === 'int32') return Int32Array.from(rgb);
-  const [low, high] = detector.config.valueRange;
+  const [low, high] = detector.inputDtype === 'int32' ? [0, 255] : detector.config.valueRange;
   const scale = (high - low) / 255;
-  const values = new Float32Array(rgb.length);
-  for (let i = 0; i < rgb.length; i++) values[i] = rgb[i] * scale + low;
+  const values = detector.inputDtype === 'int32' ? new Int32Array(rgb.length) : new Float32Array(rgb.length);
+  const plane = rgb.length / 3;
+  // nchw: all red values, then all green, then all blue.
+  const at = detector.inputLayout === 'nhwc' ? (i: number) => i : (i: number) => (i % 3) * plane + Math.floor(i / 3);
+  for (let i = 0; i < rgb.length; i++) values[at(i)] = rgb[i] * scale + low;
   return values;
 }
 
-/** The raw output of one inference on an RGB image of exactly the input size: its values and row length. */
-export async function infer(detector: Detector, rgb: Uint8Array): Promise<{ values: Float32Array; rowLength: number }> {
+/** The outputs the detector's format reads, from one inference on an RGB image of exactly the input size. */
+export async function infer(detector: Detector, rgb: Uint8Array): Promise<Map<string, OutputTensor>> {
   const { tf } = detector.runtime;
   const { width, height } = detector.input;
-  const pixels = tf.tensor4d(toInputValues(rgb, detector), [1, height, width, 3], detector.inputDtype);
+  const shape: [number, number, number, number] = detector.inputLayout === 'nhwc' ? [1, height, width, 3] : [1, 3, height, width];
+  const pixels = tf.tensor4d(toInputValues(rgb, detector), shape, detector.inputDtype);
   try {
     const feed = { [detector.inputName]: pixels };
-    const { outputName } = detector.config;
-    const output = (
-      detector.needsAsync ? await detector.model.executeAsync(feed, outputName) : detector.model.execute(feed, outputName)
-    ) as Tensor;
+    const names = outputTensorNames(detector.output);
+    // A graph model hands back a lone tensor, not a list of one, when one output is asked for.
+    const results = [detector.needsAsync ? await detector.model.executeAsync(feed, names) : detector.model.execute(feed, names)].flat();
     try {
-      const rowLength = output.shape[output.shape.length - 1] ?? 0;
-      return { values: (await output.data()) as Float32Array, rowLength };
+      const values = await Promise.all(results.map((t) => t.data()));
+      return new Map(names.map((name, i) => [name, { values: values[i] as Float32Array, shape: results[i].shape }]));
     } finally {
-      output.dispose();
+      for (const t of results) t.dispose();
     }
   } finally {
     pixels.dispose();

@@ -329,6 +329,14 @@ export function compilePolicy(files: PolicyFiles, labels: readonly ModelLabels[]
   };
 }
 
+/** Each rule's id, classes and minScore (default filled in), from a rules.yaml; one VigilError listing its problems. */
+export function ruleThresholds(rules: Uint8Array): Array<{ ruleId: number; classes: string[]; minScore: number }> {
+  const problems = new Problems();
+  const file = parseFile(RULES_FILE, rules, 'rules', problems);
+  problems.throwIfAny();
+  return file!.rules.map((r) => ({ ruleId: r.id, classes: r.classes, minScore: r.minScore ?? DEFAULTS.minScore }));
+}
+
 async function readRequired(dir: string, name: string, where: string): Promise<Uint8Array> {
   const path = join(dir, name);
   const info = await stat(path).catch((e: NodeJS.ErrnoException) => {

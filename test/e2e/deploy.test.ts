@@ -5,20 +5,23 @@ import { test } from 'node:test';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 
 test('vigil deploy --print gives the pachctl commands: input repos, their data, the secrets, then pipelines upstream first', async () => {
-  const out = await vigilOk(['deploy', '--print', '--model-dir', 'm', '--rules-dir', 'r'], { root: await tempDir() });
+  const out = await vigilOk(['deploy', '--print', '--model-dir', 'm', '--rules-dir', 'r', '--eval-dir', 'e'], { root: await tempDir() });
   assert.deepEqual(out.trim().split('\n'), [
+    'pachctl create repo eval',
     'pachctl create repo models',
     'pachctl create repo raw',
     'pachctl create repo rules',
     'vigil deploy --export-model --model-dir m',
     'pachctl put file -r models@master:/ -f m',
     'pachctl put file -r rules@master:/ -f r',
+    'pachctl put file -r eval@master:/ -f e',
     'pachctl create secret -f vigil-alerts.secret.json',
     'pachctl create pipeline -f pipelines/validated.yaml',
     'pachctl create pipeline -f pipelines/detections.yaml',
     'pachctl create pipeline -f pipelines/matches.yaml',
     'pachctl create pipeline -f pipelines/alerts.yaml',
     'pachctl create pipeline -f pipelines/deliveries.yaml',
+    'pachctl create pipeline -f pipelines/model-eval.yaml',
     'pachctl create pipeline -f pipelines/warehouse.yaml',
     'pachctl create pipeline -f pipelines/reports.yaml',
   ]);

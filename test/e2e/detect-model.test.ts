@@ -193,15 +193,15 @@ describe('a broken model', () => {
     const path = join(dir, 'model.yaml');
     await writeFile(
       path,
-      (await readFile(path, 'utf8')).replace('resize: letterbox', 'resise: letterbox').replace(/outputName: .*/, 'outputName: 7'),
+      (await readFile(path, 'utf8')).replace('resize: letterbox', 'resise: letterbox').replace('tensor: tower_0/detections', 'tensor: 7'),
     );
     await assert.rejects(loadDetector(modelsDir, 'typo', runtime), (e: Error) => {
       assert.ok(e instanceof VigilError, String(e));
       assert.equal(
         e.message,
         [
-          `model file ${path}: unknown field "resise" (did you mean "resize"?); fields: description, inputName, inputSize, resize, valueRange, outputName, outputLayout, labels, sha256`,
-          `model file ${path}: outputName: 7 must be string`,
+          `model file ${path}: unknown field "resise" (did you mean "resize"?); fields: description, inputName, inputSize, inputLayout, resize, valueRange, output, outputName, outputLayout, labels, sha256`,
+          `model file ${path}: output.tensor: 7 must be string`,
         ].join('\n'),
       );
       return true;
@@ -213,9 +213,25 @@ describe('a broken model', () => {
     await changeModelConfig(dir, { inputSize: { width: 320, height: 320 } });
     await assert.rejects(
       loadDetector(modelsDir, 'misfit', runtime),
-      /model\.yaml inputSize 320x320 does not fit the model's input tower_0\/images \[1,512,512,3\]/,
+      /model\.yaml inputSize 320x320 \(nhwc\) does not fit the model's input tower_0\/images \[1,512,512,3\]/,
     );
-    await changeModelConfig(dir, { inputSize: { width: 512, height: 512 }, outputName: 'no/such/node' });
+    const rows = { format: 'rows', columns: ['x1', 'y1', 'x2', 'y2', 'score', 'class'], boxUnits: 'pixels' } as const;
+    await changeModelConfig(dir, {
+      inputSize: { width: 512, height: 512 },
+      output: { ...rows, columns: [...rows.columns], tensor: 'no/such/node' },
+    });
     await assert.rejects(loadDetector(modelsDir, 'misfit', runtime), /model\.yaml does not fit the model: a test inference failed/);
+    // A format whose tensors the graph has, but not in the shape the format needs.
+    const tfod = {
+      format: 'tf-object-detection',
+      boxes: 'tower_0/detections',
+      scores: 'tower_0/detections',
+      classes: 'tower_0/detections',
+    } as const;
+    await changeModelConfig(dir, { output: tfod });
+    await assert.rejects(
+      loadDetector(modelsDir, 'misfit', runtime),
+      /model\.yaml does not fit the model's outputs: output tower_0\/detections is \[1, 100, 6\]; expected \[1, N, 4\]/,
+    );
   });
 });

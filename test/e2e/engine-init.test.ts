@@ -24,7 +24,7 @@ test('vigil init creates the input repos, the default model and the pipelines up
   const repos = parseRaw(await vigilOk(['list', 'repo', '--raw'], { root }))
     .map((r) => r.repo.name)
     .sort();
-  assert.deepEqual(repos, ['alpha', 'models', 'raw', 'rules', 'zeta']);
+  assert.deepEqual(repos, ['alpha', 'eval', 'models', 'raw', 'rules', 'zeta']);
 
   await writeFile(join(dir, 'alpha.yaml'), alpha('echo changed'));
   out = await vigilOk(['init', '--pipelines', dir], { root });

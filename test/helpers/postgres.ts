@@ -20,7 +20,7 @@ export interface Postgres {
 export function findPostgres(): { bin: string } | { missing: string } {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))) : [];
-  if (versions.length === 0) return { missing: "PostgreSQL is not installed (scripts/install-system-deps installs Debian's postgresql)" };
+  if (versions.length === 0) return { missing: "PostgreSQL is not installed (scripts/install-test-deps installs Debian's postgresql)" };
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0]!;
   return { bin: join(base, newest, 'bin') };
 }

@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Box, DetectedObject } from '../../specs/index.js';
-import { columnIndex, decodeDetections, iou, placeFrame, suppressOverlaps, type DecodeInput } from '../../steps/detect/core.js';
+import type { Box, DetectedObject, RowLayout } from '../../specs/index.js';
+import { iou, objectsOnFrame, placeFrame, suppressOverlaps, type Placement } from '../../steps/detect/core.js';
+import { columnIndex, decodeRows } from '../../steps/detect/decode-rows.js';
 
 const INPUT = { width: 512, height: 512 };
 const LABELS = ['person', 'bicycle', 'car'];
-const CENTERNET = { columns: ['x1', 'y1', 'x2', 'y2', 'score', 'class'], boxUnits: 'pixels' } as DecodeInput['layout'];
+const CENTERNET: RowLayout = { columns: ['x1', 'y1', 'x2', 'y2', 'score', 'class'], boxUnits: 'pixels' };
 
-function decode(rows: number[][], over: Partial<DecodeInput> = {}): DetectedObject[] {
-  return decodeDetections({
-    values: rows.flat(),
-    rowLength: rows[0]?.length ?? 6,
-    layout: CENTERNET,
-    labels: LABELS,
-    input: INPUT,
-    placement: { left: 0, top: 0, width: 512, height: 512 },
-    ...over,
-  });
+/** Rows of the rows format through its decoder and onto the frame. */
+function decode(rows: number[][], over: { layout?: RowLayout; placement?: Placement } = {}): DetectedObject[] {
+  const layout = over.layout ?? CENTERNET;
+  const tensor = { values: rows.flat(), shape: [1, rows.length, rows[0]?.length ?? 6] };
+  const candidates = decodeRows({ format: 'rows', tensor: 'detections', ...layout }, new Map([['detections', tensor]]), INPUT);
+  return objectsOnFrame(candidates, LABELS, over.placement ?? { left: 0, top: 0, width: 512, height: 512 });
 }
 
 function assertBox(actual: Box, expected: Box, tolerance = 1e-3): void {
@@ -48,7 +45,7 @@ describe('placeFrame', () => {
   });
 });
 
-describe('decodeDetections', () => {
+describe('the rows format, placed on the frame', () => {
   it('maps a letterboxed box back to fractions of a wide frame', () => {
     // 741x500 letterboxed: 512x345 at top 83. The frame's centre quarter is 128..384 x 83+86.25..83+258.75.
     const placement = placeFrame({ width: 741, height: 500 }, INPUT, 'letterbox');
@@ -83,7 +80,7 @@ describe('decodeDetections', () => {
   });
 
   it('reads any column order and boxes normalised to the input', () => {
-    const layout = { columns: ['class', 'score', 'y1', 'x1', 'y2', 'x2', 'skip'], boxUnits: 'normalized' } as DecodeInput['layout'];
+    const layout = { columns: ['class', 'score', 'y1', 'x1', 'y2', 'x2', 'skip'], boxUnits: 'normalized' } as RowLayout;
     const [o] = decode([[1, 0.75, 0.5, 0.25, 1, 0.75, 42]], { layout });
     assert.equal(o.label, 'bicycle');
     assert.equal(o.score, 0.75);
@@ -122,8 +119,8 @@ describe('decodeDetections', () => {
   });
 
   it('rejects a layout that misses a column', () => {
-    const layout = { columns: ['x1', 'y1', 'x2', 'y2', 'score'], boxUnits: 'pixels' } as DecodeInput['layout'];
-    assert.deepEqual(columnIndex(layout), { error: 'outputLayout.columns must name class exactly once (it does 0 times)' });
+    const layout = { columns: ['x1', 'y1', 'x2', 'y2', 'score'], boxUnits: 'pixels' } as RowLayout;
+    assert.deepEqual(columnIndex(layout.columns), { error: 'columns must name class exactly once (it does 0 times)' });
     assert.throws(() => decode([[0, 0, 1, 1, 1]], { layout }), /class exactly once/);
   });
 });

@@ -16,7 +16,7 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
-const INPUT_REPOS = ['models', 'raw', 'rules'];
+const INPUT_REPOS = ['eval', 'models', 'raw', 'rules'];
 
 test('the project has one spec per stage', () => {
   assert.deepEqual(files, [
@@ -24,6 +24,7 @@ test('the project has one spec per stage', () => {
     'deliveries.yaml',
     'detections.yaml',
     'matches.yaml',
+    'model-eval.yaml',
     'reports.yaml',
     'validated.yaml',
     'warehouse.yaml',
@@ -60,7 +61,7 @@ test("every spec passes the engine's stricter checks and runs a vigil step from 
   // No cycles; upstream first.
   assert.deepEqual(
     dependencyOrder(specs).map((s) => s.name),
-    ['validated', 'detections', 'matches', 'alerts', 'deliveries', 'warehouse', 'reports'],
+    ['validated', 'detections', 'matches', 'alerts', 'deliveries', 'model-eval', 'warehouse', 'reports'],
   );
 });
 

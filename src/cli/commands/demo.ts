@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { REPOS } from '../../contract/repos.js';
+import { EVAL_SET, REPOS } from '../../contract/repos.js';
 import type { FileEntry, Store } from '../../engine/store/store.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
@@ -23,6 +23,17 @@ async function demoFrames(demoDir: string): Promise<DemoFile[]> {
   const manifest = parse(await readFile(manifestPath, 'utf8')) as { source: string; frames: Record<string, string> };
   const sourceDir = resolve(dirname(manifestPath), manifest.source);
   return Object.entries(manifest.frames).map(([path, file]) => ({ path: `/${path}`, source: join(sourceDir, file) }));
+}
+
+/** The hand-labelled set of test/fixtures/eval as the eval repo holds it: /annotations.json, and each image it names under /images/. */
+async function demoEvalSet(): Promise<DemoFile[]> {
+  const fixtures = join(packageRoot(), 'test', 'fixtures');
+  const annotations = join(fixtures, 'eval', 'annotations.json');
+  const { images } = JSON.parse(await readFile(annotations, 'utf8')) as { images: Array<{ file_name: string }> };
+  return [
+    { path: EVAL_SET.annotations, source: annotations },
+    ...images.map((i) => ({ path: `${EVAL_SET.images}/${i.file_name}`, source: join(fixtures, i.file_name) })),
+  ];
 }
 
 /**
@@ -50,8 +61,10 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
   const rules = ['rules.yaml', 'subscriptions.yaml'].map((f) => ({ path: `/${f}`, source: join(demoDir, 'rules', f) }));
   const newRules = await putChanged(store, REPOS.rules, rules);
   const newFrames = await putChanged(store, REPOS.raw, await demoFrames(demoDir));
+  const newEval = await putChanged(store, REPOS.eval, await demoEvalSet());
   log(
-    `rules: ${newRules ? `${newRules} file(s) committed` : 'unchanged'}; frames: ${newFrames ? `${newFrames} new frame(s) committed to raw` : 'no new frames'}`,
+    `rules: ${newRules ? `${newRules} file(s) committed` : 'unchanged'}; frames: ${newFrames ? `${newFrames} new frame(s) committed to raw` : 'no new frames'}; ` +
+      `eval: ${newEval ? `${newEval} file(s) of the labelled set committed` : 'unchanged'}`,
   );
 
   const { outcomes, aborted } = await runWithProgress(store);

@@ -18,7 +18,7 @@ function secretNames(spec: PipelineSpec): string[] {
  * read that no spec produces; secrets, the ones they mount, each from `<name>.secret.json`,
  * which the operator writes (a pipeline whose secret is missing does not start).
  */
-export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string): Promise<string[]> {
+export async function deployCommands(pipelinesDir: string, modelDir: string, rulesDir: string, evalDir: string): Promise<string[]> {
   const { readPipelineFolder, inputBranches, pfsInputs } = await import('../../engine/pps/spec.js');
   const { dependencyOrder } = await import('../../engine/pps/pipelines.js');
   const specs = await readPipelineFolder(pipelinesDir);
@@ -34,6 +34,7 @@ export async function deployCommands(pipelinesDir: string, modelDir: string, rul
       ? [`vigil deploy --export-model --model-dir ${shown(modelDir)}`, `pachctl put file -r ${REPOS.models}@master:/ -f ${shown(modelDir)}`]
       : []),
     ...(inputRepos.includes(REPOS.rules) ? [`pachctl put file -r ${REPOS.rules}@master:/ -f ${shown(rulesDir)}`] : []),
+    ...(inputRepos.includes(REPOS.eval) ? [`pachctl put file -r ${REPOS.eval}@master:/ -f ${shown(evalDir)}`] : []),
     ...secrets.map((name) => `pachctl create secret -f ${name}.secret.json`),
     ...dependencyOrder(specs).map((s) => `pachctl create pipeline -f ${shown(join(pipelinesDir, s.file))}`),
   ];
@@ -69,6 +70,11 @@ export const commands: CliCommand[] = [
           default: 'rules',
           describe: 'your rules.yaml and subscriptions.yaml, for the printed put file',
         })
+        .option('eval-dir', {
+          type: 'string',
+          default: 'eval',
+          describe: 'your labelled evaluation set (annotations.json and images/), for the printed put file',
+        })
         .option('export-model', { type: 'boolean', describe: 'write the default detector into --model-dir' })
         .check((a) => {
           if (!a.print && !a.exportModel) throw new VigilError('deploy: say --print, --export-model, or both');
@@ -82,7 +88,7 @@ export const commands: CliCommand[] = [
       }
       if (args.print) {
         const pipelinesDir = args.pipelines ?? join(packageRoot(), 'pipelines');
-        const lines = await deployCommands(pipelinesDir, modelDir, args.rulesDir);
+        const lines = await deployCommands(pipelinesDir, modelDir, args.rulesDir, args.evalDir);
         process.stdout.write(`${lines.join('\n')}\n`);
       }
     },

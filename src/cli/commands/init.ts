@@ -10,6 +10,7 @@ const INPUT_REPOS = [
   { name: REPOS.raw, description: 'camera frames: /<user>-<device>/<ts>.<jpg|jpeg|png|webp>' },
   { name: REPOS.rules, description: 'policies as data: /rules.yaml, /subscriptions.yaml' },
   { name: REPOS.models, description: 'detector weights: /<model-name>/model.json, *.bin, labels.json' },
+  { name: REPOS.eval, description: 'the labelled evaluation set: /annotations.json (COCO), /images/<file_name>' },
 ];
 
 async function commitDefaultModel(store: Store): Promise<string> {
@@ -54,7 +55,7 @@ export async function initStore(store: Store, pipelinesDir: string | undefined, 
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'init',
-    describe: 'create the input repos (raw, rules, models), the default detector and every pipeline in pipelines/; safe to run again',
+    describe: 'create the input repos (raw, rules, models, eval), the default detector and every pipeline in pipelines/; safe to run again',
     builder: (y) =>
       withRoot(y).option('pipelines', { type: 'string', describe: "folder of pipeline specs (default: this package's pipelines/)" }),
     handler: async (args) => {

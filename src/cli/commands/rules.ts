@@ -1,5 +1,25 @@
-import { resolve } from 'node:path';
-import { defineCommand, type CliCommand } from '../command.js';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ModelEvaluation } from '../../../specs/index.js';
+import { assertValid } from '../../../specs/index.js';
+import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
+import { defineCommand, storeRoot, withRoot, type CliCommand } from '../command.js';
+
+/**
+ * The evaluation to hold rule thresholds against: `--eval-report`, else what model-eval holds
+ * for the model detection uses at models@master in the store, if there is a store and it does;
+ * otherwise null and why.
+ */
+async function currentEvaluation(report: string | undefined, root: string): Promise<{ evaluation: ModelEvaluation | null; why?: string }> {
+  if (report) return { evaluation: assertValid('model-evaluation', JSON.parse(await readFile(report, 'utf8')), report) };
+  const { existingStore, storedEvaluation } = await import('../model-eval.js');
+  const store = await existingStore(root);
+  if (!store || !(await store.listRepos()).some((r) => r.name === REPOS.models) || !(await store.headCommit(REPOS.models))) {
+    return { evaluation: null, why: `no store with a models commit at ${root}` };
+  }
+  const stored = await storedEvaluation(store, MODEL_BRANCHES.current, REPOS.modelEval);
+  return { evaluation: stored.evaluation, why: stored.missing };
+}
 
 export const commands: CliCommand[] = [
   defineCommand({
@@ -8,11 +28,23 @@ export const commands: CliCommand[] = [
     positionals: '<dir>',
     describe: 'check rules.yaml and subscriptions.yaml in DIR as the match stage will, before committing them to the rules repo',
     builder: (y) =>
-      y.positional('dir', { type: 'string', describe: 'folder holding rules.yaml and subscriptions.yaml' }).option('models', {
-        type: 'string',
-        describe:
-          'folder laid out like the models repo (/<model>/model.yaml) whose labels rule classes must be; default: the default model',
-      }),
+      withRoot(y)
+        .positional('dir', { type: 'string', describe: 'folder holding rules.yaml and subscriptions.yaml' })
+        .option('models', {
+          type: 'string',
+          describe:
+            'folder laid out like the models repo (/<model>/model.yaml) whose labels rule classes must be; default: the default model',
+        })
+        .option('eval-report', {
+          type: 'string',
+          describe:
+            "a model evaluation (vigil model eval --raw) to hold minScores against; default: model-eval's for models@master in the store",
+        })
+        .option('recall', {
+          type: 'number',
+          default: 0.9,
+          describe: 'the recall (0-1) a suggested minScore must keep on the evaluation set',
+        }),
     handler: async (args) => {
       const { compilePolicy, readModelLabels, readPolicyFiles } = await import('../../../steps/match/rules.js');
       const dir = resolve(args.dir);
@@ -25,6 +57,19 @@ export const commands: CliCommand[] = [
         `ok: ${ruleCount} rule(s), ${users.size} user(s), ${deviceCount} device subscription(s); ` +
           `classes checked against ${labels.map((m) => `${m.model} (${m.labels.length} labels)`).join(', ')}\n`,
       );
+      const { evaluation, why } = await currentEvaluation(args.evalReport, storeRoot(args));
+      if (!evaluation) return void process.stdout.write(`scores not checked: ${why}\n`);
+      const { ruleThresholds } = await import('../../../steps/match/rules.js');
+      const { checkRuleScores } = await import('../../../steps/detect/rule-scores.js');
+      const rules = ruleThresholds(await readFile(join(dir, 'rules.yaml')));
+      const { warnings, unchecked } = checkRuleScores(rules, evaluation, args.recall);
+      const { model, evalSet } = evaluation;
+      process.stdout.write(
+        `scores checked against ${model.name}@${model.commit} on ${evalSet.annotations.repo}${evalSet.annotations.commit ? `@${evalSet.annotations.commit}` : ''} ` +
+          `(${evalSet.images.length} images): ${warnings.length} warning(s)\n`,
+      );
+      for (const line of [...warnings.map((w) => `warning: ${w}`), ...unchecked.map((u) => `note: ${u}`)])
+        process.stdout.write(`${line}\n`);
     },
   }),
 ];

@@ -4,6 +4,8 @@ import { defineCommand, type CliCommand } from '../command.js';
 const STEP_MODULES = {
   validate: 'validate/main.js',
   detect: 'detect/main.js',
+  // The model-eval pipelines' step: it runs the detector, so it lives with it.
+  evaluate: 'detect/evaluate.js',
   match: 'match/main.js',
   alert: 'alert/main.js',
   // The alert stage's second pipeline: it shares the alert step's ledger and channels.

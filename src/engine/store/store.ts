@@ -457,6 +457,21 @@ export class Store {
   }
 
   /**
+   * Points `branch` (created if absent) at an existing commit of the repo, named by `ref` as
+   * resolveCommit takes it: `pachctl create branch repo@branch --head <ref>`. No commit is made;
+   * readers of the branch see its new head as they would a new commit. Returns that commit.
+   */
+  async setBranchHead(repo: string, branch: string, ref: string): Promise<CommitInfo> {
+    checkBranchName(branch);
+    const target = await this.resolveCommit(repo, ref);
+    return this.locked(async () => {
+      await this.requireRepo(repo); // deleted meanwhile
+      await atomicWriteFile(join(this.repoDir(repo), 'branches', branch), `${target.id}\n`, { tmpDir: this.tmpDir });
+      return target;
+    });
+  }
+
+  /**
    * A chosen commit id must not name a commit already made: commits are immutable. A record no
    * head reaches (left by a process killed before it moved the head) may be replaced: that is
    * the retry of the same commit.
