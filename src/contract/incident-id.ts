@@ -17,6 +17,8 @@ export interface IncidentIdParts {
   ruleId: number;
   /** The incident's first frame's capture time. */
   start: Date;
+  /** The UTC day of its start, `YYYYMMDD`: the device-day (one alerts datum) the incident belongs to. */
+  day: string;
 }
 
 export function incidentId(user: string, device: string, ruleId: number, firstCapturedAt: Date): string {
@@ -29,5 +31,5 @@ export function parseIncidentId(id: string): IncidentIdParts | null {
   if (!m) return null;
   const start = parseTimestamp(m[4]);
   if (!(start instanceof Date)) return null;
-  return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start };
+  return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start, day: m[4].slice(0, 8) };
 }
