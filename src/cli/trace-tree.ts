@@ -4,7 +4,9 @@ import { REPOS } from '../contract/repos.js';
 /** How `vigil trace` prints a trace for people: one hop per node, its checks below it, problems marked ✗. */
 
 const LABEL: Record<HopKind, string> = {
+  deliveries: 'deliveries of incident',
   alert: 'incident',
+  snapshot: 'snapshot',
   match: 'match',
   detection: 'detection',
   validated: 'validated frame',
@@ -36,6 +38,7 @@ function hopLines(hop: Hop): string[] {
   }
   if (hop.summary) lines.push(hop.summary);
   for (const d of hop.deliveries ?? []) lines.push(`${d.channel} to ${d.recipient}: ${d.status} (${plural(d.attempts, 'attempt')})`);
+  for (const d of hop.resolves ?? []) lines.push(`${d.channel} resolve to ${d.recipient}: ${d.status} (${plural(d.attempts, 'attempt')})`);
   for (const problem of hop.problems) lines.push(`✗ ${problem}`);
   return lines;
 }
