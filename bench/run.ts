@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   detect: () => import('./detect.js').then((m) => m.bench),
   match: () => import('./match.js').then((m) => m.bench),
   warehouse: () => import('./warehouse.js').then((m) => m.bench),
+  history: () => import('./history.js').then((m) => m.bench),
 };
 
 const wanted = process.argv.slice(2);
