@@ -4,15 +4,15 @@
 
 -- name: totals
 SELECT
-  (SELECT count(*) FROM frames_analysed WHERE CAST(captured_at AS DATE) = $day)::INTEGER AS "framesAnalysed",
+  (SELECT count(*) FROM frames_analysed WHERE day = $day)::INTEGER AS "framesAnalysed",
   (SELECT coalesce(sum(unmatched_frames), 0) FROM unmatched_daily WHERE day = $day)::INTEGER AS "unmatchedFrames",
   (SELECT coalesce(sum(threats), 0) FROM daily_threats WHERE day = $day)::INTEGER AS "threats",
   (SELECT count(DISTINCT user) FROM daily_threats WHERE day = $day)::INTEGER AS "usersWithThreats",
   (SELECT count(DISTINCT (user, device)) FROM daily_threats WHERE day = $day)::INTEGER AS "devicesWithThreats",
-  (SELECT count(DISTINCT path) FROM frames_rejected WHERE CAST(captured_at AS DATE) = $day)::INTEGER AS "rejectedFrames",
-  (SELECT count(DISTINCT incident_id) FROM alerts WHERE CAST(first_captured_at AS DATE) = $day)::INTEGER AS "incidents",
-  (SELECT count(*) FROM alerts WHERE CAST(first_captured_at AS DATE) = $day AND status = 'sent')::INTEGER AS "alertsSent",
-  (SELECT count(*) FROM alerts WHERE CAST(first_captured_at AS DATE) = $day AND status = 'failed')::INTEGER AS "alertsFailed";
+  (SELECT count(DISTINCT path) FROM frames_rejected WHERE day = $day)::INTEGER AS "rejectedFrames",
+  (SELECT count(DISTINCT incident_id) FROM alerts WHERE day = $day)::INTEGER AS "incidents",
+  (SELECT count(*) FROM alerts WHERE day = $day AND status = 'sent')::INTEGER AS "alertsSent",
+  (SELECT count(*) FROM alerts WHERE day = $day AND status = 'failed')::INTEGER AS "alertsFailed";
 
 -- name: threatsByUser
 SELECT user, threats, devices, critical, error, warning, info
@@ -23,7 +23,7 @@ ORDER BY threats DESC, user;
 -- name: threatsByHour
 SELECT h.hour::INTEGER AS hour, count(m.captured_at)::INTEGER AS threats
 FROM range(24) AS h(hour)
-LEFT JOIN matches m ON CAST(m.captured_at AS DATE) = $day AND hour(m.captured_at) = h.hour
+LEFT JOIN matches m ON m.day = $day AND hour(m.captured_at) = h.hour
 GROUP BY h.hour
 ORDER BY h.hour;
 
@@ -45,14 +45,14 @@ ORDER BY threats DESC, rule_id;
 -- name: rejectionReasons
 SELECT code, count(DISTINCT path)::INTEGER AS frames
 FROM frames_rejected
-WHERE CAST(captured_at AS DATE) = $day
+WHERE day = $day
 GROUP BY code
 ORDER BY frames DESC, code;
 
 -- name: alertOutcomes
 SELECT channel, status, count(*)::INTEGER AS deliveries
 FROM alerts
-WHERE CAST(first_captured_at AS DATE) = $day AND channel IS NOT NULL
+WHERE day = $day AND channel IS NOT NULL
 GROUP BY channel, status
 ORDER BY channel, status;
 

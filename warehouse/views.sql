@@ -1,14 +1,21 @@
--- The warehouse's views, over the tables of tables.sql. Days and hours are UTC.
--- Counts are INTEGER so they read as plain numbers in every client.
+-- The warehouse's views, over the tables of tables.sql as every reader opens them: with the
+-- partition keys `day` (the record's UTC day: captured_at's, first_captured_at's for alerts)
+-- and `camera` as columns. Filtering on `day` reads only that day's partitions. Days and hours
+-- are UTC; counts are INTEGER so they read as plain numbers in every client.
 
--- Threats (rules that fired on a frame) per day, user, device and rule.
 CREATE VIEW daily_threats AS
-SELECT CAST(captured_at AS DATE) AS day, user, device, rule_id, rule_name AS rule, severity,
-       count(*)::INTEGER AS threats
+SELECT day, user, device, rule_id, rule_name AS rule, severity, count(*)::INTEGER AS threats
 FROM matches
 GROUP BY ALL;
+COMMENT ON VIEW daily_threats IS 'Threats (rules that fired on a frame) per UTC day, camera and rule.';
+COMMENT ON COLUMN daily_threats.day IS 'The UTC day of capture.';
+COMMENT ON COLUMN daily_threats.user IS 'The camera''s owner.';
+COMMENT ON COLUMN daily_threats.device IS 'The camera.';
+COMMENT ON COLUMN daily_threats.rule_id IS 'The rule that fired.';
+COMMENT ON COLUMN daily_threats.rule IS 'The rule''s name.';
+COMMENT ON COLUMN daily_threats.severity IS 'critical, error, warning or info.';
+COMMENT ON COLUMN daily_threats.threats IS 'Frames on which the rule fired.';
 
--- Threats per day and user, with the split by severity.
 CREATE VIEW threats_by_user AS
 SELECT day, user,
        sum(threats)::INTEGER AS threats,
@@ -19,22 +26,40 @@ SELECT day, user,
        coalesce(sum(threats) FILTER (WHERE severity = 'info'), 0)::INTEGER AS info
 FROM daily_threats
 GROUP BY day, user;
+COMMENT ON VIEW threats_by_user IS 'Threats per UTC day and user, split by severity.';
+COMMENT ON COLUMN threats_by_user.day IS 'The UTC day of capture.';
+COMMENT ON COLUMN threats_by_user.user IS 'The user.';
+COMMENT ON COLUMN threats_by_user.threats IS 'Threats on all the user''s cameras.';
+COMMENT ON COLUMN threats_by_user.devices IS 'Cameras with at least one threat.';
+COMMENT ON COLUMN threats_by_user.critical IS 'Threats of severity critical.';
+COMMENT ON COLUMN threats_by_user.error IS 'Threats of severity error.';
+COMMENT ON COLUMN threats_by_user.warning IS 'Threats of severity warning.';
+COMMENT ON COLUMN threats_by_user.info IS 'Threats of severity info.';
 
--- Frames refused per day, camera and reason (a frame refused for two reasons counts under both).
 CREATE VIEW rejections_by_reason AS
-SELECT CAST(captured_at AS DATE) AS day, user, device, code, count(DISTINCT path)::INTEGER AS frames
+SELECT day, user, device, code, count(DISTINCT path)::INTEGER AS frames
 FROM frames_rejected
 GROUP BY ALL;
+COMMENT ON VIEW rejections_by_reason IS 'Frames validation refused, per UTC day, camera and reason (a frame refused for two reasons counts under both).';
+COMMENT ON COLUMN rejections_by_reason.day IS 'The UTC day of capture; NULL when the frame''s name could not be parsed.';
+COMMENT ON COLUMN rejections_by_reason.user IS 'The camera''s owner; NULL when the name could not be parsed.';
+COMMENT ON COLUMN rejections_by_reason.device IS 'The camera; NULL when the name could not be parsed.';
+COMMENT ON COLUMN rejections_by_reason.code IS 'name, format, decode, resolution, size or contrast.';
+COMMENT ON COLUMN rejections_by_reason.frames IS 'Frames refused for this reason.';
 
--- Every delivery that reached the customer, with the time from the incident's first frame to
--- the accepted attempt.
 CREATE VIEW delivery_latency AS
-SELECT CAST(first_captured_at AS DATE) AS day, channel, incident_id, user, device,
+SELECT day, channel, incident_id, user, device,
        epoch(last_attempt_at) - epoch(first_captured_at) AS latency_seconds
 FROM alerts
 WHERE status = 'sent' AND last_attempt_at IS NOT NULL;
+COMMENT ON VIEW delivery_latency IS 'Every delivery that reached the customer, with the time from the incident''s first frame to the accepted attempt.';
+COMMENT ON COLUMN delivery_latency.day IS 'The UTC day of the incident''s first frame.';
+COMMENT ON COLUMN delivery_latency.channel IS 'email, pagerduty or webhook.';
+COMMENT ON COLUMN delivery_latency.incident_id IS 'The incident.';
+COMMENT ON COLUMN delivery_latency.user IS 'The camera''s owner.';
+COMMENT ON COLUMN delivery_latency.device IS 'The camera.';
+COMMENT ON COLUMN delivery_latency.latency_seconds IS 'Seconds from the first frame''s capture to the accepted attempt.';
 
--- Capture-to-delivery time per channel, over every sent alert.
 CREATE VIEW alert_latency AS
 SELECT channel,
        count(*)::INTEGER AS delivered,
@@ -44,8 +69,14 @@ SELECT channel,
        max(latency_seconds) AS max_seconds
 FROM delivery_latency
 GROUP BY channel;
+COMMENT ON VIEW alert_latency IS 'Capture-to-delivery time per channel over every sent alert (quantile_cont).';
+COMMENT ON COLUMN alert_latency.channel IS 'email, pagerduty or webhook.';
+COMMENT ON COLUMN alert_latency.delivered IS 'Deliveries sent.';
+COMMENT ON COLUMN alert_latency.p50_seconds IS 'Median seconds from capture to delivery.';
+COMMENT ON COLUMN alert_latency.p90_seconds IS '90th percentile.';
+COMMENT ON COLUMN alert_latency.p99_seconds IS '99th percentile.';
+COMMENT ON COLUMN alert_latency.max_seconds IS 'The longest.';
 
--- The same per day.
 CREATE VIEW alert_latency_daily AS
 SELECT day, channel,
        count(*)::INTEGER AS delivered,
@@ -55,31 +86,56 @@ SELECT day, channel,
        max(latency_seconds) AS max_seconds
 FROM delivery_latency
 GROUP BY day, channel;
+COMMENT ON VIEW alert_latency_daily IS 'Capture-to-delivery time per UTC day of the incident''s first frame and channel.';
+COMMENT ON COLUMN alert_latency_daily.day IS 'The UTC day of the incident''s first frame.';
+COMMENT ON COLUMN alert_latency_daily.channel IS 'email, pagerduty or webhook.';
+COMMENT ON COLUMN alert_latency_daily.delivered IS 'Deliveries sent.';
+COMMENT ON COLUMN alert_latency_daily.p50_seconds IS 'Median seconds from capture to delivery.';
+COMMENT ON COLUMN alert_latency_daily.p90_seconds IS '90th percentile.';
+COMMENT ON COLUMN alert_latency_daily.p99_seconds IS '99th percentile.';
+COMMENT ON COLUMN alert_latency_daily.max_seconds IS 'The longest.';
 
--- One row per analysed frame (detection record), with its object count. Grouped by every
--- column of the record (all set by its path) so that a filter on the day reaches the table.
+-- Grouped by every column that the record's path sets, so that a filter on the day reaches the
+-- partitions.
 CREATE VIEW frames_analysed AS
-SELECT path, repo, sha256, commit, user, device, captured_at, count(label)::INTEGER AS objects
+SELECT path, repo, sha256, commit, user, device, captured_at, day, count(label)::INTEGER AS objects
 FROM detections
-GROUP BY path, repo, sha256, commit, user, device, captured_at;
+GROUP BY path, repo, sha256, commit, user, device, captured_at, day;
+COMMENT ON VIEW frames_analysed IS 'One row per analysed frame (detection record), with its object count.';
+COMMENT ON COLUMN frames_analysed.path IS 'The detection record (detections.path).';
+COMMENT ON COLUMN frames_analysed.repo IS 'Its repo.';
+COMMENT ON COLUMN frames_analysed.sha256 IS 'sha256 of its bytes.';
+COMMENT ON COLUMN frames_analysed.commit IS 'The commit it was read at.';
+COMMENT ON COLUMN frames_analysed.user IS 'The camera''s owner.';
+COMMENT ON COLUMN frames_analysed.device IS 'The camera.';
+COMMENT ON COLUMN frames_analysed.captured_at IS 'Capture time, UTC.';
+COMMENT ON COLUMN frames_analysed.day IS 'The UTC day of capture.';
+COMMENT ON COLUMN frames_analysed.objects IS 'Objects the detector found in the frame.';
 
--- Analysed frames per day and camera, and those on which no rule fired, with their objects
--- (what the cameras saw that no rule cared about).
+-- A match lies in its detection's partition (one frame, one day), so the join keeps to one day.
 CREATE VIEW unmatched_daily AS
-SELECT CAST(f.captured_at AS DATE) AS day, f.user, f.device,
+SELECT f.day, f.user, f.device,
        count(*)::INTEGER AS frames,
        count(*) FILTER (WHERE m.detection_path IS NULL)::INTEGER AS unmatched_frames,
        coalesce(sum(f.objects) FILTER (WHERE m.detection_path IS NULL), 0)::INTEGER AS unmatched_objects
 FROM frames_analysed f
-LEFT JOIN (SELECT DISTINCT detection_path FROM matches) m ON m.detection_path = f.path
+LEFT JOIN (SELECT DISTINCT day, detection_path FROM matches) m ON m.day = f.day AND m.detection_path = f.path
 GROUP BY ALL;
+COMMENT ON VIEW unmatched_daily IS 'Analysed frames per UTC day and camera, and those on which no rule fired with their objects (what the cameras saw that no rule cared about).';
+COMMENT ON COLUMN unmatched_daily.day IS 'The UTC day of capture.';
+COMMENT ON COLUMN unmatched_daily.user IS 'The camera''s owner.';
+COMMENT ON COLUMN unmatched_daily.device IS 'The camera.';
+COMMENT ON COLUMN unmatched_daily.frames IS 'Frames analysed.';
+COMMENT ON COLUMN unmatched_daily.unmatched_frames IS 'Of those, frames on which no rule fired.';
+COMMENT ON COLUMN unmatched_daily.unmatched_objects IS 'Objects in the unmatched frames.';
 
--- Every UTC day that has any record: the days the report step writes a report for.
 CREATE VIEW days AS
 SELECT DISTINCT day FROM (
-  SELECT CAST(captured_at AS DATE) AS day FROM detections
-  UNION ALL SELECT CAST(captured_at AS DATE) FROM matches
-  UNION ALL SELECT CAST(captured_at AS DATE) FROM frames_rejected
-  UNION ALL SELECT CAST(first_captured_at AS DATE) FROM alerts
+  SELECT day FROM detections
+  UNION ALL SELECT day FROM matches
+  UNION ALL SELECT day FROM frames_rejected
+  UNION ALL SELECT day FROM alerts
 )
 WHERE day IS NOT NULL;
+COMMENT ON VIEW days IS 'Every UTC day that has a record: the days with a daily report.';
+COMMENT ON COLUMN days.day IS 'The UTC day.';

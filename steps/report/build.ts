@@ -5,13 +5,15 @@ import { dailyReport, parseNamedQueries, renderDailyHtml, type QueryRows } from 
 import { WarehouseDb, warehouseSql } from './warehouse-db.js';
 
 /**
- * The `reports` output from the warehouse's Parquet partitions: `<out>/warehouse.duckdb` and,
- * for each UTC day with records, `<out>/daily/<day>.json` and `<out>/daily/<day>.html`.
- * Returns the days reported.
+ * The daily reports of the warehouse partitions under `parquetDir`: for each UTC day with
+ * records, `<out>/daily/<day>.json` and `<out>/daily/<day>.html`. The pipeline hands it one
+ * day's partitions at a time. Returns the days reported.
  */
 export async function buildReports(parquetDir: string, out: string, source: ReportSource): Promise<string[]> {
-  const db = await WarehouseDb.create(join(out, 'warehouse.duckdb'), parquetDir);
+  const db = await WarehouseDb.open();
   try {
+    await db.createSchema();
+    await db.loadFolder(parquetDir);
     const queries = parseNamedQueries(await warehouseSql('daily-report.sql'));
     const days = await db.days();
     for (const day of days) {
@@ -23,6 +25,6 @@ export async function buildReports(parquetDir: string, out: string, source: Repo
     }
     return days;
   } finally {
-    await db.checkpointAndClose();
+    db.close();
   }
 }

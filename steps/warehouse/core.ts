@@ -1,11 +1,22 @@
 import type { Alert, AlertTargets, Detection, FileRef, Match, Rejection, SchemaTypes } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import { REPOS } from '../../src/contract/repos.js';
+import { sha256 } from '../../src/pfs/files.js';
+import {
+  NULL_PARTITION,
+  isNullPartition,
+  partitionFolder,
+  recordPartition,
+  samePartition,
+  utcDay,
+  type Partition,
+} from '../../src/contract/warehouse-partitions.js';
 
 /**
  * The warehouse's rows from the pipeline's records. Each input of the `warehouse` union fills
  * one table of warehouse/tables.sql; the row types below have exactly that table's columns
- * (the Parquet writer checks it).
+ * (the Parquet writer checks it). A datum is one input's records of one camera and UTC day,
+ * written as that table's partition (src/contract/warehouse-partitions.ts).
  */
 
 /** A cell: a Date is a UTC TIMESTAMP, a string[] a VARCHAR[]. */
@@ -118,12 +129,15 @@ export type AlertRow = Lineage & {
 
 export type LoadErrorRow = Lineage & { table_name: string; reason: string };
 
-/** The inputs of the `warehouse` union, each with the table it fills and its records' schema. */
+/**
+ * The inputs of the `warehouse` union, each with the table it fills, its records' schema and
+ * the column whose UTC day is the row's partition day (with user and device, its camera).
+ */
 export const INPUTS = {
-  [REPOS.detections]: { table: 'detections', schema: 'detection' },
-  [REPOS.matches]: { table: 'matches', schema: 'match' },
-  [REPOS.alerts]: { table: 'alerts', schema: 'alert' },
-  [REPOS.validated]: { table: 'frames_rejected', schema: 'rejection' },
+  [REPOS.detections]: { table: 'detections', schema: 'detection', time: 'captured_at' },
+  [REPOS.matches]: { table: 'matches', schema: 'match', time: 'captured_at' },
+  [REPOS.alerts]: { table: 'alerts', schema: 'alert', time: 'first_captured_at' },
+  [REPOS.validated]: { table: 'frames_rejected', schema: 'rejection', time: 'captured_at' },
 } as const;
 export type InputName = keyof typeof INPUTS;
 export type TableName = (typeof INPUTS)[InputName]['table'];
@@ -297,10 +311,7 @@ const ROWS_OF: { [I in InputName]: (record: RecordOf<I>, src: Lineage) => Row[] 
   validated: rejectionRows,
 };
 
-/**
- * The rows of one record file of `input`, or why it cannot be loaded (not JSON, or not its
- * repo's schema): a bad file is recorded, never fatal.
- */
+/** The rows of one record file of `input`, or why it cannot be loaded (not JSON, or not its repo's schema). */
 export function recordRows<I extends InputName>(input: I, text: string, src: Lineage): { rows: Row[] } | { error: string } {
   let record: unknown;
   try {
@@ -315,21 +326,68 @@ export function recordRows<I extends InputName>(input: I, text: string, src: Lin
   return { rows: ROWS_OF[input](record, src) };
 }
 
+/** The partition a row of `input` belongs to, by its own columns: the UTC day of its time, and its camera. */
+export function rowPartition(input: InputName, row: Row): Partition {
+  const time = row[INPUTS[input].time];
+  const { user, device } = row;
+  return {
+    day: time instanceof Date ? utcDay(time) : null,
+    camera: typeof user === 'string' && typeof device === 'string' ? `${user}-${device}` : null,
+  };
+}
+
+const describePartition = (p: Partition): string => (isNullPartition(p) ? 'no camera and no day' : `camera ${p.camera}, day ${p.day}`);
+
 /**
- * The rows of one datum (one device's record files of one input), split into the input's table
- * and load_errors. Non-JSON file names are load errors too.
+ * The partition of a datum, from its files' repo paths: the one camera and day they name, or
+ * the NULL partition when none names one (rejections under /rejected/_unparsed/). Files that
+ * name two partitions mean the pipeline's grouping does not match the layout: an Error.
  */
-export function datumRows(
-  input: InputName,
-  files: Array<{ src: Lineage; text: string }>,
-): { table: TableName; rows: Row[]; loadErrors: LoadErrorRow[] } {
-  const table = INPUTS[input].table;
-  const rows: Row[] = [];
-  const loadErrors: LoadErrorRow[] = [];
-  for (const { src, text } of files) {
-    const result = src.path.endsWith('.json') ? recordRows(input, text, src) : { error: 'not a .json record file' };
-    if ('rows' in result) rows.push(...result.rows);
-    else loadErrors.push({ table_name: table, reason: result.error, ...src });
+export function datumPartition(input: InputName, paths: string[]): Partition {
+  let found: Partition | null = null;
+  for (const path of paths) {
+    const p = recordPartition(input, path);
+    if (!p || (found && samePartition(found, p))) continue;
+    if (found) {
+      throw new Error(
+        `warehouse: one datum of ${input} holds files of two partitions (${describePartition(found)}; ${describePartition(p)}): its input must group files by camera and UTC day`,
+      );
+    }
+    found = p;
   }
-  return { table, rows, loadErrors };
+  return found ?? NULL_PARTITION;
+}
+
+/**
+ * The rows of one record file of a datum whose partition is `partition`, or why it cannot be
+ * loaded: not JSON, not its repo's schema, not a .json file, or rows of another camera or day
+ * than its path names (which would put them in the wrong partition).
+ */
+export function fileRows(input: InputName, partition: Partition, src: Lineage, text: string): { rows: Row[] } | { error: string } {
+  if (!src.path.endsWith('.json')) return { error: 'not a .json record file' };
+  const result = recordRows(input, text, src);
+  if ('error' in result) return result;
+  const stray = result.rows.map((row) => rowPartition(input, row)).find((p) => !samePartition(p, partition));
+  if (stray) return { error: `the record is of ${describePartition(stray)} but its path names ${describePartition(partition)}` };
+  return result;
+}
+
+/** A load_errors row for a record file of `input`. */
+export function loadError(input: InputName, src: Lineage, reason: string): LoadErrorRow {
+  return { table_name: INPUTS[input].table, reason, ...src };
+}
+
+/**
+ * Where a datum's rows and load errors go. A partition named by a camera and day holds one file
+ * per table (`part.parquet`, and `<table>.parquet` under load_errors); the NULL partition is
+ * shared by many datums, so there each datum's files carry an id of its own, from the path of
+ * its first file (which no other datum holds).
+ */
+export function outputPaths(input: InputName, partition: Partition, firstPath: string): { rows: string; loadErrors: string } {
+  const table = INPUTS[input].table;
+  const suffix = isNullPartition(partition) ? `-${sha256(firstPath).slice(0, 16)}` : '';
+  return {
+    rows: `${partitionFolder(table, partition)}/part${suffix}.parquet`,
+    loadErrors: `${partitionFolder('load_errors', partition)}/${table}${suffix}.parquet`,
+  };
 }

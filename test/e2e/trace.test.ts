@@ -131,10 +131,10 @@ describe('vigil trace', () => {
     await single(`validated@master:/valid/u1-cam1/${ts(PERSON_2)}.jpg`, PERSON_2, 'validated');
     await single(`validated@master:/rejected/u1-cam1/${ts(BROKEN)}.json`, BROKEN, 'rejection');
 
-    const matches = await traceOf(['warehouse@master:/parquet/matches/device=u1-cam1/part.parquet']);
+    const matches = await traceOf(['warehouse@master:/parquet/matches/day=2026-11-26/camera=u1-cam1/part.parquet']);
     assertVerified(matches);
     assert.deepEqual(matches.frames.map((f) => f.path).sort(), [PERSON_1, PERSON_2]);
-    const detections = await traceOf(['warehouse@master:/parquet/detections/device=u1-cam1/part.parquet']);
+    const detections = await traceOf(['warehouse@master:/parquet/detections/day=2026-11-26/camera=u1-cam1/part.parquet']);
     assert.deepEqual(detections.frames.map((f) => f.path).sort(), [PERSON_1, PERSON_2, CUP]);
     assert.match(detections.root.summary ?? '', /^\d+ rows of table detections from 3 record files$/);
   });
@@ -343,7 +343,7 @@ describe('trace decisions', () => {
   it('knows each repo file by the architecture layout', () => {
     assert.equal(hopKind('validated', '/valid/u1-cam1/20261126T041500Z.jpg'), 'validated');
     assert.equal(hopKind('validated', '/rejected/u1-cam1/20261126T041500Z.json'), 'rejection');
-    assert.equal(hopKind('warehouse', '/parquet/matches/device=u1-cam1/part.parquet'), 'warehouse');
+    assert.equal(hopKind('warehouse', '/parquet/matches/day=2026-11-26/camera=u1-cam1/part.parquet'), 'warehouse');
     assert.equal(hopKind('rules', '/rules.yaml'), null);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The warehouse and reports pipelines through the embedded engine, from their real specs: the
- * upstream repos are filled with known records, `vigil run` builds the warehouse, and one new
- * frame on one camera rewrites only that camera's partitions (the datum counts and the
- * partitions' hashes say so) while the reports follow.
+ * upstream repos are filled with known records and a camera with 40 days of history, `vigil run`
+ * builds the warehouse and the daily reports, and one new frame on that camera's last day
+ * re-runs one warehouse datum per table it touches and one reports datum (the job records' datum
+ * counts and the files' hashes say so), while `vigil sql` and `vigil report daily` follow.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,9 +11,10 @@ import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
-import { alert, delivery, detection, layInputs, match, sampleRecords, type RepoFile } from '../helpers/warehouse-records.js';
+import { alert, delivery, detection, layInputs, match, night, sampleRecords, type RepoFile } from '../helpers/warehouse-records.js';
 
 const INPUT_REPOS = ['detections', 'matches', 'alerts', 'validated'] as const;
+const HISTORY_DAYS = 40;
 
 interface JobInfo {
   job: { pipeline: { name: string }; id: string };
@@ -24,6 +26,24 @@ interface JobInfo {
 
 let root: string;
 let staging: string;
+
+/** 40 UTC days of camera u9-gate (2026-10-01 to 11-09): a frame an hour, a person every sixth hour, one incident a day. */
+function history(): RepoFile[] {
+  const files: RepoFile[] = [];
+  for (let d = 0; d < HISTORY_DAYS; d++) {
+    const date = new Date(Date.UTC(2026, 9, 1 + d)).toISOString().slice(0, 10).replaceAll('-', '');
+    for (let hour = 0; hour < 24; hour++) {
+      const ts = `${date}T${String(hour).padStart(2, '0')}0000Z`;
+      const person = hour % 6 === 0;
+      files.push(detection('u9-gate', ts, person ? [['person', 0.9]] : []));
+      if (person) files.push(match('u9-gate', ts, [night([['person', 0.9]])]));
+    }
+    files.push(
+      alert('u9-gate', 200, 'critical', `${date}T000000Z`, `${date}T180000Z`, 4, [delivery('email', 'sent', `${date}T000000Z`, 20)]),
+    );
+  }
+  return files;
+}
 
 /** Puts `files` into their repos, one commit per repo, as the upstream pipelines would. */
 async function putRecords(files: RepoFile[]): Promise<void> {
@@ -44,77 +64,94 @@ async function latestJob(pipeline: string): Promise<JobInfo> {
   return job;
 }
 
-/** The warehouse's files at the head of master, path to sha256. */
-async function warehouseFiles(): Promise<Map<string, string>> {
+/** A repo's files at the head of master, path to sha256. */
+async function headFiles(repo: string): Promise<Map<string, string>> {
   const store = await Store.open(root);
-  const head = await store.headCommit('warehouse');
+  const head = await store.headCommit(repo);
   assert.ok(head);
-  return new Map((await store.listFiles('warehouse', head.id)).map((f) => [f.path, f.sha256]));
+  return new Map((await store.listFiles(repo, head.id)).map((f) => [f.path, f.sha256]));
 }
 
-let before1: Map<string, string>;
+function changed(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after]
+    .filter(([path, sha]) => before.get(path) !== sha)
+    .map(([path]) => path)
+    .sort();
+}
+
+const sql = async (query: string) => JSON.parse(await vigilOk(['sql', '--json', query], { root }));
+
+let warehouseBefore: Map<string, string>;
+let reportsBefore: Map<string, string>;
 
 before(async () => {
   root = join(await tempDir('vigil-warehouse-engine-'), 'store');
   staging = await tempDir('vigil-warehouse-staging-');
   for (const repo of INPUT_REPOS) await vigilOk(['create', 'repo', repo], { root });
-  await putRecords(sampleRecords());
+  await putRecords([...sampleRecords(), ...history()]);
   for (const spec of ['warehouse.yaml', 'reports.yaml']) {
     await vigilOk(['create', 'pipeline', '-f', join(packageRoot(), 'pipelines', spec)], { root });
   }
   await vigilOk(['run'], { root });
-  before1 = await warehouseFiles();
+  warehouseBefore = await headFiles('warehouse');
+  reportsBefore = await headFiles('reports');
 });
 
-test('the first run processes one datum per camera and kind, and the reports once', async () => {
+test('the first run processes one datum per table, camera and day, and one report per day', async () => {
   const warehouse = await latestJob('warehouse');
-  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 12, 0, 12]);
+  // The sample's 22 (three tables of six camera-days, rejections of three and the unparsed one), and 40 days of three tables.
+  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 142, 0, 142]);
   const reports = await latestJob('reports');
-  assert.deepEqual([reports.state, reports.dataProcessed, reports.dataTotal], ['JOB_SUCCESS', 1, 1]);
-  assert.equal([...before1.keys()].filter((p) => p.endsWith('/part.parquet')).length, 12);
-  const threats = JSON.parse(await vigilOk(['sql', '--json', 'SELECT sum(threats) AS n FROM daily_threats'], { root }));
-  assert.deepEqual(threats, [{ n: 7 }]);
+  assert.deepEqual([reports.state, reports.dataProcessed, reports.dataTotal], ['JOB_SUCCESS', 42, 42]);
+  assert.equal([...reportsBefore.keys()].filter((p) => p.endsWith('.json')).length, 42);
+  assert.ok(!reportsBefore.has('/warehouse.duckdb'));
+  assert.deepEqual(await sql('SELECT sum(threats)::INTEGER AS n FROM daily_threats'), [{ n: 10 + HISTORY_DAYS * 4 }]);
 });
 
-test("a run after one new frame rewrites only that camera's partitions", async () => {
-  // A person at u2-door's: the frame's detection, the rule that fired, and its incident.
-  const ts = '20261126T223000Z';
+test("a new frame on a camera with 40 days of history re-runs one datum per table it touches and its day's report", async () => {
+  // A person at u9-gate late on its last day: the frame's detection, the rule that fired, and the day's incident, now of 5 frames.
+  const ts = '20261109T233000Z';
   await putRecords([
-    detection('u2-door', ts, [['person', 0.93]]),
-    match('u2-door', ts, [
-      {
-        ruleId: 400,
-        name: 'visitor',
-        severity: 'warning',
-        cooldownSeconds: 300,
-        targets: {},
-        objects: [{ label: 'person', score: 0.93, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }],
-      },
-    ]),
-    alert('u2-door', 400, 'warning', ts, ts, 1, [delivery('email', 'sent', ts, 30)]),
+    detection('u9-gate', ts, [['person', 0.93]]),
+    match('u9-gate', ts, [night([['person', 0.93]])]),
+    alert('u9-gate', 200, 'critical', '20261109T000000Z', ts, 5, [delivery('email', 'sent', '20261109T000000Z', 20)]),
   ]);
   await vigilOk(['run'], { root });
 
   const warehouse = await latestJob('warehouse');
-  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 3, 9, 12]);
-  const after = await warehouseFiles();
-  const changed = [...after]
-    .filter(([path, sha]) => before1.get(path) !== sha)
-    .map(([path]) => path)
-    .sort();
-  assert.deepEqual(changed, [
-    '/parquet/alerts/device=u2-door/part.parquet',
-    '/parquet/detections/device=u2-door/part.parquet',
-    '/parquet/matches/device=u2-door/part.parquet',
+  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 3, 139, 142]);
+  const warehouseAfter = await headFiles('warehouse');
+  assert.deepEqual(changed(warehouseBefore, warehouseAfter), [
+    '/parquet/alerts/day=2026-11-09/camera=u9-gate/part.parquet',
+    '/parquet/detections/day=2026-11-09/camera=u9-gate/part.parquet',
+    '/parquet/matches/day=2026-11-09/camera=u9-gate/part.parquet',
   ]);
-  assert.deepEqual([...after.keys()].sort(), [...before1.keys()].sort());
+  assert.deepEqual([...warehouseAfter.keys()].sort(), [...warehouseBefore.keys()].sort());
 
   const reports = await latestJob('reports');
-  assert.deepEqual([reports.state, reports.dataProcessed], ['JOB_SUCCESS', 1]);
-  const rows = JSON.parse(
-    await vigilOk(['sql', '--json', `SELECT threats FROM daily_threats WHERE device = 'door' AND rule_id = 400`], { root }),
+  assert.deepEqual([reports.state, reports.dataProcessed, reports.dataSkipped], ['JOB_SUCCESS', 1, 41]);
+  assert.deepEqual(changed(reportsBefore, await headFiles('reports')), ['/daily/2026-11-09.html', '/daily/2026-11-09.json']);
+
+  // vigil sql's cache took the changed partitions: the day has one more threat and frame, the other days are as they were.
+  assert.deepEqual(
+    await sql(
+      `SELECT strftime(day, '%Y-%m-%d') AS day, threats FROM daily_threats WHERE device = 'gate' AND day >= '2026-11-08' ORDER BY day`,
+    ),
+    [
+      { day: '2026-11-08', threats: 4 },
+      { day: '2026-11-09', threats: 5 },
+    ],
   );
-  assert.deepEqual(rows, [{ threats: 2 }]);
-  const summary = await vigilOk(['report', 'daily', '--date', '2026-11-26', '--out', join(staging, 'day.html')], { root });
-  assert.match(summary, /threats 7 · users 2 · devices 3 · incidents 5 · alerts sent 6, failed 1\n/);
+  assert.deepEqual(
+    await sql(
+      `SELECT count(*)::INTEGER AS frames, max(frame_count)::INTEGER AS longest FROM frames_analysed, alerts WHERE frames_analysed.device = 'gate' AND alerts.device = 'gate' AND frames_analysed.day = '2026-11-09' AND alerts.day = '2026-11-09'`,
+    ),
+    [{ frames: 25, longest: 5 }],
+  );
+  assert.deepEqual(await sql('SELECT sum(threats)::INTEGER AS n FROM daily_threats'), [{ n: 10 + HISTORY_DAYS * 4 + 1 }]);
+  const summary = await vigilOk(['report', 'daily', '--date', '2026-11-09', '--out', join(staging, 'day.html')], { root });
+  assert.match(
+    summary,
+    /threats 5 · users 1 · devices 1 · incidents 1 · alerts sent 1, failed 0\nframes analysed 25 \(20 with no threat\)/,
+  );
 });

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { vigilOk } from './cli.js';
+import { makeDatums } from '../../src/engine/datum/create.js';
+import { readPipelineSpecs } from '../../src/engine/pps/spec.js';
+import { NextDatumServer } from '../../src/engine/worker/next-datum-server.js';
+import type { FileEntry } from '../../src/engine/store/store.js';
+import { packageRoot } from '../../src/pfs/package-root.js';
 import type { Alert, Delivery, Detection, FiredRule, Match, Rejection } from '../../specs/index.js';
 
 /**
@@ -169,11 +174,14 @@ export function alert(
   return { repo: 'alerts', path: `/${source}/${id}.json`, record };
 }
 
-const night = (objects: Obj[]) => fired(200, 'person at night', 'critical', objects, 'yard');
+/** Rule 200, person at night in the yard: critical. */
+export const night = (objects: Obj[]): FiredRule => fired(200, 'person at night', 'critical', objects, 'yard');
 
 /**
- * Two UTC days of three cameras (u1-cam1, u1-cam2, u2-door): detections, the rules that fired,
- * refused frames (one whose name could not be parsed) and incidents with their deliveries.
+ * Two UTC days of four cameras (u1-cam1, u1-cam2, u2-door, and u007-cam01 whose numeric-looking
+ * names a reader must keep as text): detections, the rules that fired, refused frames (one whose
+ * name could not be parsed) and incidents with their deliveries. u007-cam01 has frames either
+ * side of midnight, so each of its days holds exactly its own.
  */
 export function sampleRecords(): RepoFile[] {
   return [
@@ -221,38 +229,121 @@ export function sampleRecords(): RepoFile[] {
     alert('u1-cam2', 310, 'warning', '20261126T044000Z', '20261126T044000Z', 1, [delivery('email', 'sent', '20261126T044000Z', 20)]),
     alert('u2-door', 400, 'warning', '20261126T221000Z', '20261126T221000Z', 1, []),
     alert('u1-cam1', 200, 'critical', '20261127T010000Z', '20261127T010000Z', 1, [delivery('email', 'sent', '20261127T010000Z', 120)]),
+
+    detection('u007-cam01', '20261126T235930Z', [['person', 0.9]]),
+    detection('u007-cam01', '20261127T000030Z', [
+      ['person', 0.92],
+      ['dog', 0.7],
+    ]),
+    match('u007-cam01', '20261126T235930Z', [night([['person', 0.9]])]),
+    match('u007-cam01', '20261127T000030Z', [night([['person', 0.92]]), fired(310, 'animal', 'warning', [['dog', 0.7]])]),
+    rejection('u007-cam01', '20261127T000100Z', ['size']),
+    alert('u007-cam01', 200, 'critical', '20261126T235930Z', '20261126T235930Z', 1, [delivery('email', 'sent', '20261126T235930Z', 30)]),
+    alert('u007-cam01', 200, 'critical', '20261127T000030Z', '20261127T000030Z', 1, [delivery('email', 'sent', '20261127T000030Z', 45)]),
+    alert('u007-cam01', 310, 'warning', '20261127T000030Z', '20261127T000030Z', 1, [delivery('webhook', 'failed', '20261127T000030Z', 60)]),
   ];
 }
 
+/** A file given by its bytes: one that is not a record of its repo (broken JSON, a stray name), or a pipeline's output. */
+export interface StrayFile {
+  repo: string;
+  path: string;
+  text: string | Uint8Array;
+}
+
+export type InputFile = RepoFile | StrayFile;
+
+const fileText = (f: InputFile): string | Uint8Array => ('text' in f ? f.text : `${JSON.stringify(f.record, null, 2)}\n`);
+
 /** Writes `files` under `pfsRoot` as the engine lays the warehouse's inputs: `<root>/<repo><path>`. */
-export async function layInputs(pfsRoot: string, files: RepoFile[]): Promise<void> {
+export async function layInputs(pfsRoot: string, files: InputFile[]): Promise<void> {
   for (const f of files) {
     const file = join(pfsRoot, f.repo, f.path);
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, `${JSON.stringify(f.record, null, 2)}\n`);
+    await writeFile(file, fileText(f));
   }
 }
 
-/** The warehouse union's datums over `files`: one per input and device folder, as globs `/*` and `/rejected/*` give. */
-export function warehouseDatums(pfsRoot: string, files: RepoFile[]): Array<{ input: string; path: string }> {
-  const folders = new Set(
-    files.map(
-      (f) =>
-        `${f.repo}${f.path
-          .split('/')
-          .slice(0, f.repo === 'validated' ? 3 : 2)
-          .join('/')}`,
-    ),
-  );
-  return [...folders].sort().map((folder) => ({ input: folder.split('/')[0], path: join(pfsRoot, folder) }));
+/** The datums the engine makes of the files with the pipeline spec `pipelines/<spec>`, each as its inputs' files. */
+export async function pipelineDatums(
+  spec: string,
+  files: Array<{ repo: string; path: string }>,
+): Promise<Array<Array<{ name: string; path: string }>>> {
+  const [pipeline] = await readPipelineSpecs(join(packageRoot(), 'pipelines', spec));
+  const trees = new Map<string, FileEntry[]>();
+  for (const f of files) trees.set(f.repo, [...(trees.get(f.repo) ?? []), { path: f.path, sha256: hash(f.path), size: 1 }]);
+  const datums = makeDatums(pipeline.input, (repo) => ({ commit: 'c0001', files: trees.get(repo) ?? [] }), 'salt');
+  return datums.map((d) => d.inputs.flatMap((input) => input.files.map((file) => ({ name: input.name, path: file.path }))));
 }
 
-/** Runs `vigil step warehouse` once per datum of `files` laid under `pfsRoot`, as the engine would; outputs land in `<pfsRoot>/out`. */
-export async function runWarehouseStep(pfsRoot: string, files: RepoFile[], commit = 'c0001'): Promise<void> {
-  for (const d of warehouseDatums(pfsRoot, files)) {
-    await vigilOk(['step', 'warehouse'], {
-      root: join(pfsRoot, 'store'),
-      env: { PFS_ROOT: pfsRoot, [d.input]: d.path, [`${d.input}_COMMIT`]: commit },
+/**
+ * Runs `vigil step <step>` on every datum the engine would make of `files` with
+ * `pipelines/<spec>`, as the engine does: one step process served the datums over NextDatum,
+ * each datum in a PFS_ROOT of its own holding only that datum's files (`<dir>/datums/<n>/`).
+ * Every datum's output is gathered into `<dir>/out`. Returns how many datums ran.
+ */
+export async function runStepPerDatum(step: string, spec: string, dir: string, files: InputFile[], commit = 'c0001'): Promise<number> {
+  const datums = await pipelineDatums(spec, files);
+  const byKey = new Map(files.map((f) => [`${f.repo}:${f.path}`, f]));
+  const envs: Array<Record<string, string>> = [];
+  for (const [n, inputs] of datums.entries()) {
+    const root = join(dir, 'datums', String(n));
+    await layInputs(
+      root,
+      inputs.map((i) => byKey.get(`${i.name}:${i.path}`)!),
+    );
+    const names = [...new Set(inputs.map((i) => i.name))];
+    envs.push({
+      PFS_ROOT: root,
+      PACH_DATUM_ID: String(n),
+      ...Object.fromEntries(
+        names.flatMap((name) => [
+          [name, join(root, name)],
+          [`${name}_COMMIT`, commit],
+        ]),
+      ),
     });
   }
+  await serveDatums(step, envs, join(dir, 'store'));
+  for (const env of envs) await cp(join(env.PFS_ROOT, 'out'), join(dir, 'out'), { recursive: true, force: false, errorOnExist: true });
+  return datums.length;
+}
+
+/** One `vigil step <step>` process, served `envs` one datum at a time over NextDatum; fails on any datum's error. */
+async function serveDatums(step: string, envs: Array<Record<string, string>>, storeRoot: string): Promise<void> {
+  let next = 0;
+  const errors: string[] = [];
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const server = await NextDatumServer.start(async (error) => {
+    if (next > 0 && error) errors.push(`datum ${next - 1}: ${error}`);
+    if (next >= envs.length) {
+      finished();
+      return null;
+    }
+    return Object.entries(envs[next++]).map(([k, v]) => `${k}=${v}`);
+  });
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), 'step', step], {
+    env: { ...process.env, VIGIL_ROOT: storeRoot, PPS_WORKER_GRPC_PORT: String(server.port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((_, reject) =>
+    child.on('close', (code) => reject(new Error(`vigil step ${step} exited ${code} after ${next} datums\n${stderr}`))),
+  );
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  try {
+    await Promise.race([done, exited]);
+  } finally {
+    clearTimeout(deadline);
+    child.kill('SIGKILL');
+    server.close();
+  }
+  if (errors.length > 0) throw new Error(`vigil step ${step}: ${errors.join('\n')}`);
+}
+
+/** Runs `vigil step warehouse` on `files` as the warehouse pipeline would; the partitions land in `<dir>/out/parquet`. */
+export function runWarehouseStep(dir: string, files: InputFile[], commit = 'c0001'): Promise<number> {
+  return runStepPerDatum('warehouse', 'warehouse.yaml', dir, files, commit);
 }

@@ -1,18 +1,28 @@
 /**
- * The `warehouse` stage: its pure core (records to rows), the step as a child process on a
- * hand-laid PFS_ROOT writing one Parquet partition per camera and kind, and its pipeline specs.
+ * The `warehouse` stage's pure parts: records to rows, the partition of a datum and of each
+ * row, where a datum's files go, the datums the real specs make of known records, and the specs
+ * themselves. The step as a process is test/e2e/warehouse-step.test.ts.
  */
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parsePipelineSpecs, readPipelineSpecs } from '../../src/engine/pps/spec.js';
-import { sha256 } from '../../src/pfs/files.js';
+import { PARTITION_KEYS, parsePartitionFile, partitionFolder, recordPartition } from '../../src/contract/warehouse-partitions.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
-import { alertRows, datumRows, detectionRows, matchRows, rejectionRows, unionBranch, type Lineage } from '../../steps/warehouse/core.js';
-import { tempDir } from '../helpers/cli.js';
-import { alert, delivery, detection, layInputs, rejection, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
+import { warehouseTables } from '../../steps/report/warehouse-db.js';
+import {
+  alertRows,
+  datumPartition,
+  detectionRows,
+  fileRows,
+  matchRows,
+  outputPaths,
+  rejectionRows,
+  unionBranch,
+  type Lineage,
+} from '../../steps/warehouse/core.js';
+import { alert, delivery, detection, match, night, pipelineDatums, rejection, sampleRecords } from '../helpers/warehouse-records.js';
 
 const SRC: Lineage = { repo: 'detections', path: '/u1-cam1/20261126T041500Z.json', sha256: 'a'.repeat(64), commit: 'c1' };
 
@@ -100,24 +110,104 @@ test('an alert becomes one row per delivery outcome; an incident with no target 
   assert.deepEqual([none[0].channel, none[0].status, none[0].frame_count], [null, null, 2]);
 });
 
-test('bad record files are load errors naming the file and the problem; the good ones still load', () => {
+const U1_CAM1_26 = { day: '2026-11-26', camera: 'u1-cam1' };
+
+test('bad record files are load errors naming the file and the problem', () => {
   const good = sampleRecords().find((f) => f.repo === 'detections')!;
-  const { table, rows, loadErrors } = datumRows('detections', [
-    { src: { ...SRC, path: good.path }, text: JSON.stringify(good.record) },
-    { src: { ...SRC, path: '/u1-cam1/broken.json' }, text: '{"user": ' },
-    { src: { ...SRC, path: '/u1-cam1/other.json' }, text: JSON.stringify({ user: 'u1' }) },
-    { src: { ...SRC, path: '/u1-cam1/notes.txt' }, text: 'hello' },
-  ]);
-  assert.equal(table, 'detections');
-  assert.equal(rows.length, 2);
-  assert.deepEqual(
-    loadErrors.map((e) => e.path),
-    ['/u1-cam1/broken.json', '/u1-cam1/other.json', '/u1-cam1/notes.txt'],
+  const rows = fileRows('detections', U1_CAM1_26, { ...SRC, path: good.path }, JSON.stringify(good.record));
+  assert.ok('rows' in rows && rows.rows.length === 2);
+  const error = (path: string, text: string) => {
+    const r = fileRows('detections', U1_CAM1_26, { ...SRC, path }, text);
+    return 'error' in r ? r.error : null;
+  };
+  assert.match(error('/u1-cam1/broken.json', '{"user": ')!, /^not JSON/);
+  assert.match(error('/u1-cam1/other.json', JSON.stringify({ user: 'u1' }))!, /\/u1-cam1\/other\.json: missing field "device"/);
+  assert.equal(error('/u1-cam1/notes.txt', 'hello'), 'not a .json record file');
+});
+
+test('a record of another camera or day than its path names is a load error, never a row in the wrong partition', () => {
+  const late = detection('u1-cam1', '20261127T000500Z', [['person', 0.9]]);
+  assert.equal(
+    (
+      fileRows('detections', U1_CAM1_26, { ...SRC, path: '/u1-cam1/20261126T235959Z.json' }, JSON.stringify(late.record)) as {
+        error: string;
+      }
+    ).error,
+    'the record is of camera u1-cam1, day 2026-11-27 but its path names camera u1-cam1, day 2026-11-26',
   );
-  assert.match(loadErrors[0].reason, /^not JSON/);
-  assert.match(loadErrors[1].reason, /\/u1-cam1\/other\.json: missing field "device"/);
-  assert.equal(loadErrors[2].reason, 'not a .json record file');
-  assert.equal(loadErrors[0].table_name, 'detections');
+  const other = detection('u1-cam2', '20261126T041500Z', []);
+  assert.match(
+    (fileRows('detections', U1_CAM1_26, SRC, JSON.stringify(other.record)) as { error: string }).error,
+    /is of camera u1-cam2, day 2026-11-26 but its path names camera u1-cam1/,
+  );
+  // A rejection that names no camera belongs in the NULL partition only.
+  const unparsed = rejection(null, null, ['name']);
+  const src = { ...SRC, repo: 'validated', path: unparsed.path };
+  assert.ok('rows' in fileRows('validated', { day: null, camera: null }, src, JSON.stringify(unparsed.record)));
+  assert.match(
+    (fileRows('validated', U1_CAM1_26, src, JSON.stringify(unparsed.record)) as { error: string }).error,
+    /is of no camera and no day but its path names camera u1-cam1/,
+  );
+});
+
+test("a record file's partition comes from its path: the frame's camera and UTC day, an incident's first frame", () => {
+  assert.deepEqual(recordPartition('detections', '/u1-cam1/20261126T235959.900Z.json'), U1_CAM1_26);
+  assert.deepEqual(recordPartition('matches', '/u007-cam01/20261127T000000Z.json'), { day: '2026-11-27', camera: 'u007-cam01' });
+  assert.deepEqual(recordPartition('validated', '/rejected/u1-cam1/20261126T050000Z.json'), U1_CAM1_26);
+  assert.deepEqual(recordPartition('alerts', '/u1-cam1/u1-cam1-r-5-20261126T041500Z.json'), U1_CAM1_26);
+  assert.equal(recordPartition('alerts', '/u1-cam2/u1-cam1-r200-20261126T041500Z.json'), null);
+  assert.equal(recordPartition('validated', `/rejected/_unparsed/${'a'.repeat(64)}.json`), null);
+  assert.equal(recordPartition('detections', '/u1-cam1/notes.json'), null);
+  assert.equal(recordPartition('detections', '/u1-cam1/20260230T000000Z.json'), null);
+});
+
+test('a datum is one partition; its files go to part.parquet, or to files of their own in the NULL partition', () => {
+  assert.deepEqual(datumPartition('detections', ['/u1-cam1/20261126T041500Z.json', '/u1-cam1/notes.json']), U1_CAM1_26);
+  assert.deepEqual(datumPartition('validated', [`/rejected/_unparsed/${'a'.repeat(64)}.json`]), { day: null, camera: null });
+  assert.throws(
+    () => datumPartition('matches', ['/u1-cam1/20261126T041500Z.json', '/u1-cam1/20261127T041500Z.json']),
+    /one datum of matches holds files of two partitions \(camera u1-cam1, day 2026-11-26; camera u1-cam1, day 2026-11-27\)/,
+  );
+  assert.deepEqual(outputPaths('matches', U1_CAM1_26, '/u1-cam1/20261126T041500Z.json'), {
+    rows: '/parquet/matches/day=2026-11-26/camera=u1-cam1/part.parquet',
+    loadErrors: '/parquet/load_errors/day=2026-11-26/camera=u1-cam1/matches.parquet',
+  });
+  const nulls = outputPaths('validated', { day: null, camera: null }, `/rejected/_unparsed/${'a'.repeat(64)}.json`);
+  assert.match(
+    nulls.rows,
+    /^\/parquet\/frames_rejected\/day=__HIVE_DEFAULT_PARTITION__\/camera=__HIVE_DEFAULT_PARTITION__\/part-[0-9a-f]{16}\.parquet$/,
+  );
+  assert.notEqual(nulls.rows, outputPaths('validated', { day: null, camera: null }, `/rejected/_unparsed/${'b'.repeat(64)}.json`).rows);
+  assert.deepEqual(parsePartitionFile(nulls.rows)?.partition, { day: null, camera: null });
+  assert.deepEqual(parsePartitionFile('/parquet/alerts/day=2026-11-26/camera=u007-cam01/part.parquet'), {
+    table: 'alerts',
+    partition: { day: '2026-11-26', camera: 'u007-cam01' },
+    file: 'part.parquet',
+  });
+  assert.equal(parsePartitionFile('/parquet/alerts/device=u1-cam1/part.parquet'), null);
+  assert.equal(partitionFolder('detections', U1_CAM1_26), '/parquet/detections/day=2026-11-26/camera=u1-cam1');
+});
+
+test('the partition keys never name a column of a table, so a reader that adds them changes no value', async () => {
+  const keys: string[] = PARTITION_KEYS.map((k) => k.name);
+  for (const table of await warehouseTables()) {
+    const own = table.columns.slice(0, -keys.length).map((c) => c.name);
+    assert.deepEqual(
+      own.filter((c) => keys.includes(c)),
+      [],
+      table.name,
+    );
+    assert.deepEqual(
+      table.columns.slice(-keys.length).map((c) => c.name),
+      keys,
+    );
+    assert.ok(table.comment, `${table.name} has a comment`);
+    assert.deepEqual(
+      table.columns.filter((c) => !c.comment).map((c) => c.name),
+      [],
+      `every column of ${table.name} has a comment`,
+    );
+  }
 });
 
 test("a datum's union branch is the one input variable set", () => {
@@ -130,115 +220,74 @@ test("a datum's union branch is the one input variable set", () => {
   assert.throws(() => unionBranch({ alerts: '/a', matches: '/m' }), /this one names matches, alerts/);
 });
 
-// ---- the step, one datum per process ----
-
-let pfs: string;
-
-before(async () => {
-  pfs = await tempDir('vigil-warehouse-');
+test('the real specs make one warehouse datum per kind of record, camera and UTC day, and one reports datum per day', async () => {
   const files = sampleRecords();
-  // A broken file beside u1-cam1's good detections: recorded, never fatal.
-  await layInputs(pfs, files);
-  await writeFile(join(pfs, 'detections', 'u1-cam1', '20261126T235959Z.json'), '{"truncated": ');
-  await runWarehouseStep(pfs, files);
-});
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
-}
-
-async function query(sql: string, params?: Record<string, string>): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql, params)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
+  const datums = await pipelineDatums('warehouse.yaml', files);
+  const describe = (inputs: Array<{ name: string; path: string }>) => `${inputs[0].name} ${inputs.map((i) => i.path).join(' ')}`;
+  // 30 record files: detections, matches and alerts of 6 camera-days each, rejections of 3 plus the unparsed one.
+  assert.equal(datums.length, 22);
+  assert.ok(
+    datums
+      .map(describe)
+      .includes(
+        'detections /u1-cam1/20261126T041500Z.json /u1-cam1/20261126T041600Z.json /u1-cam1/20261126T042000Z.json /u1-cam1/20261126T130500Z.json',
+      ),
+  );
+  assert.ok(
+    datums
+      .map(describe)
+      .includes('alerts /u007-cam01/u007-cam01-r200-20261127T000030Z.json /u007-cam01/u007-cam01-r310-20261127T000030Z.json'),
+  );
+  for (const inputs of datums) {
+    const partitions = new Set(inputs.map((i) => JSON.stringify(recordPartition(i.name, i.path))));
+    assert.equal(partitions.size, 1, describe(inputs));
   }
-}
 
-test('the step writes one Parquet partition per camera and table, and load errors beside them', async () => {
-  assert.deepEqual(await filesUnder(join(pfs, 'out')), [
-    'parquet/alerts/device=u1-cam1/part.parquet',
-    'parquet/alerts/device=u1-cam2/part.parquet',
-    'parquet/alerts/device=u2-door/part.parquet',
-    'parquet/detections/device=u1-cam1/part.parquet',
-    'parquet/detections/device=u1-cam2/part.parquet',
-    'parquet/detections/device=u2-door/part.parquet',
-    'parquet/frames_rejected/device=_unparsed/part.parquet',
-    'parquet/frames_rejected/device=u1-cam1/part.parquet',
-    'parquet/frames_rejected/device=u2-door/part.parquet',
-    'parquet/load_errors/device=u1-cam1/detections.parquet',
-    'parquet/matches/device=u1-cam1/part.parquet',
-    'parquet/matches/device=u1-cam2/part.parquet',
-    'parquet/matches/device=u2-door/part.parquet',
+  // Each day's partition folders of every table make one reports datum; the NULL partition none.
+  const parquet = [
+    'parquet/detections/day=2026-11-26/camera=u1-cam1/part.parquet',
+    'parquet/matches/day=2026-11-26/camera=u2-door/part.parquet',
+    'parquet/detections/day=2026-11-27/camera=u1-cam1/part.parquet',
+    'parquet/load_errors/day=2026-11-27/camera=u1-cam1/detections.parquet',
+    'parquet/frames_rejected/day=__HIVE_DEFAULT_PARTITION__/camera=__HIVE_DEFAULT_PARTITION__/part-0123456789abcdef.parquet',
+  ].map((path) => ({ repo: 'warehouse', path: `/${path}` }));
+  const days = await pipelineDatums('reports.yaml', parquet);
+  assert.deepEqual(days.map((inputs) => inputs.map((i) => i.path).sort()).sort(), [
+    ['/parquet/detections/day=2026-11-26/camera=u1-cam1/part.parquet', '/parquet/matches/day=2026-11-26/camera=u2-door/part.parquet'],
+    [
+      '/parquet/detections/day=2026-11-27/camera=u1-cam1/part.parquet',
+      '/parquet/load_errors/day=2026-11-27/camera=u1-cam1/detections.parquet',
+    ],
   ]);
 });
 
-test('each partition holds its camera rows with the lineage of the record file they came from', async () => {
-  const file = join(pfs, 'out', 'parquet', 'detections', 'device=u1-cam1', 'part.parquet');
-  const rows = await query(
-    `SELECT path, label, strftime(captured_at, '%Y-%m-%dT%H:%M:%S') AS at, repo, sha256, commit FROM read_parquet($file) ORDER BY path, object_index`,
-    { file },
-  );
-  assert.deepEqual(
-    rows.map((r) => [r.path, r.label, r.at]),
-    [
-      ['/u1-cam1/20261126T041500Z.json', 'person', '2026-11-26T04:15:00'],
-      ['/u1-cam1/20261126T041500Z.json', 'person', '2026-11-26T04:15:00'],
-      ['/u1-cam1/20261126T041600Z.json', 'person', '2026-11-26T04:16:00'],
-      ['/u1-cam1/20261126T042000Z.json', null, '2026-11-26T04:20:00'],
-      ['/u1-cam1/20261126T130500Z.json', 'car', '2026-11-26T13:05:00'],
-      ['/u1-cam1/20261127T010000Z.json', 'person', '2026-11-27T01:00:00'],
-    ],
-  );
-  const bytes = await readFile(join(pfs, 'detections', 'u1-cam1', '20261126T041600Z.json'));
-  const lineage = rows.find((r) => r.path === '/u1-cam1/20261126T041600Z.json')!;
-  assert.deepEqual([lineage.repo, lineage.sha256, lineage.commit], ['detections', sha256(bytes), 'c0001']);
-
-  const rejected = await query(`SELECT path, code FROM read_parquet($file) ORDER BY path, reason_index`, {
-    file: join(pfs, 'out', 'parquet', 'frames_rejected', 'device=u1-cam1', 'part.parquet'),
-  });
-  assert.deepEqual(
-    rejected.map((r) => [r.path, r.code]),
-    [
-      ['/rejected/u1-cam1/20261126T050000Z.json', 'resolution'],
-      ['/rejected/u1-cam1/20261126T050000Z.json', 'contrast'],
-      ['/rejected/u1-cam1/20261126T051000Z.json', 'contrast'],
-    ],
-  );
-  const errors = await query(`SELECT table_name, path, reason FROM read_parquet($file)`, {
-    file: join(pfs, 'out', 'parquet', 'load_errors', 'device=u1-cam1', 'detections.parquet'),
-  });
-  assert.equal(errors.length, 1);
-  assert.equal(errors[0].path, '/u1-cam1/20261126T235959Z.json');
-  assert.match(errors[0].reason as string, /^not JSON/);
-});
-
-test('the Parquet files have exactly the columns and types of warehouse/tables.sql', async () => {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(await readFile(join(packageRoot(), 'warehouse', 'tables.sql'), 'utf8'));
-    for (const table of ['detections', 'matches', 'frames_rejected', 'alerts']) {
-      const file = join(pfs, 'out', 'parquet', table, 'device=u1-cam1', 'part.parquet');
-      const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet($file)`, { file })).getRowObjectsJson();
-      const declared = (await connection.runAndReadAll(`DESCRIBE ${table}`)).getRowObjectsJson();
-      assert.deepEqual(
-        described.map((c) => [c.column_name, c.column_type]),
-        declared.map((c) => [c.column_name, c.column_type]),
-        table,
-      );
+test('a new frame on a camera with a long history changes one warehouse datum per table it touches', async () => {
+  // 30 days of u1-cam1, a frame an hour with a match every fourth frame.
+  const history = [];
+  for (let day = 1; day <= 30; day++) {
+    for (let hour = 0; hour < 24; hour++) {
+      const ts = `202611${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}0000Z`;
+      history.push(detection('u1-cam1', ts, [['person', 0.9]]));
+      if (hour % 4 === 0) history.push(match('u1-cam1', ts, [night([['person', 0.9]])]));
     }
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
   }
+  const ts = '20261130T233000Z';
+  const frame = [detection('u1-cam1', ts, [['person', 0.93]]), match('u1-cam1', ts, [night([['person', 0.93]])])];
+  const key = (inputs: Array<{ name: string; path: string }>) => JSON.stringify(inputs);
+  const before = new Set((await pipelineDatums('warehouse.yaml', history)).map(key));
+  const after = await pipelineDatums('warehouse.yaml', [...history, ...frame]);
+  assert.equal(before.size, 60);
+  assert.equal(after.length, 60);
+  assert.deepEqual(
+    after
+      .filter((inputs) => !before.has(key(inputs)))
+      .map((inputs) => [inputs[0].name, inputs.length])
+      .sort(),
+    [
+      ['detections', 25],
+      ['matches', 7],
+    ],
+  );
 });
 
 test("the pipeline specs pass Pachyderm's CreatePipelineRequest schema and wire the stages as documented", async () => {
@@ -249,12 +298,14 @@ test("the pipeline specs pass Pachyderm's CreatePipelineRequest schema and wire 
   assert.equal(warehouse.transform.datumBatching, true);
   assert.ok('union' in warehouse.input);
   assert.deepEqual(
-    warehouse.input.union.map((i) => ('pfs' in i ? [i.pfs.name, i.pfs.repo, i.pfs.glob] : null)),
+    warehouse.input.union.map((i) =>
+      'group' in i && 'pfs' in i.group[0] ? [i.group[0].pfs.name, i.group[0].pfs.repo, i.group[0].pfs.glob, i.group[0].pfs.groupBy] : null,
+    ),
     [
-      ['detections', 'detections', '/*'],
-      ['matches', 'matches', '/*'],
-      ['alerts', 'alerts', '/*'],
-      ['validated', 'validated', '/rejected/*'],
+      ['detections', 'detections', '/(*)/(????)(??)(??)*', '$1-$2$3$4'],
+      ['matches', 'matches', '/(*)/(????)(??)(??)*', '$1-$2$3$4'],
+      ['alerts', 'alerts', '/(*)/*-(????)(??)(??)T*', '$1-$2$3$4'],
+      ['validated', 'validated', '/rejected/(*)/(????)(??)(??)*', '$1-$2$3$4'],
     ],
   );
   // The same check rejects a misspelt field: the schema is really applied.
@@ -264,5 +315,13 @@ test("the pipeline specs pass Pachyderm's CreatePipelineRequest schema and wire 
   assert.equal(reports.name, 'reports');
   assert.deepEqual(reports.transform.cmd, ['vigil', 'step', 'report']);
   assert.equal(reports.transform.image, 'vigil/vigil:0.1.0');
-  assert.deepEqual('pfs' in reports.input && [reports.input.pfs.repo, reports.input.pfs.glob], ['warehouse', '/']);
+  assert.deepEqual(
+    'group' in reports.input &&
+      'pfs' in reports.input.group[0] && [
+        reports.input.group[0].pfs.repo,
+        reports.input.group[0].pfs.glob,
+        reports.input.group[0].pfs.groupBy,
+      ],
+    ['warehouse', '/parquet/*/day=(????-??-??)', '$1'],
+  );
 });

@@ -88,7 +88,8 @@ async function checkBranchTarget(store: Store, target: FileArg): Promise<void> {
   await store.inspectRepo(target.repo);
   if (await store.headCommit(target.repo, target.ref)) return;
   const commit = await store.resolveCommit(target.repo, target.ref).catch(() => null);
-  if (commit) {
+  // A new branch that another writer gave its first commit meanwhile is still a branch.
+  if (commit && !(await store.headCommit(target.repo, target.ref))) {
     throw new VigilError(
       `${target.repo}@${target.ref} is a commit, and commits never change; write to a branch, e.g. ${target.repo}@${commit.branch}`,
     );

@@ -1,12 +1,11 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { DuckDBResultReader } from '@duckdb/node-api';
 import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
 import { printTable } from '../output.js';
-import { latestReports } from '../reports-repo.js';
+import { REPOS } from '../../contract/repos.js';
 
 /** A query's result with every value as DuckDB's JSON conversion gives it (big integers as strings). */
 interface QueryResult {
@@ -61,46 +60,107 @@ function print(r: QueryResult, format: 'table' | 'json' | 'csv'): void {
   }
 }
 
-/**
- * Runs `sql` on a private copy of the latest warehouse.duckdb (reports@master), opened
- * read-only: the store's blob is never opened by DuckDB, which could leave files beside it.
- */
-async function queryLatestWarehouse(args: { root?: string }, sql: string): Promise<QueryResult> {
-  const reports = await latestReports(await openStore(args));
-  const blob = reports.blob('/warehouse.duckdb');
-  const dir = await mkdtemp(join(tmpdir(), 'vigil-sql-'));
+/** Every table and view of the warehouse with its columns and their comments, from a database holding the schema only. */
+async function warehouseSchema(): Promise<SchemaEntry[]> {
+  const { WarehouseDb } = await import('../../../steps/report/warehouse-db.js');
+  const db = await WarehouseDb.open();
   try {
-    const copy = join(dir, 'warehouse.duckdb');
-    await copyFile(blob, copy);
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(copy, { access_mode: 'READ_ONLY' });
-    const connection = await instance.connect();
-    try {
-      return result(await connection.runAndReadAll(sql));
-    } catch (e) {
-      throw new VigilError(`the query failed on reports@${reports.commit.id}:/warehouse.duckdb: ${(e as Error).message}`);
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    await db.createSchema();
+    return (await db.query(`
+      WITH relations AS (
+        SELECT table_oid AS oid, table_name AS name, 'table' AS kind, comment FROM duckdb_tables() WHERE schema_name = 'main'
+        UNION ALL
+        SELECT view_oid, view_name, 'view', comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal
+      )
+      SELECT r.name, r.kind, r.comment,
+             list({name: c.column_name, type: c.data_type, comment: c.comment} ORDER BY c.column_index) AS columns
+      FROM relations r JOIN duckdb_columns() c ON c.table_oid = r.oid
+      GROUP BY r.oid, r.name, r.kind, r.comment
+      ORDER BY r.kind, r.oid`)) as unknown as SchemaEntry[];
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    db.close();
   }
+}
+
+interface SchemaEntry {
+  name: string;
+  kind: 'table' | 'view';
+  comment: string | null;
+  columns: Array<{ name: string; type: string; comment: string | null }>;
+}
+
+function printSchema(entries: SchemaEntry[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  entries.forEach((e, i) => {
+    process.stdout.write(`${i > 0 ? '\n' : ''}${e.kind.toUpperCase()} ${e.name}: ${e.comment ?? ''}\n`);
+    printTable(
+      ['COLUMN', 'TYPE', 'COMMENT'],
+      e.columns.map((c) => [c.name, c.type, c.comment ?? '']),
+    );
+  });
+}
+
+/** The analysts' setup for the partitions under `location`: a folder (which must exist) or a URL. */
+async function setupSql(location: string): Promise<string> {
+  const { parquetViewsSql, tablesWithPartitions } = await import('../../../steps/report/warehouse-db.js');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return parquetViewsSql(location, () => true);
+  const dir = resolve(location);
+  if (!(await stat(dir).catch(() => null))?.isDirectory()) {
+    throw new VigilError(
+      `--print-setup ${location}: no such folder; get the partitions first: vigil get file -r warehouse@master:/parquet -o ${location}`,
+    );
+  }
+  const present = await tablesWithPartitions(dir);
+  return parquetViewsSql(dir, (table) => present.has(table));
+}
+
+/** Runs `sql` on the warehouse at the head of warehouse@master (vigil sql's cache, brought up to date first). */
+async function queryWarehouse(args: { root?: string }, sql: string): Promise<QueryResult> {
+  const { withWarehouse } = await import('../warehouse-cache.js');
+  return withWarehouse(await openStore(args), async (db, head) => {
+    try {
+      return result(await db.connection.runAndReadAll(sql));
+    } catch (e) {
+      throw new VigilError(`the query failed on ${REPOS.warehouse}@${head.id}: ${(e as Error).message}`);
+    }
+  });
 }
 
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'sql',
-    positionals: '<query>',
-    describe: 'run SQL on the latest warehouse (reports@master:/warehouse.duckdb); tables and views: README, "Warehouse and reports"',
+    positionals: '[query]',
+    describe:
+      'run SQL on the warehouse at warehouse@master; --schema lists its tables and views, --print-setup the SQL that opens it in DuckDB',
     builder: (y) =>
       withRoot(y)
         .positional('query', { type: 'string', describe: 'DuckDB SQL, e.g. "SELECT * FROM daily_threats ORDER BY day"' })
-        .option('json', { type: 'boolean', describe: 'print the rows as a JSON array of objects' })
+        .option('json', { type: 'boolean', describe: 'print the rows (or the schema) as JSON' })
         .option('csv', { type: 'boolean', describe: 'print the rows as CSV with a header line' })
-        .conflicts('json', 'csv'),
+        .option('schema', { type: 'boolean', describe: 'print every table and view with its columns, types and comments' })
+        .option('print-setup', {
+          type: 'string',
+          describe:
+            'print the SQL that opens the warehouse in DuckDB as views over the partitions in a folder or at a URL (s3://master.warehouse/parquet)',
+        })
+        .conflicts('json', 'csv')
+        .conflicts('schema', ['print-setup', 'csv'])
+        .conflicts('print-setup', ['json', 'csv']),
     handler: async (args) => {
-      const r = await queryLatestWarehouse({ root: args.root }, args.query);
+      if (args.printSetup !== undefined) {
+        process.stdout.write(await setupSql(args.printSetup));
+        return;
+      }
+      if (args.schema) {
+        printSchema(await warehouseSchema(), Boolean(args.json));
+        return;
+      }
+      if (!args.query)
+        throw new VigilError('give a query, e.g. vigil sql "SELECT * FROM daily_threats", or --schema, or --print-setup FOLDER');
+      const r = await queryWarehouse({ root: args.root }, args.query);
       print(r, args.json ? 'json' : args.csv ? 'csv' : 'table');
     },
   }),
