@@ -1,10 +1,11 @@
 /**
- * Delivery history is append-only, through the embedded engine: the alerts, digests and
- * deliveries pipelines (pipelines/*.yaml) on input repos, a PagerDuty server over HTTPS on
+ * Delivery history is append-only, through the embedded engine: the alerts, digests, deliveries
+ * and warehouse pipelines (pipelines/*.yaml) on input repos, a PagerDuty server over HTTPS on
  * loopback. An incident that was paged and that a model change makes disappear (every match of
  * its device-day gone) stays in deliveries@master as `withdrawn`, with the reason, and PagerDuty
- * gets exactly one `resolve` with its dedup_key; no tick is needed for it, and a run with nothing
- * new runs nothing. Planted secret values appear nowhere in the store, its logs or the step's output.
+ * gets exactly one `resolve` with its dedup_key, and the warehouse's deliveries table keeps both;
+ * no tick is needed for it, and a run with nothing new runs nothing. Planted secret values appear
+ * nowhere in the store, its logs or the step's output.
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
@@ -75,7 +76,9 @@ describe('alert: withdrawn incidents', {
       await vigilOk(['create', 'repo', repo], { root });
       await vigilOk(['put', 'file', '-r', `${repo}@master:/`, '-f', join(files, repo)], { root });
     }
-    for (const spec of ['alerts.yaml', 'digests.yaml', 'deliveries.yaml']) {
+    // The warehouse reads detections too: an empty repo here.
+    await vigilOk(['create', 'repo', 'detections'], { root });
+    for (const spec of ['alerts.yaml', 'digests.yaml', 'deliveries.yaml', 'warehouse.yaml']) {
       await vigilOk(['create', 'pipeline', '-f', join(PIPELINES, spec)], { root });
     }
 
@@ -108,11 +111,21 @@ describe('alert: withdrawn incidents', {
       withdrawn.resolves.map((r) => [r.status, r.response?.status]),
       [['sent', 202]],
     );
+    // The warehouse keeps it too: gone from alerts, withdrawn in deliveries with its page and resolve.
+    const sql = async (query: string) => JSON.parse(await vigilOk(['sql', '--json', query], { root })) as Record<string, unknown>[];
+    assert.deepEqual(await sql(`SELECT count(*)::INTEGER AS n FROM alerts WHERE incident_id = '${INCIDENT}'`), [{ n: 0 }]);
+    assert.deepEqual(
+      await sql(`SELECT state, kind, channel, status FROM deliveries WHERE incident_id = '${INCIDENT}' ORDER BY kind`),
+      [
+        { state: 'withdrawn', kind: 'notification', channel: 'pagerduty', status: 'sent' },
+        { state: 'withdrawn', kind: 'resolve', channel: 'pagerduty', status: 'sent' },
+      ],
+    );
 
     // Another run: nothing new, so no job, and nothing more is sent.
     const third = await vigil(['run'], { root, env });
     assert.equal(third.code, 0, third.stderr);
-    assert.doesNotMatch(third.stdout, /^(alerts|deliveries): job /m);
+    assert.doesNotMatch(third.stdout, /^(alerts|deliveries|warehouse): job /m);
     const resolves = pd.requests.filter((e) => e.event_action === 'resolve');
     assert.deepEqual(
       resolves.map((e) => [e.dedup_key, e.routing_key === ROUTING_KEY]),
