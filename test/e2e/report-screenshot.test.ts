@@ -1,22 +1,17 @@
 /**
- * The daily page as a person sees it: headless Chromium (Debian's `chromium`) takes a
- * screenshot, and the test fails when the page is blank or its charts did not draw. Skipped,
- * saying why, only where chromium is not installed (.ci/run installs it).
+ * The daily page as a person sees it: headless Chromium (Debian's `chromium`, through
+ * test/helpers/chromium.ts) takes a screenshot, and the test fails when the page is blank or its
+ * charts did not draw. Skipped, saying why, only where chromium is not installed (.ci/run installs it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { DailyReport } from '../../specs/index.js';
 import { renderDailyHtml } from '../../steps/report/core.js';
 import { COLORS } from '../../steps/report/html.js';
+import { chromiumSkip as skip, openHtml, withPage } from '../helpers/chromium.js';
 import { tempDir } from '../helpers/cli.js';
-
-const CHROMIUM = 'chromium';
-const hasChromium = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).error === undefined;
-const skip = hasChromium ? false : 'chromium is not installed (apt-get install -y chromium): the screenshot check cannot run';
 
 const WIDTH = 1200;
 const HEIGHT = 1600;
@@ -70,44 +65,14 @@ const REPORT: DailyReport = {
   ],
 };
 
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function chromiumArgs(profile: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--hide-scrollbars',
-    `--user-data-dir=${profile}`,
-  ];
-}
-
-/** Screenshots `html` (written to a file) at WIDTH x HEIGHT; returns the PNG's path. */
-async function screenshot(dir: string, name: string, html: string): Promise<string> {
-  const page = join(dir, `${name}.html`);
+/** Screenshots `html` (opened from a file in `dir`) at WIDTH x HEIGHT; returns the PNG's path and the DOM Chromium parsed. */
+async function screenshot(dir: string, name: string, html: string): Promise<{ png: string; dom: string }> {
   const png = join(dir, `${name}.png`);
-  await writeFile(page, html);
-  const r = await run(
-    CHROMIUM,
-    [...chromiumArgs(join(dir, `profile-${name}`)), `--screenshot=${png}`, `--window-size=${WIDTH},${HEIGHT}`, `file://${page}`],
-    90_000,
-  );
-  assert.equal(r.code, 0, `chromium failed: ${r.stderr}`);
-  return png;
+  return withPage({ width: WIDTH, height: HEIGHT }, async (page) => {
+    await openHtml(page, dir, name, html);
+    await page.screenshot({ path: png });
+    return { png, dom: await page.content() };
+  });
 }
 
 interface Look {
@@ -152,7 +117,7 @@ async function look(png: string): Promise<Look> {
 test('the daily page renders in Chromium with its title, totals and every chart drawn', { skip, timeout: 180_000 }, async (t) => {
   const dir = await tempDir('vigil-screenshot-');
   const html = renderDailyHtml(REPORT);
-  const png = await screenshot(dir, 'daily', html);
+  const { png, dom } = await screenshot(dir, 'daily', html);
   t.diagnostic(`screenshot: ${png}`);
   const seen = await look(png);
   assert.ok(seen.spread > 10, `the page looks blank (grey spread ${seen.spread.toFixed(1)})`);
@@ -163,7 +128,6 @@ test('the daily page renders in Chromium with its title, totals and every chart 
     assert.ok(pixels > 2000, `the ${name} bars did not draw (${pixels} pixels)`);
 
   // The text a person reads, as Chromium parsed it.
-  const dom = await run(CHROMIUM, [...chromiumArgs(join(dir, 'profile-dom')), '--dump-dom', `file://${join(dir, 'daily.html')}`], 90_000);
   for (const text of [
     'Daily threat report: 2026-11-26',
     'Threats per hour (UTC)',
@@ -174,16 +138,16 @@ test('the daily page renders in Chromium with its title, totals and every chart 
     '>238<',
     'acme-cam1',
   ]) {
-    assert.ok(dom.stdout.includes(text), `the page lacks "${text}"`);
+    assert.ok(dom.includes(text), `the page lacks "${text}"`);
   }
 });
 
 test('the same check fails on a blank page and on a page whose charts are missing', { skip, timeout: 180_000 }, async () => {
   const dir = await tempDir('vigil-screenshot-');
-  const blank = await look(await screenshot(dir, 'blank', '<!doctype html><html><body></body></html>'));
+  const blank = await look((await screenshot(dir, 'blank', '<!doctype html><html><body></body></html>')).png);
   assert.ok(blank.spread < 1);
   assert.equal(blank.titleInk, 0);
-  const noCharts = await look(await screenshot(dir, 'nocharts', renderDailyHtml(REPORT).replace(/<svg[\s\S]*?<\/svg>/g, '')));
+  const noCharts = await look((await screenshot(dir, 'nocharts', renderDailyHtml(REPORT).replace(/<svg[\s\S]*?<\/svg>/g, ''))).png);
   assert.ok(noCharts.titleInk > 1500);
   assert.ok(
     Object.values(noCharts.colorPixels).some((n) => n < 2000),

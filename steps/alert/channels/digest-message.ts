@@ -60,7 +60,7 @@ export function composeDigestBody(digest: Digest, base: string | undefined): Dig
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #e5e7eb;border-radius:8px;${font};color:#111827;">
 <tr><td style="background:#374151;color:#ffffff;padding:16px 24px;border-radius:8px 8px 0 0;${font};">
-<div style="font-size:12px;letter-spacing:1px;text-transform:uppercase;font-weight:bold;">Digest · ${windowText(digest)}</div>
+<div style="font-size:12px;letter-spacing:1px;text-transform:uppercase;font-weight:bold;">Digest · held ${windowText(digest)}</div>
 <div style="font-size:20px;font-weight:bold;line-height:1.3;margin-top:4px;">${heldText(digest)}</div>
 </td></tr>
 <tr><td style="padding:16px 24px;">
