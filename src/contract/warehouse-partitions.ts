@@ -21,7 +21,8 @@ export const PARTITION_KEYS = [
   {
     name: 'day',
     type: 'DATE',
-    comment: 'Partition key: the UTC day of the record (of captured_at; of first_captured_at for alerts and deliveries); NULL when its path names none.',
+    comment:
+      'Partition key: the UTC day of the record (of captured_at; of first_captured_at for alerts and deliveries); NULL when its path names none.',
   },
   { name: 'camera', type: 'VARCHAR', comment: "Partition key: the camera, <user>-<device>; NULL when the record's path names none." },
 ] as const;

@@ -14,7 +14,16 @@ import { sendEmail } from './channels/email.js';
 import { sendPagerDuty } from './channels/pagerduty.js';
 import { sendWebhook } from './channels/webhook.js';
 import type { Incident } from './core.js';
-import { capScope, heldKey, heldScope, hourOf, incidentSummary, SUMMARY_KEY, type HeldDelivery, type SlotHolder } from './ledger/entries.js';
+import {
+  capScope,
+  heldKey,
+  heldScope,
+  hourOf,
+  incidentSummary,
+  SUMMARY_KEY,
+  type HeldDelivery,
+  type SlotHolder,
+} from './ledger/entries.js';
 import type { Ledger } from './ledger/ledger.js';
 import { expandTargets, type Target } from './targets.js';
 

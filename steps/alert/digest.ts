@@ -44,7 +44,8 @@ const TICK_INPUT = 'tick';
 function tickTime(env: Env): Date {
   const name = basename(datumInput(env, TICK_INPUT).path);
   const at = new Date(name);
-  if (Number.isNaN(at.getTime())) throw new VigilError(`the tick "${name}" is not an RFC 3339 time (the cron input ${TICK_INPUT} names each tick by its time)`);
+  if (Number.isNaN(at.getTime()))
+    throw new VigilError(`the tick "${name}" is not an RFC 3339 time (the cron input ${TICK_INPUT} names each tick by its time)`);
   return at;
 }
 

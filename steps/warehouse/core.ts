@@ -1,4 +1,14 @@
-import type { Alert, AlertTargets, Delivery, Detection, FileRef, IncidentDeliveries, Match, Rejection, SchemaTypes } from '../../specs/index.js';
+import type {
+  Alert,
+  AlertTargets,
+  Delivery,
+  Detection,
+  FileRef,
+  IncidentDeliveries,
+  Match,
+  Rejection,
+  SchemaTypes,
+} from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import { REPOS } from '../../src/contract/repos.js';
 import { sha256 } from '../../src/pfs/files.js';
@@ -355,7 +365,9 @@ export function deliveryRows(r: IncidentDeliveries, src: Lineage): DeliveryRow[]
   const rows: DeliveryRow[] = [
     ...r.deliveries.map((d) => ({ ...incident, kind: 'notification', digest: null, ...deliveryColumns(d) })),
     ...r.resolves.map((d) => ({ ...incident, kind: 'resolve', digest: null, ...deliveryColumns(d) })),
-    ...(r.digests ?? []).flatMap((g) => (g.delivery ? [{ ...incident, kind: 'digest', digest: g.digest, ...deliveryColumns(g.delivery) }] : [])),
+    ...(r.digests ?? []).flatMap((g) =>
+      g.delivery ? [{ ...incident, kind: 'digest', digest: g.digest, ...deliveryColumns(g.delivery) }] : [],
+    ),
   ];
   return rows.length > 0 ? rows : [{ ...incident, kind: null, digest: null, ...NO_DELIVERY }];
 }

@@ -76,7 +76,13 @@ describe('alert: rate caps, digests and the deliveries record per device-day', {
       for (const line of (await vigilOk(['list', 'file', 'deliveries@master:/u1-cam1/', '--raw'], { root })).trim().split('\n')) {
         const path = JSON.parse(line).file.path as string;
         const record = JSON.parse(await vigilOk(['get', 'file', `deliveries@master:${path}`], { root }));
-        out.set(path.split('/').at(-1)!.replace(/\.json$/, ''), assertValid('deliveries', record, path));
+        out.set(
+          path
+            .split('/')
+            .at(-1)!
+            .replace(/\.json$/, ''),
+          assertValid('deliveries', record, path),
+        );
       }
       return out;
     };

@@ -114,13 +114,10 @@ describe('alert: withdrawn incidents', {
     // The warehouse keeps it too: gone from alerts, withdrawn in deliveries with its page and resolve.
     const sql = async (query: string) => JSON.parse(await vigilOk(['sql', '--json', query], { root })) as Record<string, unknown>[];
     assert.deepEqual(await sql(`SELECT count(*)::INTEGER AS n FROM alerts WHERE incident_id = '${INCIDENT}'`), [{ n: 0 }]);
-    assert.deepEqual(
-      await sql(`SELECT state, kind, channel, status FROM deliveries WHERE incident_id = '${INCIDENT}' ORDER BY kind`),
-      [
-        { state: 'withdrawn', kind: 'notification', channel: 'pagerduty', status: 'sent' },
-        { state: 'withdrawn', kind: 'resolve', channel: 'pagerduty', status: 'sent' },
-      ],
-    );
+    assert.deepEqual(await sql(`SELECT state, kind, channel, status FROM deliveries WHERE incident_id = '${INCIDENT}' ORDER BY kind`), [
+      { state: 'withdrawn', kind: 'notification', channel: 'pagerduty', status: 'sent' },
+      { state: 'withdrawn', kind: 'resolve', channel: 'pagerduty', status: 'sent' },
+    ]);
 
     // Another run: nothing new, so no job, and nothing more is sent.
     const third = await vigil(['run'], { root, env });

@@ -53,7 +53,10 @@ describe('vigil trace: snapshots and withdrawn incidents', { timeout: 400_000 },
 
     // Rule 200 no longer fires on a person: every match of the device-day goes away.
     const rules = join(root, 'rules.yaml');
-    await writeFile(rules, (await readFile(join(FIXTURES, 'rules', 'rules.yaml'), 'utf8')).replace('classes: [person]', 'classes: [bicycle]'));
+    await writeFile(
+      rules,
+      (await readFile(join(FIXTURES, 'rules', 'rules.yaml'), 'utf8')).replace('classes: [person]', 'classes: [bicycle]'),
+    );
     await ok(['put', 'file', 'rules@master:/rules.yaml', '-f', rules]);
     await ok(['run']);
     assert.notEqual((await vigil(['list', 'file', 'alerts@master:/u1-cam1'], { root })).code, 0, 'the incident is gone from alerts');
@@ -67,7 +70,10 @@ describe('vigil trace: snapshots and withdrawn incidents', { timeout: 400_000 },
       `raw raw:${FRAME}`,
     ]);
     assert.deepEqual(withdrawn.problems, [], 'every hash matches, every commit is there');
-    assert.match(withdrawn.root.summary ?? '', /^incident u1-cam1-r200-20261126T041500Z: .*withdrawn .*: new rules commit [0-9a-f]{32} \(was /);
+    assert.match(
+      withdrawn.root.summary ?? '',
+      /^incident u1-cam1-r200-20261126T041500Z: .*withdrawn .*: new rules commit [0-9a-f]{32} \(was /,
+    );
     assert.ok(withdrawn.root.deliveries?.some((d) => d.channel === 'email' && d.status === 'sent'));
     assert.deepEqual(
       withdrawn.frames.map((f) => `${f.repo}:${f.path}`),

@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
-import { alert, deliveriesOf, delivery, detection, layInputs, match, night, sampleRecords, type RepoFile } from '../helpers/warehouse-records.js';
+import {
+  alert,
+  deliveriesOf,
+  delivery,
+  detection,
+  layInputs,
+  match,
+  night,
+  sampleRecords,
+  type RepoFile,
+} from '../helpers/warehouse-records.js';
 
 const INPUT_REPOS = ['detections', 'matches', 'alerts', 'deliveries', 'validated'] as const;
 const HISTORY_DAYS = 40;

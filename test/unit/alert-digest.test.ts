@@ -79,7 +79,10 @@ describe('alert: digests', () => {
     assert.match(body.text, /VIGIL_PUBLIC_URL is not set/);
     assert.ok(body.html.includes('Shop &lt;5th&gt;') && !body.html.includes('<5th>'));
     const linked = composeDigestBody(digest, 'https://vigil.example.com');
-    assert.match(linked.text, /incident u1-cam1-r200-20261126T041500Z: https:\/\/vigil\.example\.com\/incidents\/u1-cam1-r200-20261126T041500Z/);
+    assert.match(
+      linked.text,
+      /incident u1-cam1-r200-20261126T041500Z: https:\/\/vigil\.example\.com\/incidents\/u1-cam1-r200-20261126T041500Z/,
+    );
 
     const page = pagerDutyDigestEvent(digest, 'rk', undefined);
     assert.deepEqual([page.dedup_key, page.payload.severity, page.payload.source], ['d', 'critical', 'u1']);
