@@ -24,7 +24,10 @@ export class AlertLatency {
     if (job?.state !== 'JOB_SUCCESS' || !job.outputCommit) return;
     const commit = await this.store.resolveCommit(REPOS.alerts, job.outputCommit.id);
     const before = new Map(commit.parent ? (await this.store.listFiles(REPOS.alerts, commit.parent)).map((f) => [f.path, f.sha256]) : []);
-    const changed = (await this.store.listFiles(REPOS.alerts, commit.id)).filter((f) => before.get(f.path) !== f.sha256);
+    // Records only: each incident's snapshot (.jpg) lies beside its record.
+    const changed = (await this.store.listFiles(REPOS.alerts, commit.id)).filter(
+      (f) => f.path.endsWith('.json') && before.get(f.path) !== f.sha256,
+    );
     const jobStarted = Date.parse(job.started);
     for (const file of changed) {
       const alert = JSON.parse(await readFile(this.store.objectPath(file.sha256), 'utf8')) as Alert;
