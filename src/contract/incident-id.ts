@@ -31,3 +31,15 @@ export function parseIncidentId(id: string): IncidentIdParts | null {
   if (!(start instanceof Date)) return null;
   return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start };
 }
+
+/** Where the alerts repo keeps an incident: its record, and its snapshot beside it. */
+export function incidentPaths(id: string): { record: string; snapshot: string } {
+  const source = id.split('-').slice(0, 2).join('-');
+  return { record: `/${source}/${id}.json`, snapshot: `/${source}/${id}.jpg` };
+}
+
+/** The incident id of an alerts repo path that is an incident's record, or null (a snapshot, anything else). */
+export function incidentOfRecordPath(path: string): string | null {
+  const m = /^\/[^/]+\/([^/]+)\.json$/.exec(path);
+  return m && parseIncidentId(m[1]!) ? m[1]! : null;
+}

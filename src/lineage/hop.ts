@@ -3,6 +3,7 @@
  * out, and the files it was made from (backward) or that were made from it (forward).
  */
 import type { Delivery, ModelVersion, RulesVersion } from '../../specs/index.js';
+import { incidentOfRecordPath } from '../contract/incident-id.js';
 import { REPOS, inValidatedFolder } from '../contract/repos.js';
 import type { DatumState, JobState } from '../engine/pps/job-records.js';
 
@@ -96,7 +97,7 @@ export function hopKind(repo: string, path: string): HopKind | null {
       return 'match';
     case REPOS.alerts:
       // Beside each incident's record lies its snapshot (.jpg), an image with no lineage of its own.
-      return path.endsWith('.json') ? 'alert' : null;
+      return incidentOfRecordPath(path) !== null ? 'alert' : null;
     case REPOS.warehouse:
       return path.endsWith('.parquet') ? 'warehouse' : null;
     default:
