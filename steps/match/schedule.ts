@@ -5,8 +5,6 @@
  */
 import { MINUTES_PER_DAY } from '../../src/contract/zone-clock.js';
 
-export { ZoneClock, canonicalTimeZone, clockFor, type LocalTime } from '../../src/contract/zone-clock.js';
-
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
 
