@@ -164,18 +164,20 @@ export function renderDailyHtml(report: DailyReport): string {
   ];
 
   const source = report.source.commit ? `${report.source.repo}@${report.source.commit}` : report.source.repo;
+  const whose = report.user === undefined ? '' : ` · ${report.user}`;
+  const scope = report.user === undefined ? '' : ` · only the cameras of ${report.user}`;
   return renderHtml(html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vigil daily threat report, ${report.day}</title>
+<title>Vigil daily threat report, ${report.day}${whose}</title>
 ${STYLE}
 </head>
 <body>
 <header>
-<h1>Daily threat report: ${report.day}</h1>
-<p class="sub">UTC day · computed from ${source} · the same numbers are in ${report.day}.json</p>
+<h1>Daily threat report: ${report.day}${whose}</h1>
+<p class="sub">UTC day${scope} · computed from ${source} · the same numbers are in ${report.day}${report.user === undefined ? '' : `/${report.user}`}.json</p>
 </header>
 <section class="totals">${totals.map(([n, what]) => html`\n<div class="total"><div class="n">${n}</div><div class="what">${what}</div></div>`)}
 </section>

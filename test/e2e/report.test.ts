@@ -54,13 +54,21 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 const rounded = (rows: Record<string, unknown>[]) =>
   rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v])));
 
-test('the report step leaves warehouse.duckdb, closed cleanly, and one page and JSON per day', async () => {
+test('the report step leaves warehouse.duckdb, closed cleanly, and one page and JSON per day, and per customer and day', async () => {
   assert.deepEqual((await readdir(out, { recursive: true })).sort(), [
     'daily',
+    'daily/2026-11-26',
     'daily/2026-11-26.html',
     'daily/2026-11-26.json',
+    'daily/2026-11-26/u1.html',
+    'daily/2026-11-26/u1.json',
+    'daily/2026-11-26/u2.html',
+    'daily/2026-11-26/u2.json',
+    'daily/2026-11-27',
     'daily/2026-11-27.html',
     'daily/2026-11-27.json',
+    'daily/2026-11-27/u1.html',
+    'daily/2026-11-27/u1.json',
     'warehouse.duckdb',
   ]);
 });
