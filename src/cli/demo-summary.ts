@@ -75,7 +75,7 @@ export async function summarise(store: Store, outbox: string): Promise<DemoSumma
     alerts,
     outbox,
     emails,
-    reports: (await headFiles(store, REPOS.reports)).map((f) => f.path).filter((p) => /^\/daily\/.*\.html$/.test(p)),
+    reports: (await headFiles(store, REPOS.reports)).map((f) => f.path).filter((p) => /^\/daily\/\d{4}-\d{2}-\d{2}\.html$/.test(p)),
   };
 }
 

@@ -1,22 +1,7 @@
 import type { DailyReport } from '../../specs/index.js';
 import { columnChart, horizontalBars, legend, type Bar } from '../../src/render/charts.js';
+import { COLORS, SEVERITIES } from '../../src/render/colors.js';
 import { html, renderHtml, type Html } from '../../src/render/html.js';
-
-/** Colours of the page's charts, one meaning each. */
-export const COLORS = {
-  critical: '#c92a2a',
-  error: '#e8590c',
-  warning: '#f59f00',
-  info: '#1c7ed6',
-  threats: '#364fc7',
-  rejections: '#7048e8',
-  sent: '#2f9e44',
-  failed: '#c92a2a',
-  skipped: '#adb5bd',
-  grouped: '#74c0fc',
-} as const;
-
-const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 
 /** Users drawn in the per-user chart; the JSON lists them all. */
 const MAX_USERS = 12;

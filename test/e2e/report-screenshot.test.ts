@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { DailyReport } from '../../specs/index.js';
 import { renderDailyHtml } from '../../steps/report/core.js';
-import { COLORS } from '../../steps/report/html.js';
+import { COLORS } from '../../src/render/colors.js';
 import { tempDir } from '../helpers/cli.js';
 
 const CHROMIUM = 'chromium';
