@@ -19,7 +19,7 @@ import { Store } from '../../src/engine/store/store.js';
 import { openPortal, type Portal } from '../../src/portal/portal.js';
 import { COLORS } from '../../src/render/colors.js';
 import { createApp, type ServeApp } from '../../src/serve/app.js';
-import { look, openBrowser, skipWithoutChromium } from '../helpers/browser.js';
+import { look, openBrowser, skipWithoutChromium, visibleText } from '../helpers/browser.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 import { PortalClient } from '../helpers/portal.js';
 import { startServer, type Served } from '../helpers/serve.js';
@@ -327,7 +327,7 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
       assert.ok(seen.spread > 10, `the overview looks blank (grey spread ${seen.spread.toFixed(1)})`);
       assert.ok(seen.colorPixels.critical! > 1500, `the critical bar of u1 did not draw (${seen.colorPixels.critical} pixels)`);
       assert.ok(seen.colorPixels.threats! > 400, `the hour columns did not draw (${seen.colorPixels.threats} pixels)`);
-      assert.match(await page.innerText('main'), /2\s+threats/);
+      assert.match(await visibleText(page, 'main'), /2\s+threats/);
       if (process.env.VIGIL_PORTAL_SCREENSHOT) {
         await mkdir(dirname(process.env.VIGIL_PORTAL_SCREENSHOT), { recursive: true });
         await page.screenshot({ path: process.env.VIGIL_PORTAL_SCREENSHOT, fullPage: true });
@@ -337,7 +337,7 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
       await page.goto(`${server.url}/incidents`);
       await page.click(`a[href="/incidents/${U1_INCIDENT}"] >> nth=0`);
       await page.waitForURL(new RegExp(`/incidents/${U1_INCIDENT}$`));
-      const text = await page.innerText('main');
+      const text = await visibleText(page, 'main');
       assert.match(text, /Person after hours on u1-cam1/);
       assert.match(text, /every sha256 matches the stored bytes/);
       assert.match(text, /email\s+s\*+y@example\.com\s+sent/);
@@ -358,7 +358,7 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
 
       await page.goto(`${server.url}/reports/2026-11-26`);
       const report = page.frameLocator('iframe.report');
-      assert.match(await report.locator('h1').innerText({ timeout: 30_000 }), /Daily threat report: 2026-11-26/);
+      assert.match(await visibleText(report, 'h1'), /Daily threat report: 2026-11-26/);
       const reportLook = await look(await page.screenshot({ fullPage: true }), { critical: COLORS.critical, threats: COLORS.threats });
       assert.ok(reportLook.colorPixels.critical! > 1000 && reportLook.colorPixels.threats! > 400, 'the report charts did not draw');
       await page.click('a:has-text("2026-11-25")');
@@ -379,14 +379,14 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
       await page.waitForURL(/\/$/);
       const answer = await page.goto(`${server.url}/incidents/${U1_INCIDENT}`);
       assert.equal(answer?.status(), 404);
-      const text = await page.innerText('body');
+      const text = await visibleText(page, 'body');
       assert.match(text, /Not found/);
       assert.ok(!text.includes('u1-cam1') && !text.includes('Person after hours'));
       assert.equal(await page.locator('main img').count(), 0);
       const { commit } = await head(REPOS.alerts);
       assert.equal((await page.goto(`${server.url}${framePath(REPOS.alerts, commit, `/u1-cam1/${U1_INCIDENT}.jpg`)}`))?.status(), 404);
       await page.goto(`${server.url}/incidents`);
-      assert.ok(!(await page.innerText('main')).includes('u1-cam1'));
+      assert.ok(!(await visibleText(page, 'main')).includes('u1-cam1'));
     } finally {
       await browser.close();
     }
@@ -401,7 +401,7 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
       await page.fill('input[name=password]', PASSWORDS.alice);
       await page.click('button[type=submit]');
       await page.waitForURL(/\/$/);
-      const openCount = async () => Number(/(\d+)\s+open incidents/.exec(await page.innerText('main'))?.[1]);
+      const openCount = async () => Number(/(\d+)\s+open incidents/.exec(await visibleText(page, 'main'))?.[1]);
       assert.equal(await openCount(), 0);
 
       // New work: an incident of u1 that starts now, committed to alerts@master as the alert stage would.
@@ -427,7 +427,7 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
         assert.ok(Date.now() < deadline, 'the overview did not show the new incident within 10 s');
         await page.waitForTimeout(250);
       }
-      assert.ok((await page.innerText('main')).includes(id));
+      assert.ok((await visibleText(page, 'main')).includes(id));
     } finally {
       await browser.close();
     }

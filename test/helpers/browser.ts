@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { tempDir } from './cli.js';
 
@@ -44,6 +44,12 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
     args: chromiumArgs(profile).filter((a) => a !== '--headless' && !a.startsWith('--user-data-dir')),
     timeout: 60_000,
   });
+}
+
+/** The text a person reads in an element: laid out, cells and lines apart (innerText), not the DOM's bare text. */
+export function visibleText(where: Page | FrameLocator, selector: string): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: what a person sees is the point
+  return where.locator(selector).first().innerText({ timeout: 30_000 });
 }
 
 export interface Look {
