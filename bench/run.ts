@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   warehouse: () => import('./warehouse.js').then((m) => m.bench),
   ingest: () => import('./ingest.js').then((m) => m.bench),
   'frame-to-alert': () => import('./frame-to-alert.js').then((m) => m.bench),
+  portal: () => import('./portal.js').then((m) => m.bench),
 };
 
 const wanted = process.argv.slice(2);

@@ -11,7 +11,7 @@ import { validatorFor } from '../../specs/index.js';
 import { REPOS } from '../contract/repos.js';
 import type { FileEntry, Store } from '../engine/store/store.js';
 import { VigilError } from '../pfs/errors.js';
-import { appendTime, isIncidentRecord, readJsonObject } from './alerts.js';
+import { appendTime, isIncidentRecord, readJsonObject, readRecords } from './records.js';
 import { applyAction, type FeedbackAction, type FeedbackState, type Viewer } from './core.js';
 import type { IndexDb, IndexedFile, IndexSource } from './index-db.js';
 
@@ -22,13 +22,9 @@ export function feedbackSource(store: Store, report: (line: string) => void): In
     tables: ['feedback'],
     wants: isIncidentRecord,
     async load(db: IndexDb, files: IndexedFile[]): Promise<void> {
-      const validate = validatorFor('feedback');
-      const records: Array<{ file: IndexedFile; record: IncidentFeedback }> = [];
-      for (const file of files) {
-        const doc = await readJsonObject(store, file.sha256);
-        if (validate(doc)) records.push({ file, record: doc });
-        else report(`portal: ${REPOS.feedback}:${file.path} is not a feedback record; left out of the portal`);
-      }
+      const records = await readRecords(store, files, 'feedback', (file) =>
+        report(`portal: ${REPOS.feedback}:${file.path} is not a feedback record; left out of the portal`),
+      );
       await db.append('feedback', (a) => {
         for (const { file, record } of records) {
           const last = record.marks[record.marks.length - 1]!;

@@ -8,7 +8,7 @@ import { validatorFor, type Alert, type IncidentFeedback, type Match, type Match
 import { REPOS } from '../contract/repos.js';
 import type { Store } from '../engine/store/store.js';
 import { traceBack, type Trace } from '../lineage/trace.js';
-import { readJsonObject } from './alerts.js';
+import { readJsonObject } from './records.js';
 import { readFeedback, type MarkedIncident } from './feedback.js';
 import type { IncidentRow } from './queries.js';
 

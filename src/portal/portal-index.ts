@@ -12,6 +12,7 @@ import { VigilError } from '../pfs/errors.js';
 import { alertsSource } from './alerts.js';
 import { feedbackSource } from './feedback.js';
 import { IndexDb, type IndexSource } from './index-db.js';
+import { cameraRhythms, type CameraRhythm } from './queries.js';
 import { warehouseSource } from './warehouse.js';
 
 export class PortalIndex {
@@ -22,6 +23,8 @@ export class PortalIndex {
   private syncing = '';
   private refreshing: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Every camera's last frame and rhythm, as of the warehouse indexed (worked out once per warehouse commit). */
+  cameras: CameraRhythm[] = [];
 
   private constructor(
     private readonly store: Store,
@@ -71,6 +74,10 @@ export class PortalIndex {
       if (moved && source.repo === REPOS.warehouse && Date.now() - started > 1000) {
         this.log(`portal: indexed ${source.repo}@${id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
+      if (source.repo === REPOS.warehouse) {
+        await this.db.summarise();
+        this.cameras = await cameraRhythms(this.db);
+      }
       this.indexed.set(source.repo, id);
       changed = true;
     }
@@ -87,6 +94,6 @@ export class PortalIndex {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.refreshing?.catch(() => {});
-    this.db.close();
+    await this.db.close();
   }
 }

@@ -15,7 +15,7 @@ export type IncidentState = FeedbackState | 'ended';
 
 /** The state of incident `i` joined with its feedback `f` at `$now` (ms): the one definition of "open". */
 const STATE = `CASE WHEN f.state IN ('closed', 'false_positive') THEN f.state
-  WHEN epoch_ms(i.last_at) + i.cooldown_ms < $now THEN 'ended'
+  WHEN i.open_until < $now THEN 'ended'
   WHEN f.state = 'acknowledged' THEN 'acknowledged'
   ELSE 'open' END`;
 
@@ -71,7 +71,7 @@ export interface IncidentRow {
 
 const INCIDENT_COLUMNS = `i.id, i.user, i.device, i.camera_name, i.rule_id, i.rule_name, i.severity,
   epoch_ms(i.first_at)::DOUBLE AS first_ms, epoch_ms(i.last_at)::DOUBLE AS last_ms, i.frame_count,
-  ${STATE} AS state, f.marked_by, epoch_ms(f.marked_at)::DOUBLE AS marked_ms, i.commit, i.path, i.sha256, i.snapshot`;
+  ${STATE} AS state, f.marked_by, epoch_ms(f.marked_at)::DOUBLE AS marked_ms, i.commit, i.path, i.sha256, i.snapshot, i.sent, i.failed`;
 
 function incidentRow(r: Row): IncidentRow {
   return {
@@ -97,18 +97,12 @@ function incidentRow(r: Row): IncidentRow {
   };
 }
 
-/** The incidents of one query, with their deliveries sent and failed. */
+/** The incidents of one query (`tail`: its ORDER BY and LIMIT). */
 async function incidentRows(db: IndexDb, where: Where, tail: string, now: number): Promise<IncidentRow[]> {
-  const rows = await db.query(
-    `WITH page AS (
-       SELECT ${INCIDENT_COLUMNS} FROM incidents i LEFT JOIN feedback f ON f.incident_id = i.id ${where} ${tail}
-     )
-     SELECT page.*, count(d.status) FILTER (WHERE d.status = 'sent')::INTEGER AS sent,
-            count(d.status) FILTER (WHERE d.status = 'failed')::INTEGER AS failed
-     FROM page LEFT JOIN deliveries d ON d.incident_id = page.id
-     GROUP BY ALL ORDER BY page.first_ms DESC, page.id`,
-    { ...where.params, now },
-  );
+  const rows = await db.query(`SELECT ${INCIDENT_COLUMNS} FROM incidents i LEFT JOIN feedback f ON f.incident_id = i.id ${where} ${tail}`, {
+    ...where.params,
+    now,
+  });
   return rows.map(incidentRow);
 }
 
@@ -135,31 +129,23 @@ export interface Overview {
 
 /** The day's numbers (`day` YYYY-MM-DD, UTC) for the viewer's scope; open incidents are open at `now`. */
 export async function overview(db: IndexDb, scope: string | null, day: string, now: number): Promise<Overview> {
-  const inDay = (column: string) => `${column} >= $day::TIMESTAMP AND ${column} < $day::TIMESTAMP + INTERVAL 1 DAY`;
-  const threats = scoped(scope, 't').add(inDay('t.captured_at'), { day });
-  const group = scope === null ? 't.user' : `t.user || '-' || t.device`;
-  const [severities, hours, counts, alerts] = await Promise.all([
-    db.query(`SELECT ${group} AS grp, t.severity, count(*)::INTEGER AS n FROM threats t ${threats} GROUP BY ALL`, threats.params),
-    db.query(`SELECT hour(t.captured_at)::INTEGER AS h, count(*)::INTEGER AS n FROM threats t ${threats} GROUP BY ALL`, threats.params),
-    (() => {
-      const frames = scoped(scope, 'x').add(inDay('x.captured_at'), { day });
-      const incidents = scoped(scope, 'x').add(inDay('x.first_at'), { day });
-      return db.query(
-        `SELECT (SELECT count(*) FROM frames x ${frames})::INTEGER AS analysed,
-                (SELECT count(DISTINCT x.path) FROM rejections x ${frames})::INTEGER AS rejected,
-                (SELECT count(*) FROM incidents x ${incidents})::INTEGER AS incidents`,
-        { ...frames.params, ...incidents.params },
-      );
-    })(),
-    (() => {
-      const days = scoped(scope, 'i').add(inDay('i.first_at'), { day });
-      return db.query(
-        `SELECT count(*) FILTER (WHERE d.status = 'sent')::INTEGER AS sent, count(*) FILTER (WHERE d.status = 'failed')::INTEGER AS failed
-         FROM deliveries d JOIN incidents i ON i.id = d.incident_id ${days}`,
-        days.params,
-      );
-    })(),
-  ]);
+  const days = scoped(scope, 'x').add('x.day = $day::DATE', { day });
+  const incidents = scoped(scope, 'x').add('x.first_at >= $day::TIMESTAMP AND x.first_at < $day::TIMESTAMP + INTERVAL 1 DAY', { day });
+  const group = scope === null ? 'x.user' : `x.user || '-' || x.device`;
+  // One statement, one row per number: (what, group, severity, n).
+  const rows = await db.query(
+    `SELECT 'severity' AS what, ${group} AS grp, x.severity, sum(x.threats)::INTEGER AS n FROM threat_days x ${days} GROUP BY ALL
+     UNION ALL SELECT 'hour', x.hour::VARCHAR, NULL, sum(x.threats)::INTEGER FROM threat_hours x ${days} GROUP BY ALL
+     UNION ALL SELECT 'analysed', NULL, NULL, sum(x.frames)::INTEGER FROM frame_days x ${days}
+     UNION ALL SELECT 'rejected', NULL, NULL, sum(x.frames)::INTEGER FROM rejection_days x ${days} AND x.code IS NULL
+     UNION ALL SELECT 'incidents', NULL, NULL, count(*)::INTEGER FROM incidents x ${incidents}
+     UNION ALL SELECT 'sent', NULL, NULL, sum(x.sent)::INTEGER FROM incidents x ${incidents}
+     UNION ALL SELECT 'failed', NULL, NULL, sum(x.failed)::INTEGER FROM incidents x ${incidents}`,
+    { ...days.params, ...incidents.params },
+  );
+  const count = (what: string) => num(rows.find((r) => r.what === what)?.n);
+  const severities = rows.filter((r) => r.what === 'severity');
+  const hours = rows.filter((r) => r.what === 'hour').map((r) => ({ h: r.grp, n: r.n }));
   const groups = new Map<string, Record<Severity, number>>();
   for (const r of severities) {
     const g = groups.get(text(r.grp)) ?? { critical: 0, error: 0, warning: 0, info: 0 };
@@ -172,20 +158,18 @@ export async function overview(db: IndexDb, scope: string | null, day: string, n
     .sort((a, b) => total(b.counts) - total(a.counts) || a.group.localeCompare(b.group));
   const byHour = Array.from({ length: 24 }, () => 0);
   for (const r of hours) byHour[num(r.h)] = num(r.n);
-  const open = scoped(scope, 'i')
-    .add(`epoch_ms(i.last_at) + i.cooldown_ms >= $now`)
-    .add(`coalesce(f.state, 'open') IN ('open', 'acknowledged')`);
+  const open = scoped(scope, 'i').add('i.open_until >= $now').add(`coalesce(f.state, 'open') IN ('open', 'acknowledged')`);
   return {
     day,
     threats: byHour.reduce((s, n) => s + n, 0),
     byGroup,
     byHour,
-    framesAnalysed: num(counts[0]?.analysed),
-    framesRejected: num(counts[0]?.rejected),
-    incidents: num(counts[0]?.incidents),
+    framesAnalysed: count('analysed'),
+    framesRejected: count('rejected'),
+    incidents: count('incidents'),
     openIncidents: await incidentRows(db, open, 'ORDER BY i.first_at DESC LIMIT 50', now),
-    alertsSent: num(alerts[0]?.sent),
-    alertsFailed: num(alerts[0]?.failed),
+    alertsSent: count('sent'),
+    alertsFailed: count('failed'),
   };
 }
 
@@ -247,64 +231,68 @@ export async function findIncident(db: IndexDb, scope: string | null, id: string
   return rows[0] ?? null;
 }
 
-export interface CameraRow {
+/** A camera's rhythm: its last frame, and the median interval between its frames over the day before that. */
+export interface CameraRhythm {
   user: string;
   device: string;
   lastMs: number;
-  /** Median interval between frames over the day before the last frame; null with fewer than two frames. */
+  /** Null with fewer than two frames in that day. */
   medianIntervalMs: number | null;
+}
+
+export interface CameraRow extends CameraRhythm {
   silentAfterMs: number;
   framesToday: number;
   rejectedToday: number;
 }
 
 /** Whether the camera went silent at `now`. */
-export function cameraSilent(camera: CameraRow, now: number): boolean {
+export function cameraSilent(camera: CameraRhythm, now: number): boolean {
   return isSilent(camera.lastMs, camera.medianIntervalMs, now);
 }
 
-/** A camera's frames (analysed or refused), one row per frame. */
-const CAMERA_FRAMES = `(SELECT user, device, captured_at FROM frames WHERE user IS NOT NULL
-   UNION SELECT user, device, captured_at FROM rejections WHERE user IS NOT NULL AND captured_at IS NOT NULL)`;
-
-/** Every camera with a frame in the warehouse, in the viewer's scope: its last frame, its rhythm, and its frames `today`. */
-export async function listCameras(db: IndexDb, scope: string | null, today: string): Promise<CameraRow[]> {
-  const where = scoped(scope, 'c');
+/**
+ * Every camera with a frame (analysed or refused) in the warehouse, and its rhythm: one pass
+ * over every frame, so the index runs it when the warehouse moves, not for each page.
+ */
+export async function cameraRhythms(db: IndexDb): Promise<CameraRhythm[]> {
   const rows = await db.query(
-    `WITH c AS (SELECT * FROM ${CAMERA_FRAMES} c ${where}),
+    `WITH c AS (SELECT user, device, captured_at FROM frames WHERE user IS NOT NULL
+                UNION SELECT user, device, captured_at FROM rejections WHERE user IS NOT NULL AND captured_at IS NOT NULL),
      last AS (SELECT user, device, max(captured_at) AS last_at FROM c GROUP BY ALL),
      gaps AS (
        SELECT c.user, c.device,
               epoch_ms(c.captured_at) - epoch_ms(lag(c.captured_at) OVER (PARTITION BY c.user, c.device ORDER BY c.captured_at)) AS gap
        FROM c JOIN last USING (user, device) WHERE c.captured_at >= last.last_at - INTERVAL 1 DAY
-     ),
-     rhythm AS (SELECT user, device, median(gap)::DOUBLE AS median_gap FROM gaps GROUP BY ALL),
-     today AS (
-       SELECT user, device, count(*)::INTEGER AS n FROM frames
-       WHERE captured_at >= $today::TIMESTAMP AND captured_at < $today::TIMESTAMP + INTERVAL 1 DAY GROUP BY ALL
-     ),
-     refused AS (
-       SELECT user, device, count(DISTINCT path)::INTEGER AS n FROM rejections
-       WHERE captured_at >= $today::TIMESTAMP AND captured_at < $today::TIMESTAMP + INTERVAL 1 DAY GROUP BY ALL
      )
-     SELECT last.user, last.device, epoch_ms(last.last_at)::DOUBLE AS last_ms, rhythm.median_gap,
-            coalesce(today.n, 0) AS frames_today, coalesce(refused.n, 0) AS rejected_today
-     FROM last LEFT JOIN rhythm USING (user, device) LEFT JOIN today USING (user, device) LEFT JOIN refused USING (user, device)
-     ORDER BY last.user, last.device`,
-    { ...where.params, today },
+     SELECT last.user, last.device, epoch_ms(last.last_at)::DOUBLE AS last_ms, median(gaps.gap)::DOUBLE AS median_gap
+     FROM last LEFT JOIN gaps USING (user, device) GROUP BY ALL ORDER BY last.user, last.device`,
   );
-  return rows.map((r) => {
-    const median = r.median_gap === null ? null : num(r.median_gap);
-    return {
-      user: text(r.user),
-      device: text(r.device),
-      lastMs: num(r.last_ms),
-      medianIntervalMs: median,
-      silentAfterMs: silentAfterMs(median),
-      framesToday: num(r.frames_today),
-      rejectedToday: num(r.rejected_today),
-    };
-  });
+  return rows.map((r) => ({
+    user: text(r.user),
+    device: text(r.device),
+    lastMs: num(r.last_ms),
+    medianIntervalMs: r.median_gap === null ? null : num(r.median_gap),
+  }));
+}
+
+/** The cameras of `rhythms` in the viewer's scope, with their frames analysed and refused on `today`. */
+export async function listCameras(db: IndexDb, rhythms: CameraRhythm[], scope: string | null, today: string): Promise<CameraRow[]> {
+  const where = scoped(scope, 'x').add('x.day = $today::DATE', { today });
+  const rows = await db.query(
+    `SELECT 'frames' AS what, x.user, x.device, sum(x.frames)::INTEGER AS n FROM frame_days x ${where} GROUP BY ALL
+     UNION ALL SELECT 'rejected', x.user, x.device, sum(x.frames)::INTEGER FROM rejection_days x ${where} AND x.code IS NULL GROUP BY ALL`,
+    where.params,
+  );
+  const counts = new Map(rows.map((r) => [`${r.what} ${text(r.user)}-${text(r.device)}`, num(r.n)]));
+  return rhythms
+    .filter((r) => scope === null || r.user === scope)
+    .map((r) => ({
+      ...r,
+      silentAfterMs: silentAfterMs(r.medianIntervalMs),
+      framesToday: counts.get(`frames ${r.user}-${r.device}`) ?? 0,
+      rejectedToday: counts.get(`rejected ${r.user}-${r.device}`) ?? 0,
+    }));
 }
 
 export interface CameraDay {
@@ -319,37 +307,27 @@ export interface CameraDay {
 
 /** One camera's last `days` UTC days that have frames: frames analysed, threats, frames refused and why. */
 export async function cameraDays(db: IndexDb, user: string, device: string, days: number): Promise<CameraDay[]> {
-  const params = { user, device };
-  const [frames, threats, reasons, rejected] = await Promise.all([
-    db.query(
-      `SELECT strftime(captured_at, '%Y-%m-%d') AS day, count(*)::INTEGER AS n, sum(objects)::INTEGER AS objects
-       FROM frames WHERE user = $user AND device = $device GROUP BY ALL`,
-      params,
-    ),
-    db.query(
-      `SELECT strftime(captured_at, '%Y-%m-%d') AS day, count(*)::INTEGER AS n FROM threats WHERE user = $user AND device = $device GROUP BY ALL`,
-      params,
-    ),
-    db.query(
-      `SELECT strftime(captured_at, '%Y-%m-%d') AS day, code, count(DISTINCT path)::INTEGER AS n
-       FROM rejections WHERE user = $user AND device = $device GROUP BY ALL`,
-      params,
-    ),
-    db.query(
-      `SELECT strftime(captured_at, '%Y-%m-%d') AS day, count(DISTINCT path)::INTEGER AS n
-       FROM rejections WHERE user = $user AND device = $device GROUP BY ALL`,
-      params,
-    ),
-  ]);
+  const rows = await db.query(
+    `SELECT 'frames' AS what, strftime(day, '%Y-%m-%d') AS day, NULL AS code, sum(frames)::INTEGER AS n, sum(objects)::INTEGER AS objects
+     FROM frame_days WHERE user = $user AND device = $device GROUP BY ALL
+     UNION ALL SELECT 'threats', strftime(day, '%Y-%m-%d'), NULL, sum(threats)::INTEGER, NULL
+     FROM threat_days WHERE user = $user AND device = $device GROUP BY ALL
+     UNION ALL SELECT 'rejected', strftime(day, '%Y-%m-%d'), code, sum(frames)::INTEGER, NULL
+     FROM rejection_days WHERE user = $user AND device = $device GROUP BY ALL`,
+    { user, device },
+  );
   const byDay = new Map<string, CameraDay>();
   const at = (day: string) => {
     const d = byDay.get(day) ?? { day, frames: 0, objects: 0, threats: 0, rejected: 0, reasons: {} };
     byDay.set(day, d);
     return d;
   };
-  for (const r of frames) Object.assign(at(text(r.day)), { frames: num(r.n), objects: num(r.objects) });
-  for (const r of threats) at(text(r.day)).threats = num(r.n);
-  for (const r of reasons) at(text(r.day)).reasons[text(r.code)] = num(r.n);
-  for (const r of rejected) at(text(r.day)).rejected = num(r.n);
+  for (const r of rows) {
+    const d = at(text(r.day));
+    if (r.what === 'frames') Object.assign(d, { frames: num(r.n), objects: num(r.objects) });
+    else if (r.what === 'threats') d.threats = num(r.n);
+    else if (r.code === null) d.rejected = num(r.n);
+    else d.reasons[text(r.code)] = num(r.n);
+  }
   return [...byDay.values()].sort((a, b) => b.day.localeCompare(a.day)).slice(0, days);
 }

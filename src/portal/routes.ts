@@ -46,7 +46,6 @@ import {
   listCameras,
   listIncidents,
   overview,
-  type CameraRow,
   type IncidentFilter,
   type IncidentState,
 } from './queries.js';
@@ -94,15 +93,16 @@ function securityHeaders(c: Ctx, nonce: string): void {
 }
 
 export function portalRoutes(p: PortalRoutesOptions): RouteGroup {
-  /** Camera rows per warehouse commit and day: the rhythm query runs once per new warehouse commit, not per page. */
-  let cameras: { key: string; rows: Promise<CameraRow[]> } | null = null;
-  const allCameras = (today: string): Promise<CameraRow[]> => {
-    const key = `${p.index.commitOf(REPOS.warehouse)} ${today}`;
-    if (cameras?.key !== key) cameras = { key, rows: listCameras(p.index.db, null, today) };
-    return cameras.rows;
+  /** The incidents list's choices per alerts commit and scope: they change only with the incidents. */
+  let choices: { commit: string; byScope: Map<string | null, ReturnType<typeof incidentChoices>> } = { commit: '', byScope: new Map() };
+  const choicesFor = (scope: string | null) => {
+    const commit = p.index.commitOf(REPOS.alerts);
+    if (choices.commit !== commit) choices = { commit, byScope: new Map() };
+    const held = choices.byScope.get(scope) ?? incidentChoices(p.index.db, scope);
+    choices.byScope.set(scope, held);
+    return held;
   };
-  const camerasOf = async (viewer: Viewer, today: string) =>
-    (await allCameras(today)).filter((c) => maySeeCamera(viewer, `${c.user}-${c.device}`));
+  const camerasOf = (viewer: Viewer, today: string) => listCameras(p.index.db, p.index.cameras, customerScope(viewer), today);
 
   /** Wraps a page's handler: the viewer from the session, the CSRF check of forms, headers, and the error pages. */
   const signedIn =
@@ -186,8 +186,8 @@ export function portalRoutes(p: PortalRoutesOptions): RouteGroup {
         const day = asked === undefined || asked === '' ? today : parseDay(asked);
         if (!day) throw new PageError(400, `day=${asked}: write the day as YYYY-MM-DD, e.g. ${today}`);
         const scope = customerScope(ctx.viewer);
-        const [o, cams] = await Promise.all([overview(p.index.db, scope, day, now), camerasOf(ctx.viewer, today)]);
-        return overviewPage(ctx, o, today, cams.filter((cam) => cameraSilent(cam, now)).length, asOf());
+        const silent = p.index.cameras.filter((cam) => maySeeCamera(ctx.viewer, `${cam.user}-${cam.device}`) && cameraSilent(cam, now));
+        return overviewPage(ctx, await overview(p.index.db, scope, day, now), today, silent.length, asOf());
       }),
     );
 
@@ -216,11 +216,8 @@ export function portalRoutes(p: PortalRoutesOptions): RouteGroup {
         }
         const offset = Math.max(0, Number(q('offset') ?? 0) || 0);
         const scope = customerScope(ctx.viewer);
-        const [list, choices] = await Promise.all([
-          listIncidents(p.index.db, scope, filter, offset, p.now()),
-          incidentChoices(p.index.db, scope),
-        ]);
-        return incidentsPage(ctx, filter, choices, list.rows, list.total, offset);
+        const [list, options] = await Promise.all([listIncidents(p.index.db, scope, filter, offset, p.now()), choicesFor(scope)]);
+        return incidentsPage(ctx, filter, options, list.rows, list.total, offset);
       }),
     );
 
@@ -366,7 +363,7 @@ export function portalRoutes(p: PortalRoutesOptions): RouteGroup {
         const source = c.req.param('source') ?? '';
         const now = p.now();
         const camera = maySeeCamera(ctx.viewer, source)
-          ? (await allCameras(dayOf(now))).find((cam) => `${cam.user}-${cam.device}` === source)
+          ? (await camerasOf(ctx.viewer, dayOf(now))).find((cam) => `${cam.user}-${cam.device}` === source)
           : undefined;
         if (!camera) throw NOT_FOUND('camera');
         return cameraPage(ctx, camera, await cameraDays(p.index.db, camera.user, camera.device, 14), now);

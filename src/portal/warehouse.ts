@@ -11,18 +11,48 @@ import { REPOS } from '../contract/repos.js';
 import type { Store } from '../engine/store/store.js';
 import type { IndexDb, IndexedFile, IndexSource } from './index-db.js';
 
-/** For each warehouse table the portal reads: the index table it feeds and the rows it takes (`p`: the Parquet rows, `a.file`: their file). */
-const READS: Record<string, { into: string; select: string; groupBy?: string }> = {
-  // One row per analysed frame, with its object count (a frame with no object is one row with a NULL label).
-  detections: {
-    into: 'frames',
-    select: 'a.file, p.user, p.device, p.captured_at, count(p.label)::INTEGER',
-    groupBy: 'a.file, p.path, p.user, p.device, p.captured_at',
-  },
+/** What the portal takes from a warehouse table: an index table it feeds and the rows (`p`: the Parquet rows, `a.file`: their file). */
+interface Read {
+  into: string;
+  /** The columns of the table it reads. */
+  columns: string[];
+  select: string;
+  groupBy?: string;
+}
+
+const DAY = 'CAST(p.captured_at AS DATE)';
+
+/** For each warehouse table the portal reads, the index tables it feeds. */
+const READS: Record<string, Read[]> = {
+  // Each analysed frame's time (for the cameras' rhythm), and frames and objects per camera and day
+  // (a frame with no object is one row with a NULL label).
+  detections: [
+    { into: 'frames', columns: ['user', 'device', 'captured_at'], select: 'DISTINCT a.file, p.user, p.device, p.captured_at' },
+    {
+      into: 'frame_days',
+      columns: ['user', 'device', 'captured_at', 'path', 'label'],
+      select: `a.file, p.user, p.device, ${DAY}, count(DISTINCT p.path)::INTEGER, count(p.label)::INTEGER`,
+      groupBy: 'ALL',
+    },
+  ],
   // One row per rule that fired on a frame.
-  matches: { into: 'threats', select: 'a.file, p.user, p.device, p.captured_at, p.rule_id, p.rule_name, p.severity' },
-  // One row per reason a frame was refused; `path` tells the frames apart.
-  frames_rejected: { into: 'rejections', select: 'a.file, p.user, p.device, p.captured_at, p.code, p.path' },
+  matches: [
+    {
+      into: 'threats',
+      columns: ['user', 'device', 'captured_at', 'rule_id', 'rule_name', 'severity'],
+      select: 'a.file, p.user, p.device, p.captured_at, p.rule_id, p.rule_name, p.severity',
+    },
+  ],
+  // Each refused frame's time, and refused frames per camera and day, per reason and in all; `path` tells the frames apart.
+  frames_rejected: [
+    { into: 'rejections', columns: ['user', 'device', 'captured_at'], select: 'DISTINCT a.file, p.user, p.device, p.captured_at' },
+    {
+      into: 'rejection_days',
+      columns: ['user', 'device', 'captured_at', 'code', 'path'],
+      select: `a.file, p.user, p.device, ${DAY}, p.code, count(DISTINCT p.path)::INTEGER`,
+      groupBy: `GROUPING SETS ((a.file, p.user, p.device, ${DAY}, p.code), (a.file, p.user, p.device, ${DAY})) HAVING ${DAY} IS NOT NULL`,
+    },
+  ],
 };
 
 const PARQUET_FILE = /^\/parquet\/([a-z_]+)\/.+\.parquet$/;
@@ -37,7 +67,7 @@ export function warehouseTableOf(path: string): string | null {
 export function warehouseSource(store: Store): IndexSource {
   return {
     repo: REPOS.warehouse,
-    tables: [...new Set(Object.values(READS).map((r) => r.into))],
+    tables: [...new Set(Object.values(READS).flatMap((reads) => reads.map((r) => r.into)))],
     wants: (path) => warehouseTableOf(path) !== null,
     load: (db, files) => loadFiles(db, store, files),
   };
@@ -53,17 +83,22 @@ async function loadFiles(db: IndexDb, store: Store, files: IndexedFile[]): Promi
       a.endRow();
     }
   });
-  for (const [table, read] of Object.entries(READS)) {
+  for (const [table, reads] of Object.entries(READS)) {
     const objects = [...new Set(files.filter((f) => warehouseTableOf(f.path) === table).map((f) => store.objectPath(f.sha256)))];
     if (objects.length === 0) continue;
+    const columns = [...new Set(reads.flatMap((r) => r.columns))].map((c) => `"${c}"`).join(', ');
+    // Read once for every index table it feeds, only the columns they use.
     await db.writer.run(
-      `INSERT INTO ${read.into}
-       SELECT ${read.select}
-       FROM read_parquet($objects, filename = true, hive_partitioning = false, union_by_name = true) p
-       JOIN loading a ON a.object = p.filename
-       ${read.groupBy ? `GROUP BY ${read.groupBy}` : ''}`,
+      `CREATE OR REPLACE TEMP TABLE rows AS
+       SELECT filename, ${columns} FROM read_parquet($objects, filename = true, hive_partitioning = false, union_by_name = true)`,
       { objects: listValue(objects) },
     );
+    for (const read of reads) {
+      await db.writer.run(
+        `INSERT INTO ${read.into} SELECT ${read.select} FROM rows p JOIN loading a ON a.object = p.filename ${read.groupBy ? `GROUP BY ${read.groupBy}` : ''}`,
+      );
+    }
+    await db.writer.run('DROP TABLE rows');
   }
   await db.writer.run('DROP TABLE loading');
 }

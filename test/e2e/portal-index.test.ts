@@ -112,7 +112,7 @@ test('the incidents list filters by customer, camera, rule, severity, day and st
 });
 
 test('cameras: the last frame, the median interval over the day before it, and silence at max(10 min, 5 intervals)', async () => {
-  const cameras = await listCameras(index.db, null, '2026-11-26');
+  const cameras = await listCameras(index.db, index.cameras, null, '2026-11-26');
   const cam1 = cameras.find((c) => c.device === 'cam1')!;
   assert.equal(cam1.lastMs, at('2026-11-27T01:00:00Z'));
   // u1-cam1's frames (analysed and refused) in the day before its last: gaps 1, 4, 40, 10 min, 7 h 55, 11 h 55; median 25 min.
@@ -125,7 +125,7 @@ test('cameras: the last frame, the median interval over the day before it, and s
   assert.equal(cam2.medianIntervalMs, null, 'one frame: no interval');
   assert.equal(cam2.silentAfterMs, 10 * 60_000);
   assert.deepEqual(
-    (await listCameras(index.db, 'u2', '2026-11-26')).map((c) => `${c.user}-${c.device}`),
+    (await listCameras(index.db, index.cameras, 'u2', '2026-11-26')).map((c) => `${c.user}-${c.device}`),
     ['u2-door'],
   );
   const days = await cameraDays(index.db, 'u1', 'cam1', 14);
@@ -184,7 +184,7 @@ test('a new alerts commit replaces the rows of the records that changed and of n
 
 test('the same Parquet files laid out by UTC day and camera give the same numbers', async () => {
   const beforeDay = await overview(index.db, null, '2026-11-26', NOW);
-  const cameras = await listCameras(index.db, null, '2026-11-26');
+  const cameras = await listCameras(index.db, index.cameras, null, '2026-11-26');
   const relaid = await Promise.all(
     parquetFiles.map(async (f) => {
       const [, , table, device, name] = f.path.split('/');
@@ -195,5 +195,5 @@ test('the same Parquet files laid out by UTC day and camera give the same number
   await put(REPOS.warehouse, relaid);
   assert.equal(await index.refresh(), true);
   assert.deepEqual(await overview(index.db, null, '2026-11-26', NOW), beforeDay);
-  assert.deepEqual(await listCameras(index.db, null, '2026-11-26'), cameras);
+  assert.deepEqual(await listCameras(index.db, index.cameras, null, '2026-11-26'), cameras);
 });
