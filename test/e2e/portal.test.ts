@@ -432,4 +432,9 @@ describe('in a browser', { skip: skipWithoutChromium }, () => {
       await browser.close();
     }
   });
+
+  test("the server's log names no password", () => {
+    assert.match(server.log(), /the portal at http:\/\/127\.0\.0\.1:\d+\//);
+    for (const password of Object.values(PASSWORDS)) assert.ok(!server.log().includes(password));
+  });
 });

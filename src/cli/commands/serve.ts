@@ -21,7 +21,7 @@ function stopSignal(): Promise<NodeJS.Signals> {
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'serve',
-    describe: 'take frames from cameras over HTTP (and S3, and pulled cameras) and run the pipelines as they arrive',
+    describe: 'take frames from cameras over HTTP (and S3, and pulled cameras), run the pipelines as they arrive, and serve the portal',
     builder: (y) =>
       withRoot(y)
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
