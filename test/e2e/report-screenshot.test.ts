@@ -5,18 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { DailyReport } from '../../specs/index.js';
 import { renderDailyHtml } from '../../steps/report/core.js';
-import { COLORS } from '../../steps/report/html.js';
+import { COLORS } from '../../src/render/colors.js';
+import { CHROMIUM, chromiumArgs, look as lookAt, skipWithoutChromium as skip, type Look } from '../helpers/browser.js';
 import { tempDir } from '../helpers/cli.js';
-
-const CHROMIUM = 'chromium';
-const hasChromium = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).error === undefined;
-const skip = hasChromium ? false : 'chromium is not installed (apt-get install -y chromium): the screenshot check cannot run';
 
 const WIDTH = 1200;
 const HEIGHT = 1600;
@@ -82,20 +78,6 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
-function chromiumArgs(profile: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--hide-scrollbars',
-    `--user-data-dir=${profile}`,
-  ];
-}
-
 /** Screenshots `html` (written to a file) at WIDTH x HEIGHT; returns the PNG's path. */
 async function screenshot(dir: string, name: string, html: string): Promise<string> {
   const page = join(dir, `${name}.html`);
@@ -110,43 +92,19 @@ async function screenshot(dir: string, name: string, html: string): Promise<stri
   return png;
 }
 
-interface Look {
-  /** Standard deviation of the grey level over the whole page: 0 for a blank one. */
-  spread: number;
-  /** Pixels of each chart colour. */
-  colorPixels: Record<string, number>;
-  /** Dark (text) pixels in the page's title band. */
-  titleInk: number;
-}
+/** The chart colours the page must show: stacked user bars (critical, warning), hour columns and device bars (threats), rejection reasons, sent deliveries. */
+const CHART_COLORS = {
+  critical: COLORS.critical,
+  warning: COLORS.warning,
+  threats: COLORS.threats,
+  rejections: COLORS.rejections,
+  sent: COLORS.sent,
+};
 
-/** What a person would notice: is anything drawn, are the charts' colours there, is the title written. */
 async function look(png: string): Promise<Look> {
-  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  assert.deepEqual([info.width, info.height], [WIDTH, HEIGHT]);
-  const wanted = {
-    critical: COLORS.critical,
-    warning: COLORS.warning,
-    threats: COLORS.threats,
-    rejections: COLORS.rejections,
-    sent: COLORS.sent,
-  };
-  const rgb = Object.entries(wanted).map(([name, hex]) => [name, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))] as const);
-  const colorPixels: Record<string, number> = Object.fromEntries(rgb.map(([name]) => [name, 0]));
-  let sum = 0;
-  let sumSq = 0;
-  let titleInk = 0;
-  for (let p = 0; p < info.width * info.height; p++) {
-    const [r, g, b] = [data[p * 3], data[p * 3 + 1], data[p * 3 + 2]];
-    const grey = (r + g + b) / 3;
-    sum += grey;
-    sumSq += grey * grey;
-    if (p < info.width * 80 && grey < 90) titleInk++;
-    for (const [name, [cr, cg, cb]] of rgb) {
-      if (Math.abs(r - cr) <= 10 && Math.abs(g - cg) <= 10 && Math.abs(b - cb) <= 10) colorPixels[name]++;
-    }
-  }
-  const n = info.width * info.height;
-  return { spread: Math.sqrt(sumSq / n - (sum / n) ** 2), colorPixels, titleInk };
+  const seen = await lookAt(png, CHART_COLORS);
+  assert.deepEqual([seen.width, seen.height], [WIDTH, HEIGHT]);
+  return seen;
 }
 
 test('the daily page renders in Chromium with its title, totals and every chart drawn', { skip, timeout: 180_000 }, async (t) => {
