@@ -76,6 +76,8 @@ test('the report step runs one datum per UTC day and writes its page and JSON, a
     'daily/2026-11-26',
     'daily/2026-11-26.html',
     'daily/2026-11-26.json',
+    'daily/2026-11-26/u007.html',
+    'daily/2026-11-26/u007.json',
     'daily/2026-11-26/u1.html',
     'daily/2026-11-26/u1.json',
     'daily/2026-11-26/u2.html',
@@ -83,6 +85,8 @@ test('the report step runs one datum per UTC day and writes its page and JSON, a
     'daily/2026-11-27',
     'daily/2026-11-27.html',
     'daily/2026-11-27.json',
+    'daily/2026-11-27/u007.html',
+    'daily/2026-11-27/u007.json',
     'daily/2026-11-27/u1.html',
     'daily/2026-11-27/u1.json',
   ]);
