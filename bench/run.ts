@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   ingest: () => import('./ingest.js').then((m) => m.bench),
   'frame-to-alert': () => import('./frame-to-alert.js').then((m) => m.bench),
   history: () => import('./history.js').then((m) => m.bench),
+  portal: () => import('./portal.js').then((m) => m.bench),
 };
 
 const wanted = process.argv.slice(2);

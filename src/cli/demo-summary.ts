@@ -77,7 +77,7 @@ export async function summarise(store: Store, outbox: string): Promise<DemoSumma
     alerts,
     outbox,
     emails,
-    reports: (await headFiles(store, REPOS.reports)).map((f) => f.path).filter((p) => /^\/daily\/.*\.html$/.test(p)),
+    reports: (await headFiles(store, REPOS.reports)).map((f) => f.path).filter((p) => /^\/daily\/\d{4}-\d{2}-\d{2}\.html$/.test(p)),
     evaluations: (await readRecords<ModelEvaluation>(store, REPOS.modelEval)).map(({ record }) => ({
       model: record.model.name,
       ap: record.ap,
@@ -91,7 +91,8 @@ function list(counts: Record<string, number>): string {
   return entries.length ? entries.map(([k, n]) => `${k}: ${n}`).join(', ') : 'none';
 }
 
-export function formatSummary(s: DemoSummary, root: string): string {
+/** The summary as printed, ending with how to open the portal: the server's command, its address and a sign-in. */
+export function formatSummary(s: DemoSummary, root: string, signIn: { user: string; password: string }): string {
   const rows: Array<[string, string]> = [
     ['frames in raw', String(s.frames)],
     [
@@ -122,6 +123,12 @@ export function formatSummary(s: DemoSummary, root: string): string {
   if (s.evaluations.length)
     rows.push(['rule thresholds', `npx vigil rules check demo/rules --root ${root}  (warns where the model cannot reach a minScore)`]);
   if (s.incidents[0]) rows.push(['trace an alert', `npx vigil trace ${REPOS.alerts}@master:${s.incidents[0]} --verify --root ${root}`]);
+  const lastDay = s.reports.at(-1)?.replace(/^\/daily\/|\.html$/g, '');
+  rows.push(['portal', `npx vigil serve --root ${root}   then open http://127.0.0.1:8080/${lastDay ? `?day=${lastDay}` : ''}`]);
+  rows.push([
+    'sign in',
+    `${signIn.user} / ${signIn.password}   (an operator; a customer: npx vigil user add NAME --customer u1 --root ${root})`,
+  ]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
   return lines.join('\n');

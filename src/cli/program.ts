@@ -21,6 +21,7 @@ import { commands as deployCommands } from './commands/deploy.js';
 import { commands as demoCommands } from './commands/demo.js';
 import { commands as serveCommands } from './commands/serve.js';
 import { commands as deviceCommands } from './commands/device.js';
+import { commands as userCommands } from './commands/user.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
@@ -43,6 +44,7 @@ const ALL: CliCommand[] = [
   ...demoCommands,
   ...serveCommands,
   ...deviceCommands,
+  ...userCommands,
 ];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */

@@ -33,3 +33,24 @@ export function parseIncidentId(id: string): IncidentIdParts | null {
   if (!(start instanceof Date)) return null;
   return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start, day: m[4].slice(0, 8) };
 }
+
+/** Where the alerts repo keeps an incident: its record, and its snapshot beside it. */
+export function incidentPaths(id: string): { record: string; snapshot: string } {
+  const source = id.split('-').slice(0, 2).join('-');
+  return { record: `/${source}/${id}.json`, snapshot: `/${source}/${id}.jpg` };
+}
+
+/** The incident id of an alerts repo path that is an incident's record, or null (a snapshot, anything else). */
+export function incidentOfRecordPath(path: string): string | null {
+  return incidentOfPath(path, 'json');
+}
+
+/** The incident id of an alerts repo path that is an incident's snapshot, or null. */
+export function incidentOfSnapshotPath(path: string): string | null {
+  return incidentOfPath(path, 'jpg');
+}
+
+function incidentOfPath(path: string, ext: 'json' | 'jpg'): string | null {
+  const m = /^\/[^/]+\/([^/]+)\.(json|jpg)$/.exec(path);
+  return m && m[2] === ext && parseIncidentId(m[1]!) ? m[1]! : null;
+}

@@ -1,7 +1,7 @@
 /**
  * The repos of the data contract (docs/ARCHITECTURE.md, "Stages and repos") and where each
- * keeps a frame's files. People commit to the three input repos; every other repo is a
- * pipeline's output and carries its name. Every pipeline names an input after its repo
+ * keeps a frame's files. People commit to the three input repos (and, through the portal, to
+ * feedback); every other repo is a pipeline's output and carries its name. Every pipeline names an input after its repo
  * (pipelines/*.yaml), so these are also the steps' input names and the repos lineage names.
  */
 import { sha256 } from '../pfs/files.js';
@@ -29,6 +29,8 @@ export const REPOS = {
   modelEvalShadow: 'model-eval-shadow',
   /** Every promotion and rollback of models@master, one record each. */
   promotions: 'promotions',
+  /** People's marks on incidents (acknowledged, closed, false positive), committed by the portal. */
+  feedback: 'feedback',
 } as const;
 
 /** The models repo's branches: what detection uses, the model on trial, and the head before the last promotion. */

@@ -3,6 +3,7 @@
  * out, and the files it was made from (backward) or that were made from it (forward).
  */
 import type { Delivery, ModelVersion, RulesVersion } from '../../specs/index.js';
+import { incidentOfRecordPath, incidentOfSnapshotPath } from '../contract/incident-id.js';
 import { REPOS, inValidatedFolder } from '../contract/repos.js';
 import type { DatumState, JobState } from '../engine/pps/job-records.js';
 
@@ -98,9 +99,9 @@ export function hopKind(repo: string, path: string): HopKind | null {
       return 'match';
     case REPOS.alerts:
       // Beside each incident's record lies its snapshot (.jpg), which that record names.
-      return path.endsWith('.json') ? 'alert' : path.endsWith('.jpg') ? 'snapshot' : null;
+      return incidentOfRecordPath(path) !== null ? 'alert' : incidentOfSnapshotPath(path) !== null ? 'snapshot' : null;
     case REPOS.deliveries:
-      return path.endsWith('.json') ? 'deliveries' : null;
+      return incidentOfRecordPath(path) !== null ? 'deliveries' : null;
     case REPOS.warehouse:
       return path.endsWith('.parquet') ? 'warehouse' : null;
     default:

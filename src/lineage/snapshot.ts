@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Alert } from '../../specs/index.js';
+import { incidentOfSnapshotPath, incidentPaths } from '../contract/incident-id.js';
 import type { StoreView } from './store-view.js';
 import type { Reader } from './walk.js';
 
@@ -19,7 +20,8 @@ async function namedSnapshot(view: StoreView, object: string): Promise<Alert['sn
 
 export function snapshotReader(view: StoreView): Reader {
   return async ({ hop, entry }) => {
-    const recordPath = hop.path.replace(/\.jpg$/, '.json');
+    const incident = incidentOfSnapshotPath(hop.path)!;
+    const recordPath = incidentPaths(incident).record;
     const record = (await view.tree(hop.repo, hop.commit!)).get(recordPath);
     if (!record) {
       hop.problems.push(`no incident record ${recordPath} beside it in ${hop.repo}@${hop.commit}`);
@@ -30,7 +32,7 @@ export function snapshotReader(view: StoreView): Reader {
     else if (named && (named.path !== hop.path || named.sha256 !== entry.sha256)) {
       hop.problems.push(`the incident record ${recordPath} names ${named.path} (sha256 ${named.sha256}) as its snapshot, not these bytes`);
     }
-    hop.summary = `the snapshot of incident ${recordPath.slice(recordPath.lastIndexOf('/') + 1, -'.json'.length)}`;
+    hop.summary = `the snapshot of incident ${incident}`;
     return { sources: [{ ref: { repo: hop.repo, commit: hop.commit, path: recordPath, sha256: record.sha256 }, kinds: ['alert'] }] };
   };
 }

@@ -1,6 +1,6 @@
 import { sha256File } from '../pfs/files.js';
 import { VigilError } from '../pfs/errors.js';
-import { listJobs, readDatums, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
+import { readDatums, readJob, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
 import { listPipelines } from '../engine/pps/pipelines.js';
 import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
 
@@ -22,7 +22,7 @@ export class StoreView {
   private readonly commits = new Map<string, Promise<CommitInfo | null>>();
   private readonly trees = new Map<string, Promise<Map<string, FileEntry>>>();
   private readonly hashes = new Map<string, Promise<string | null>>();
-  private readonly jobs = new Map<string, Promise<Map<string, JobRecord>>>();
+  private readonly jobs = new Map<string, Promise<JobRecord | null>>();
   private readonly datums = new Map<string, Promise<Map<string, DatumRecord>>>();
   private pipelines?: Promise<Set<string>>;
 
@@ -74,10 +74,10 @@ export class StoreView {
     return (await this.pipelines).has(repo);
   }
 
-  /** The job of `pipeline` whose id is `id` (the id of the output commit it made). */
+  /** The job of `pipeline` whose id is `id` (the id of the output commit it made): its record, read once. */
   async job(pipeline: string, id: string): Promise<JobRecord | undefined> {
-    const jobs = await memo(this.jobs, pipeline, async () => new Map((await listJobs(this.store.root, [pipeline])).map((j) => [j.id, j])));
-    return jobs.get(id);
+    if (!/^[0-9a-f]+$/.test(id)) return undefined; // a commit id, never a path
+    return (await memo(this.jobs, `${pipeline}@${id}`, () => readJob(this.store.root, pipeline, id))) ?? undefined;
   }
 
   /** The job's datums by the output paths they wrote (or carried over). */

@@ -4,7 +4,8 @@
  * acknowledged is measured from the frame's acknowledgement to the delivery's last attempt.
  */
 import { readFile } from 'node:fs/promises';
-import type { Alert } from '../../specs/index.js';
+import { assertValid } from '../../specs/index.js';
+import { incidentOfRecordPath } from '../contract/incident-id.js';
 import { parseValidFramePath, REPOS } from '../contract/repos.js';
 import type { PipelineOutcome } from '../engine/pps/job-runner.js';
 import type { Store } from '../engine/store/store.js';
@@ -24,13 +25,13 @@ export class AlertLatency {
     if (job?.state !== 'JOB_SUCCESS' || !job.outputCommit) return;
     const commit = await this.store.resolveCommit(REPOS.alerts, job.outputCommit.id);
     const before = new Map(commit.parent ? (await this.store.listFiles(REPOS.alerts, commit.parent)).map((f) => [f.path, f.sha256]) : []);
-    // Records only: each incident's snapshot (.jpg) lies beside its record.
     const changed = (await this.store.listFiles(REPOS.alerts, commit.id)).filter(
-      (f) => f.path.endsWith('.json') && before.get(f.path) !== f.sha256,
+      (f) => before.get(f.path) !== f.sha256 && incidentOfRecordPath(f.path) !== null,
     );
     const jobStarted = Date.parse(job.started);
     for (const file of changed) {
-      const alert = JSON.parse(await readFile(this.store.objectPath(file.sha256), 'utf8')) as Alert;
+      const where = `${REPOS.alerts}@${commit.id}:${file.path}`;
+      const alert = assertValid('alert', JSON.parse(await readFile(this.store.objectPath(file.sha256), 'utf8')), where);
       const frame = parseValidFramePath(alert.first.frame.path);
       if ('error' in frame) continue;
       const acknowledged = this.acknowledgedAt(frame.source, frame.ts);

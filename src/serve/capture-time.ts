@@ -5,6 +5,7 @@
  * says what the wall clock meant. Pure: the EXIF fields come read.
  */
 import { parseTimestamp } from '../contract/frame-path.js';
+import { clockFor } from '../contract/zone-clock.js';
 import { Refusal } from './errors.js';
 
 /** ISO 8601 with a zone (`2026-11-26T04:15:00Z`, `…+01:00`), or the basic UTC form of frame names. */
@@ -45,34 +46,5 @@ export function exifCaptureTime(exif: ExifTimes, timeZone: string): Date | null 
     const minutes = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
     return new Date(wall.getTime() - minutes * 60_000);
   }
-  return wallClockToUtc(wall, timeZone);
-}
-
-/** `timeZone`'s offset from UTC at `instant`, ms. */
-function zoneOffsetMs(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - (instant.getTime() - instant.getMilliseconds());
-}
-
-/**
- * The instant at which `timeZone`'s clocks showed `wall` (its fields read as UTC). In a repeated
- * hour (clocks set back) the first of the two instants; in a skipped hour, the instant the
- * offset before the change gives.
- */
-export function wallClockToUtc(wall: Date, timeZone: string): Date {
-  const guess = wall.getTime();
-  const first = guess - zoneOffsetMs(new Date(guess), timeZone);
-  const second = guess - zoneOffsetMs(new Date(first), timeZone);
-  return new Date(Math.min(first, second));
+  return clockFor(timeZone).instantOf(wall);
 }

@@ -47,10 +47,16 @@ export class PipelineScheduler {
   private readonly loop: Promise<void>;
   private readonly poller: NodeJS.Timeout;
   private inputHeads = '';
+  private current: { job: JobRecord; toProcess: number } | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.loop = this.run();
     this.poller = setInterval(() => void this.pollInputs(), opts.pollMs);
+  }
+
+  /** The job running now and how many datums it has to process; its counts move as datums finish. */
+  running(): { job: JobRecord; toProcess: number } | undefined {
+    return this.current;
   }
 
   /** An input commit landed: run soon. */
@@ -130,11 +136,13 @@ export class PipelineScheduler {
   private readonly progress: RunProgress = {
     idle: () => {},
     jobStarted: (job: JobRecord, toProcess: number) => {
+      this.current = { job, toProcess };
       this.opts.metrics.jobsRunning.inc({ pipeline: job.pipeline });
       this.opts.log(`job ${job.pipeline}@${job.id} started: ${toProcess} datums to process, ${job.dataSkipped} skipped`);
     },
     datumDone: () => {},
     jobFinished: (job: JobRecord) => {
+      this.current = undefined;
       this.opts.metrics.jobsRunning.dec({ pipeline: job.pipeline });
       this.opts.metrics.jobs.inc({ pipeline: job.pipeline, state: job.state });
       const seconds = ((Date.parse(job.finished ?? '') - Date.parse(job.started)) / 1000).toFixed(2);

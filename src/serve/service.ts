@@ -60,6 +60,8 @@ export interface ServeParts {
   ingest: Ingest;
   metrics: ServeMetrics;
   verifier: TokenVerifier;
+  /** Absent when no pipeline runs (--no-pipelines). */
+  scheduler?: PipelineScheduler;
   log(line: string): void;
 }
 
@@ -84,7 +86,6 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   });
   const { batcher, queue } = ingest;
   const verifier = new TokenVerifier(store.root);
-  const parts: ServeParts = { store, ingest, metrics, verifier, log };
 
   let stopping = false;
   const app = createApp(
@@ -127,6 +128,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     });
   }
 
+  const parts: ServeParts = { store, ingest, metrics, verifier, ...(scheduler ? { scheduler } : {}), log };
   const listener: Listening = await listen(app, opts.listen);
   const companions: Companion[] = [];
   for (const start of opts.companions ?? []) companions.push(await start(parts));

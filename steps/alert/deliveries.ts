@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertValid, type Delivery } from '../../specs/index.js';
 import { parseFramePath } from '../../src/contract/frame-path.js';
-import { parseIncidentId } from '../../src/contract/incident-id.js';
+import { incidentOfRecordPath, incidentPaths, parseIncidentId } from '../../src/contract/incident-id.js';
 import { REPOS, VALIDATED_FOLDERS } from '../../src/contract/repos.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { VigilError } from '../../src/pfs/errors.js';
@@ -33,19 +33,14 @@ function groupFiles(env: Env, name: string): InputFile[] {
   return existsSync(input.path) ? inputFiles(input) : [];
 }
 
-/** The incident a record of alerts or digests is about: `/<user>-<device>/<incident>.json`. */
-function incidentOfRecord(file: InputFile): string | undefined {
-  const name = file.repoPath.split('/').at(-1)!;
-  return name.endsWith('.json') && parseIncidentId(name.slice(0, -'.json'.length)) ? name.slice(0, -'.json'.length) : undefined;
-}
-
 /** `<user>-<device>` and `YYYYMMDD` of a file of the datum. */
 function deviceDayOf(file: InputFile): { source: string; day: string } | undefined {
   if (file.name === REPOS.validated) {
     const frame = parseFramePath(file.repoPath.slice(`/${VALIDATED_FOLDERS.valid}`.length));
     return 'error' in frame ? undefined : { source: frame.source, day: frame.ts.slice(0, 8) };
   }
-  const incident = incidentOfRecord(file);
+  // A record of alerts or of digests: `/<user>-<device>/<incident>.json`.
+  const incident = incidentOfRecordPath(file.repoPath);
   return incident ? parseIncidentId(incident)! : undefined;
 }
 
@@ -99,7 +94,7 @@ async function resolvePages(id: string, incident: LedgerIncident, ledger: Ledger
 async function deviceDay(env: Env, ledger: Ledger): Promise<void> {
   const files = [REPOS.validated, REPOS.alerts, REPOS.digests].flatMap((name) => groupFiles(env, name));
   const { source, day } = datumDeviceDay(files);
-  const present = new Set(files.filter((f) => f.name === REPOS.alerts).flatMap((f) => incidentOfRecord(f) ?? []));
+  const present = new Set(files.filter((f) => f.name === REPOS.alerts).flatMap((f) => incidentOfRecordPath(f.repoPath) ?? []));
   const commit = (repo: string) => env[`${repo}_COMMIT`];
   const now: CurrentVersions = {
     ...(commit(REPOS.alerts) ? { alertsCommit: commit(REPOS.alerts) } : {}),
@@ -117,7 +112,7 @@ async function deviceDay(env: Env, ledger: Ledger): Promise<void> {
       incident = (await readIncident(id, ledger))!;
     }
     const record = assertValid('deliveries', deliveriesRecord(incident), `deliveries of ${id}`);
-    writeJsonOutput(join(outDir(env), source, `${id}.json`), record);
+    writeJsonOutput(join(outDir(env), incidentPaths(id).record), record);
   }
 }
 

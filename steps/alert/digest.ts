@@ -9,7 +9,7 @@
  */
 import { basename, join } from 'node:path';
 import { assertValid, type Delivery, type DigestRef, type IncidentSummary } from '../../specs/index.js';
-import { parseIncidentId } from '../../src/contract/incident-id.js';
+import { incidentPaths } from '../../src/contract/incident-id.js';
 import { publicBase } from '../../src/contract/portal-urls.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
 import { VigilError } from '../../src/pfs/errors.js';
@@ -129,7 +129,7 @@ async function digestTick(tick: Date, ledger: Ledger, env: Env): Promise<void> {
   }
   for (const [incident, digests] of marks) {
     const record = assertValid('digest-marks', { incident, digests }, `digest marks of ${incident}`);
-    writeJsonOutput(join(outDir(env), parseIncidentId(incident)!.source, `${incident}.json`), record);
+    writeJsonOutput(join(outDir(env), incidentPaths(incident).record), record);
   }
   if (done) await ledger.record<DigestedMark>(heldScope(last), DIGESTED_KEY, { tick: tick.toISOString() });
 }

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertValid, type Alert } from '../../specs/index.js';
+import { incidentPaths } from '../../src/contract/incident-id.js';
 import { REPOS } from '../../src/contract/repos.js';
 import { framePath, incidentPath, publicBase } from '../../src/contract/portal-urls.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
@@ -88,7 +89,7 @@ function alertRecord(incident: Incident, snapshot: Alert['snapshot'], deliveries
 }
 
 async function handleIncident(incident: Incident, frames: Map<string, InputFile>, ledger: Ledger, env: Env): Promise<void> {
-  const folder = `/${incident.user}-${incident.device}`;
+  const paths = incidentPaths(incident.id);
   const frame = firstFrame(incident, frames);
   let jpeg: Buffer | undefined;
   if (frame) {
@@ -98,12 +99,12 @@ async function handleIncident(incident: Incident, frames: Map<string, InputFile>
       process.stderr.write(`alert: no snapshot for ${incident.id}: ${(e as Error).message}\n`);
     }
   }
-  const snapshotPath = jpeg ? `${folder}/${incident.id}.jpg` : undefined;
+  const snapshotPath = jpeg ? paths.snapshot : undefined;
   if (jpeg && snapshotPath) writeOutput(join(outDir(env), snapshotPath), jpeg);
   const notice: Notice = { incident, ...(jpeg ? { snapshot: jpeg } : {}), links: portalLinks(incident, snapshotPath, env) };
   const deliveries = await deliver(notice, ledger, env);
   const snapshot = jpeg && snapshotPath ? { path: snapshotPath, sha256: sha256(jpeg), size: jpeg.length } : undefined;
-  writeJsonOutput(join(outDir(env), folder, `${incident.id}.json`), alertRecord(incident, snapshot, deliveries));
+  writeJsonOutput(join(outDir(env), paths.record), alertRecord(incident, snapshot, deliveries));
 }
 
 export async function main(): Promise<void> {

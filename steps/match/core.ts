@@ -14,7 +14,8 @@ import type {
   MatchedObject,
   RulesVersion,
 } from '../../specs/index.js';
-import { scheduleContains, type Schedule, type ZoneClock } from './schedule.js';
+import type { ZoneClock } from '../../src/contract/zone-clock.js';
+import { scheduleContains, type Schedule } from './schedule.js';
 import { anchorPoint, zoneContains, type Zone } from './zones.js';
 
 export type Severity = FiredRule['severity'];

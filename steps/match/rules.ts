@@ -24,7 +24,8 @@ import { webhookUrlProblem } from '../../src/contract/webhook-url.js';
 import { VigilError } from '../../src/pfs/errors.js';
 import { sha256 } from '../../src/pfs/files.js';
 import type { CompiledRule, DevicePolicy, DeviceRule, Policy } from './core.js';
-import { canonicalTimeZone, clockFor, parseSchedule } from './schedule.js';
+import { canonicalTimeZone, clockFor } from '../../src/contract/zone-clock.js';
+import { parseSchedule } from './schedule.js';
 import { compileZone, zoneProblem, type Zone } from './zones.js';
 
 export const RULES_FILE = 'rules.yaml';

@@ -23,10 +23,10 @@ export function parseNamedQueries(sql: string): Map<string, string> {
 
 /**
  * One day's report from the results of the daily-report queries (named as its fields; `totals`
- * is a one-row query). Checked against specs/daily-report.schema.json, so the SQL and the
- * record cannot drift apart.
+ * is a one-row query), over every customer or, with `user`, one customer's cameras. Checked
+ * against specs/daily-report.schema.json, so the SQL and the record cannot drift apart.
  */
-export function dailyReport(day: string, source: ReportSource, results: Map<string, QueryRows>): DailyReport {
+export function dailyReport(day: string, source: ReportSource, results: Map<string, QueryRows>, user?: string): DailyReport {
   const rows = (name: string): QueryRows => {
     const r = results.get(name);
     if (!r) throw new Error(`report: no result for query ${name}`);
@@ -34,6 +34,7 @@ export function dailyReport(day: string, source: ReportSource, results: Map<stri
   };
   const report = {
     day,
+    ...(user !== undefined ? { user } : {}),
     source,
     totals: rows('totals')[0],
     threatsByUser: rows('threatsByUser'),

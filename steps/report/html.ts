@@ -1,22 +1,7 @@
 import type { DailyReport } from '../../specs/index.js';
 import { columnChart, horizontalBars, legend, type Bar } from '../../src/render/charts.js';
+import { COLORS, SEVERITIES } from '../../src/render/colors.js';
 import { html, renderHtml, type Html } from '../../src/render/html.js';
-
-/** Colours of the page's charts, one meaning each. */
-export const COLORS = {
-  critical: '#c92a2a',
-  error: '#e8590c',
-  warning: '#f59f00',
-  info: '#1c7ed6',
-  threats: '#364fc7',
-  rejections: '#7048e8',
-  sent: '#2f9e44',
-  failed: '#c92a2a',
-  skipped: '#adb5bd',
-  grouped: '#74c0fc',
-} as const;
-
-const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 
 /** Users drawn in the per-user chart; the JSON lists them all. */
 const MAX_USERS = 12;
@@ -164,18 +149,20 @@ export function renderDailyHtml(report: DailyReport): string {
   ];
 
   const source = report.source.commit ? `${report.source.repo}@${report.source.commit}` : report.source.repo;
+  const whose = report.user === undefined ? '' : ` · ${report.user}`;
+  const scope = report.user === undefined ? '' : ` · only the cameras of ${report.user}`;
   return renderHtml(html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vigil daily threat report, ${report.day}</title>
+<title>Vigil daily threat report, ${report.day}${whose}</title>
 ${STYLE}
 </head>
 <body>
 <header>
-<h1>Daily threat report: ${report.day}</h1>
-<p class="sub">UTC day · computed from ${source} · the same numbers are in ${report.day}.json</p>
+<h1>Daily threat report: ${report.day}${whose}</h1>
+<p class="sub">UTC day${scope} · computed from ${source} · the same numbers are in ${report.day}${report.user === undefined ? '' : `/${report.user}`}.json</p>
 </header>
 <section class="totals">${totals.map(([n, what]) => html`\n<div class="total"><div class="n">${n}</div><div class="what">${what}</div></div>`)}
 </section>

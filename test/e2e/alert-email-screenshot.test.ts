@@ -1,23 +1,22 @@
 /**
  * The alert email as a person sees it: the alert step sends a real incident to the .eml outbox,
  * the message is read back with mailparser, its inline snapshot resolved as a mail client
- * resolves `cid:` (a data URL), and Debian's Chromium (test/helpers/chromium.ts) renders the HTML
+ * resolves `cid:` (a data URL), and Debian's Chromium (test/helpers/browser.ts) renders the HTML
  * part. The screenshot must not be blank, the snapshot must be drawn (its box's red is on
  * screen, inside the image), and every line of text must stay inside the 600-px card on a
  * desktop and inside a phone's screen, at a readable size. The same checks catch an email whose
  * picture is missing and one whose text runs out of the card.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import sharp from 'sharp';
 import { BOX_COLOR } from '../../src/render/snapshot-overlay.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { SNAPSHOT_CID } from '../../steps/alert/channels/email-body.js';
 import { layDatum, matchRecord, runAlertStep, times } from '../helpers/alert.js';
-import { chromiumSkip, openHtml, withPage } from '../helpers/chromium.js';
+import { look as lookAt, openBrowser, skipWithoutChromium } from '../helpers/browser.js';
 import { tempDir } from '../helpers/cli.js';
 
 const FRAME = await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.png'));
@@ -58,12 +57,10 @@ const MEASURE = `(() => {
       return r.left < box.left - 1 || r.right > box.right + 1 || e.scrollWidth > e.clientWidth + 1;
     })
     .map((e) => e.textContent.trim().slice(0, 60));
-  const rect = img && img.getBoundingClientRect();
   return {
     cardWidth: box.width,
     pageWidth: document.documentElement.scrollWidth,
     imageDecoded: Boolean(img && img.complete && img.naturalWidth > 0),
-    image: rect ? { x: rect.x, y: rect.y, w: rect.width, h: rect.height } : null,
     outside,
     smallestFont: Math.min(...texts.map((e) => parseFloat(getComputedStyle(e).fontSize))),
     text: document.body.innerText,
@@ -74,7 +71,6 @@ interface Layout {
   cardWidth: number;
   pageWidth: number;
   imageDecoded: boolean;
-  image: { x: number; y: number; w: number; h: number } | null;
   outside: string[];
   smallestFont: number;
   text: string;
@@ -95,41 +91,30 @@ interface Seen {
 
 /** Renders `html` at `width` px and measures what a reader would notice. */
 async function look(html: string, width: number, name: string): Promise<Seen> {
-  const dir = await tempDir('vigil-email-shot-');
-  return withPage({ width, height: 1400 }, async (page) => {
-    await openHtml(page, dir, name, html);
+  const file = join(await tempDir('vigil-email-shot-'), `${name}.html`);
+  await writeFile(file, html);
+  const browser = await openBrowser({ width, height: 1400 });
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(60_000);
+    await page.goto(`file://${file}`, { waitUntil: 'load' });
     const layout = (await page.evaluate(MEASURE)) as Layout;
-    const png = await page.screenshot({ fullPage: true });
-    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const [br, bg, bb] = [1, 3, 5].map((i) => Number.parseInt(BOX_COLOR.slice(i, i + 2), 16));
-    let sum = 0;
-    let sumSq = 0;
-    let boxPixels = 0;
-    const scale = info.width / layout.pageWidth;
-    const i = layout.image;
-    for (let y = 0; y < info.height; y++) {
-      for (let x = 0; x < info.width; x++) {
-        const p = (y * info.width + x) * 3;
-        const [r, g, b] = [data[p]!, data[p + 1]!, data[p + 2]!];
-        const grey = (r + g + b) / 3;
-        sum += grey;
-        sumSq += grey * grey;
-        const inImage = i && x >= i.x * scale && x < (i.x + i.w) * scale && y >= i.y * scale && y < (i.y + i.h) * scale;
-        if (inImage && Math.abs(r - br!) <= 40 && Math.abs(g - bg!) <= 40 && Math.abs(b - bb!) <= 40) boxPixels++;
-      }
-    }
-    const n = info.width * info.height;
+    const whole = await lookAt(await page.screenshot({ fullPage: true }), {});
+    // The snapshot as drawn on screen: its box's red, there only if the picture rendered.
+    const image = layout.imageDecoded ? await lookAt(await page.locator('img').screenshot(), { box: BOX_COLOR }) : undefined;
     const problems = [
       ...(layout.cardWidth > 600 ? [`the card is ${layout.cardWidth} px wide`] : []),
       ...(layout.pageWidth > width ? [`the page is ${layout.pageWidth} px wide on a ${width}-px screen`] : []),
       ...layout.outside.map((text) => `outside the card or cut off: "${text}"`),
       ...(layout.smallestFont < 12 ? [`text of ${layout.smallestFont} px`] : []),
     ];
-    return { spread: Math.sqrt(sumSq / n - (sum / n) ** 2), imageDecoded: layout.imageDecoded, boxPixels, problems, text: layout.text };
-  });
+    return { spread: whole.spread, imageDecoded: layout.imageDecoded, boxPixels: image?.colorPixels.box ?? 0, problems, text: layout.text };
+  } finally {
+    await browser.close();
+  }
 }
 
-describe('alert email in Chromium', { skip: chromiumSkip, timeout: 240_000 }, () => {
+describe('alert email in Chromium', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
   it('shows the snapshot with its box, and every line inside the 600-px card, on a desktop and on a phone', async (t) => {
     const html = await incidentEmail();
     const desktop = await look(html, 800, 'desktop');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { listJobs } from '../../src/engine/pps/job-records.js';
 import { listPipelines } from '../../src/engine/pps/pipelines.js';
 import { Store } from '../../src/engine/store/store.js';
+import { UserDirectory } from '../../src/portal/users.js';
 import type { Alert, Match } from '../../specs/index.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
 
@@ -80,6 +81,17 @@ test('the demo runs every pipeline on the sample frames, and its summary agrees 
   const trace = /vigil trace (\S+) --verify/.exec(first)?.[1];
   assert.ok(trace, 'the summary offers a trace command');
   assert.match(await vigilOk(['trace', trace, '--verify'], { root }), /every sha256 matches/);
+  // The portal: how to start it, and a sign-in that works.
+  assert.match(
+    summary.get('portal')!,
+    new RegExp(`^npx vigil serve --root ${root} +then open http://127\\.0\\.0\\.1:8080/\\?day=2026-11-26$`),
+  );
+  const [user, password] = summary
+    .get('sign in')!
+    .split(/\s+/)
+    .filter((w) => w !== '/');
+  assert.equal(user, 'demo');
+  assert.ok(await new UserDirectory(root).signIn(user!, password!), 'the printed sign-in signs in');
 
   // A second run finds everything up to date: no new commit anywhere, no datum processed. No
   // pipeline ticks but digests, at five past each hour: a tick that falls due between the runs

@@ -1,16 +1,17 @@
 /**
- * The daily page as a person sees it: headless Chromium (Debian's `chromium`, through
- * test/helpers/chromium.ts) takes a screenshot, and the test fails when the page is blank or its
- * charts did not draw. Skipped, saying why, only where chromium is not installed (.ci/run installs it).
+ * The daily page as a person sees it: headless Chromium (Debian's `chromium`) takes a
+ * screenshot, and the test fails when the page is blank or its charts did not draw. Skipped,
+ * saying why, only where chromium is not installed (.ci/run installs it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { DailyReport } from '../../specs/index.js';
 import { renderDailyHtml } from '../../steps/report/core.js';
-import { COLORS } from '../../steps/report/html.js';
-import { chromiumSkip as skip, openHtml, withPage } from '../helpers/chromium.js';
+import { COLORS } from '../../src/render/colors.js';
+import { CHROMIUM, chromiumArgs, look as lookAt, skipWithoutChromium as skip, type Look } from '../helpers/browser.js';
 import { tempDir } from '../helpers/cli.js';
 
 const WIDTH = 1200;
@@ -65,59 +66,51 @@ const REPORT: DailyReport = {
   ],
 };
 
-/** Screenshots `html` (opened from a file in `dir`) at WIDTH x HEIGHT; returns the PNG's path and the DOM Chromium parsed. */
-async function screenshot(dir: string, name: string, html: string): Promise<{ png: string; dom: string }> {
-  const png = join(dir, `${name}.png`);
-  return withPage({ width: WIDTH, height: HEIGHT }, async (page) => {
-    await openHtml(page, dir, name, html);
-    await page.screenshot({ path: png });
-    return { png, dom: await page.content() };
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
-interface Look {
-  /** Standard deviation of the grey level over the whole page: 0 for a blank one. */
-  spread: number;
-  /** Pixels of each chart colour. */
-  colorPixels: Record<string, number>;
-  /** Dark (text) pixels in the page's title band. */
-  titleInk: number;
+/** Screenshots `html` (written to a file) at WIDTH x HEIGHT; returns the PNG's path. */
+async function screenshot(dir: string, name: string, html: string): Promise<string> {
+  const page = join(dir, `${name}.html`);
+  const png = join(dir, `${name}.png`);
+  await writeFile(page, html);
+  const r = await run(
+    CHROMIUM,
+    [...chromiumArgs(join(dir, `profile-${name}`)), `--screenshot=${png}`, `--window-size=${WIDTH},${HEIGHT}`, `file://${page}`],
+    90_000,
+  );
+  assert.equal(r.code, 0, `chromium failed: ${r.stderr}`);
+  return png;
 }
 
-/** What a person would notice: is anything drawn, are the charts' colours there, is the title written. */
+/** The chart colours the page must show: stacked user bars (critical, warning), hour columns and device bars (threats), rejection reasons, sent deliveries. */
+const CHART_COLORS = {
+  critical: COLORS.critical,
+  warning: COLORS.warning,
+  threats: COLORS.threats,
+  rejections: COLORS.rejections,
+  sent: COLORS.sent,
+};
+
 async function look(png: string): Promise<Look> {
-  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  assert.deepEqual([info.width, info.height], [WIDTH, HEIGHT]);
-  const wanted = {
-    critical: COLORS.critical,
-    warning: COLORS.warning,
-    threats: COLORS.threats,
-    rejections: COLORS.rejections,
-    sent: COLORS.sent,
-  };
-  const rgb = Object.entries(wanted).map(([name, hex]) => [name, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))] as const);
-  const colorPixels: Record<string, number> = Object.fromEntries(rgb.map(([name]) => [name, 0]));
-  let sum = 0;
-  let sumSq = 0;
-  let titleInk = 0;
-  for (let p = 0; p < info.width * info.height; p++) {
-    const [r, g, b] = [data[p * 3], data[p * 3 + 1], data[p * 3 + 2]];
-    const grey = (r + g + b) / 3;
-    sum += grey;
-    sumSq += grey * grey;
-    if (p < info.width * 80 && grey < 90) titleInk++;
-    for (const [name, [cr, cg, cb]] of rgb) {
-      if (Math.abs(r - cr) <= 10 && Math.abs(g - cg) <= 10 && Math.abs(b - cb) <= 10) colorPixels[name]++;
-    }
-  }
-  const n = info.width * info.height;
-  return { spread: Math.sqrt(sumSq / n - (sum / n) ** 2), colorPixels, titleInk };
+  const seen = await lookAt(png, CHART_COLORS);
+  assert.deepEqual([seen.width, seen.height], [WIDTH, HEIGHT]);
+  return seen;
 }
 
 test('the daily page renders in Chromium with its title, totals and every chart drawn', { skip, timeout: 180_000 }, async (t) => {
   const dir = await tempDir('vigil-screenshot-');
   const html = renderDailyHtml(REPORT);
-  const { png, dom } = await screenshot(dir, 'daily', html);
+  const png = await screenshot(dir, 'daily', html);
   t.diagnostic(`screenshot: ${png}`);
   const seen = await look(png);
   assert.ok(seen.spread > 10, `the page looks blank (grey spread ${seen.spread.toFixed(1)})`);
@@ -128,6 +121,7 @@ test('the daily page renders in Chromium with its title, totals and every chart 
     assert.ok(pixels > 2000, `the ${name} bars did not draw (${pixels} pixels)`);
 
   // The text a person reads, as Chromium parsed it.
+  const dom = await run(CHROMIUM, [...chromiumArgs(join(dir, 'profile-dom')), '--dump-dom', `file://${join(dir, 'daily.html')}`], 90_000);
   for (const text of [
     'Daily threat report: 2026-11-26',
     'Threats per hour (UTC)',
@@ -138,16 +132,16 @@ test('the daily page renders in Chromium with its title, totals and every chart 
     '>238<',
     'acme-cam1',
   ]) {
-    assert.ok(dom.includes(text), `the page lacks "${text}"`);
+    assert.ok(dom.stdout.includes(text), `the page lacks "${text}"`);
   }
 });
 
 test('the same check fails on a blank page and on a page whose charts are missing', { skip, timeout: 180_000 }, async () => {
   const dir = await tempDir('vigil-screenshot-');
-  const blank = await look((await screenshot(dir, 'blank', '<!doctype html><html><body></body></html>')).png);
+  const blank = await look(await screenshot(dir, 'blank', '<!doctype html><html><body></body></html>'));
   assert.ok(blank.spread < 1);
   assert.equal(blank.titleInk, 0);
-  const noCharts = await look((await screenshot(dir, 'nocharts', renderDailyHtml(REPORT).replace(/<svg[\s\S]*?<\/svg>/g, ''))).png);
+  const noCharts = await look(await screenshot(dir, 'nocharts', renderDailyHtml(REPORT).replace(/<svg[\s\S]*?<\/svg>/g, '')));
   assert.ok(noCharts.titleInk > 1500);
   assert.ok(
     Object.values(noCharts.colorPixels).some((n) => n < 2000),

@@ -69,14 +69,26 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 const rounded = (rows: Record<string, unknown>[]) =>
   rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v])));
 
-test('the report step runs one datum per UTC day and writes its page and JSON, no database', async () => {
+test('the report step runs one datum per UTC day and writes its page and JSON, and per customer and day, no database', async () => {
   assert.equal(reportDatums, 2);
   assert.deepEqual((await readdir(out, { recursive: true })).sort(), [
     'daily',
+    'daily/2026-11-26',
     'daily/2026-11-26.html',
     'daily/2026-11-26.json',
+    'daily/2026-11-26/u007.html',
+    'daily/2026-11-26/u007.json',
+    'daily/2026-11-26/u1.html',
+    'daily/2026-11-26/u1.json',
+    'daily/2026-11-26/u2.html',
+    'daily/2026-11-26/u2.json',
+    'daily/2026-11-27',
     'daily/2026-11-27.html',
     'daily/2026-11-27.json',
+    'daily/2026-11-27/u007.html',
+    'daily/2026-11-27/u007.json',
+    'daily/2026-11-27/u1.html',
+    'daily/2026-11-27/u1.json',
   ]);
 });
 

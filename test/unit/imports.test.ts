@@ -77,6 +77,8 @@ const MAY_IMPORT: Record<string, string[] | '*'> = {
   'src/lineage': ['src/engine', ...SHARED],
   // The server wires the engine to the data contract; the validate stage's limits come in from the CLI.
   'src/serve': ['src/engine', ...SHARED],
+  // The portal reads the store, the job records and lineage, and mounts on the server's app; never a step or the CLI.
+  'src/portal': ['src/engine', 'src/lineage', 'src/serve', ...SHARED],
   'src/cli': '*',
   test: '*',
   bench: '*',
@@ -187,5 +189,9 @@ test('the check finds static, multi-line, type-only, dynamic and typeof imports,
   );
   assert.match(violations('src/lineage/x.ts', "import { main } from '../cli/main.js';", helpers)[0]!, /src\/lineage\/ may import only/);
   assert.deepEqual(violations('src/cli/x.ts', "import { main } from '../../steps/alert/main.js';", helpers), []);
-  assert.match(violations('src/portal/x.ts', '', helpers)[0]!, /no import rule for src\/portal\//);
+  assert.match(violations('src/nowhere/x.ts', '', helpers)[0]!, /no import rule for src\/nowhere\//);
+  assert.match(
+    violations('src/portal/x.ts', "import { main } from '../../steps/report/main.js';", helpers)[0]!,
+    /src\/portal\/ may import only/,
+  );
 });

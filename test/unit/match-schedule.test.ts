@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ZoneClock, clockFor, parseSchedule, scheduleContains, type Schedule } from '../../steps/match/schedule.js';
+import { ZoneClock, clockFor } from '../../src/contract/zone-clock.js';
+import { parseSchedule, scheduleContains, type Schedule } from '../../steps/match/schedule.js';
 
 function schedule(...windows: string[]): Schedule {
   const s = parseSchedule(windows);

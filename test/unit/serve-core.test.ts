@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IngestQueue } from '../../src/serve/admission.js';
 import { bearerToken, isLoopback, tokenTransportAllowed } from '../../src/serve/auth.js';
-import { exifCaptureTime, parseCaptureHeader, wallClockToUtc } from '../../src/serve/capture-time.js';
+import { clockFor } from '../../src/contract/zone-clock.js';
+import { exifCaptureTime, parseCaptureHeader } from '../../src/serve/capture-time.js';
 import { Refusal } from '../../src/serve/errors.js';
 import { JpegSplitter } from '../../src/serve/jpeg-stream.js';
 import { checkFormat, checkFramePath, checkSize, compareWithStored, frameFileName, type FrameLimits } from '../../src/serve/ingest-core.js';
@@ -84,7 +85,7 @@ test('capture times: the header with its zone; EXIF with its offset, else the ca
   assert.equal(exifCaptureTime({ dateTimeOriginal: wall }, 'UTC')?.toISOString(), '2026-11-26T23:15:00.000Z');
   assert.equal(exifCaptureTime({}, 'UTC'), null);
   // 01:30 happens twice in New York on 2026-11-01: the first (EDT, UTC-4) is taken.
-  assert.equal(wallClockToUtc(new Date('2026-11-01T01:30:00Z'), 'America/New_York').toISOString(), '2026-11-01T05:30:00.000Z');
+  assert.equal(clockFor('America/New_York').instantOf(new Date('2026-11-01T01:30:00Z')).toISOString(), '2026-11-01T05:30:00.000Z');
 });
 
 test('tokens: bearer header, and only over TLS, from loopback, or where the operator allows', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -5,6 +6,8 @@ import { EVAL_SET, REPOS } from '../../contract/repos.js';
 import type { FileEntry, Store } from '../../engine/store/store.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
+import { writeNewFile } from '../../pfs/durable.js';
+import { addUser } from '../../portal/users.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { defaultOutbox, formatSummary, summarise } from '../demo-summary.js';
 import { openStore } from '../open-store.js';
@@ -53,6 +56,22 @@ async function putChanged(store: Store, repo: string, files: DemoFile[]): Promis
   return put.length;
 }
 
+/** The demo's operator for the portal. */
+const DEMO_USER = 'demo';
+
+/**
+ * The demo operator's password: made once and kept in the store folder (`demo-password`, readable
+ * by its owner only), so that every run of the demo prints the same sign-in.
+ */
+async function demoPassword(root: string): Promise<string> {
+  const file = join(root, 'demo-password');
+  const held = await readFile(file, 'utf8').catch(() => null);
+  if (held?.trim()) return held.trim();
+  const password = randomBytes(12).toString('base64url');
+  await writeNewFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
 /** The demo: a store with sample rules and frames, every pipeline run, and what came out. */
 async function demo(store: Store, log: (line: string) => void): Promise<number> {
   const demoDir = join(packageRoot(), 'demo');
@@ -72,8 +91,10 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
   const failed = outcomes.filter((o) => o.job && o.job.state !== 'JOB_SUCCESS');
   const processed = outcomes.reduce((n, o) => n + (o.job?.dataProcessed ?? 0), 0);
   log(processed === 0 ? 'nothing new to process: every pipeline is up to date' : `processed ${processed} datums`);
+  const password = await demoPassword(store.root);
+  await addUser(store.root, { name: DEMO_USER, password, replace: true });
   log('');
-  log(formatSummary(await summarise(store, defaultOutbox(store.root)), store.root));
+  log(formatSummary(await summarise(store, defaultOutbox(store.root)), store.root, { user: DEMO_USER, password }));
   if (failed.length > 0) {
     throw new VigilError(
       `jobs failed: ${failed.map((o) => `${o.pipeline} (${o.job!.reason})`).join('; ')}; see \`vigil logs PIPELINE --root ${store.root}\``,

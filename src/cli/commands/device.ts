@@ -23,8 +23,9 @@ export const commands: CliCommand[] = [
     describe: "the cameras' tokens (ids, never the tokens)",
     builder: (y) => withRoot(y).option('raw', { type: 'boolean', describe: 'one JSON object a line' }),
     handler: async (args) => {
-      const { readRegistry } = await import('../../serve/devices.js');
-      const tokens = readRegistry(storeRoot(args)).tokens.map(({ sha256: _hash, ...shown }) => shown);
+      const { devicesRegistry } = await import('../../serve/devices.js');
+      const { readRegistry } = await import('../../serve/registry-file.js');
+      const tokens = readRegistry(devicesRegistry(storeRoot(args))).tokens.map(({ sha256: _hash, ...shown }) => shown);
       if (args.raw) printRaw(tokens);
       else
         printTable(

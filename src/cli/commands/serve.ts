@@ -21,7 +21,7 @@ function stopSignal(): Promise<NodeJS.Signals> {
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'serve',
-    describe: 'take frames from cameras over HTTP (and S3, and pulled cameras) and run the pipelines as they arrive',
+    describe: 'take frames from cameras over HTTP (and S3, and pulled cameras), run the pipelines as they arrive, and serve the portal',
     builder: (y) =>
       withRoot(y)
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
@@ -81,6 +81,9 @@ export const commands: CliCommand[] = [
           }),
         );
       }
+      const { openPortal } = await import('../../portal/portal.js');
+      const portal = await openPortal(store, { pollMs: 1000, log });
+      companions.push((parts) => portal.start(parts));
       const serving = await startServe({
         store,
         limits: await frameLimits(store),
@@ -100,10 +103,12 @@ export const commands: CliCommand[] = [
               },
             }
           : {}),
+        routes: [portal.routes],
         companions,
         log,
       });
       log(`vigil serve: frames at ${serving.url}/v1/frames/<user>-<device>/<ts>.<ext>; store ${store.root}`);
+      log(`vigil serve: the portal at ${serving.url}/ (sign in as a user of vigil user add)`);
       const signal = await stopSignal();
       log(`${signal}: stopping (frames in flight are committed, the job in flight finishes, up to ${args.grace} s)`);
       await serving.stop(args.grace * 1000);

@@ -112,7 +112,7 @@ export async function finishJob(root: string, job: JobRecord): Promise<void> {
 /** The pipeline's last finished job and last successful job. */
 export async function latestJobs(root: string, pipeline: string): Promise<{ last: JobRecord | null; lastSuccess: JobRecord | null }> {
   const latest = await readJsonFile<Latest>(join(jobsDir(root, pipeline), 'latest.json'));
-  const read = (id: string | null | undefined) => (id ? readJsonFile<JobRecord>(join(jobsDir(root, pipeline), `${id}.json`)) : null);
+  const read = (id: string | null | undefined) => (id ? readJob(root, pipeline, id) : null);
   return { last: await read(latest?.last), lastSuccess: await read(latest?.lastSuccess) };
 }
 
@@ -120,20 +120,27 @@ export async function readDatums(root: string, pipeline: string, jobId: string):
   return (await readJsonFile<DatumRecord[]>(join(jobsDir(root, pipeline), `${jobId}.datums.json`))) ?? [];
 }
 
+/** The ids of every job of `pipeline` (none before its first job), in no order. */
+export async function jobIds(root: string, pipeline: string): Promise<string[]> {
+  try {
+    return (await readdir(jobsDir(root, pipeline))).filter((n) => /^[0-9a-f]+\.json$/.test(n)).map((n) => n.slice(0, -'.json'.length));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** The job `id` of `pipeline` as last written (a running job's record is rewritten when it ends); null when there is none. */
+export function readJob(root: string, pipeline: string, id: string): Promise<JobRecord | null> {
+  return readJsonFile<JobRecord>(join(jobsDir(root, pipeline), `${id}.json`));
+}
+
 /** Every job of the pipelines given, newest first. */
 export async function listJobs(root: string, pipelines: string[]): Promise<JobRecord[]> {
   const jobs: JobRecord[] = [];
   for (const pipeline of pipelines) {
-    let names: string[];
-    try {
-      names = await readdir(jobsDir(root, pipeline));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
-    }
-    for (const name of names) {
-      if (!/^[0-9a-f]+\.json$/.test(name)) continue;
-      const job = await readJsonFile<JobRecord>(join(jobsDir(root, pipeline), name));
+    for (const id of await jobIds(root, pipeline)) {
+      const job = await readJob(root, pipeline, id);
       if (job) jobs.push(job);
     }
   }
