@@ -17,6 +17,7 @@ import { commands as initCommands } from './commands/init.js';
 import { commands as logsCommands } from './commands/logs.js';
 import { commands as deployCommands } from './commands/deploy.js';
 import { commands as demoCommands } from './commands/demo.js';
+import { commands as migrateCommands } from './commands/migrate.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
@@ -35,6 +36,7 @@ const ALL: CliCommand[] = [
   ...logsCommands,
   ...deployCommands,
   ...demoCommands,
+  ...migrateCommands,
 ];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { sha256 as sha256Of } from '../../pfs/files.js';
 import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../../pfs/durable.js';
+import type { NodeStorage } from './mst.js';
 import { mapLimit } from './parallel.js';
 
 /** Sources up to this size are read whole; larger ones (and streams) are hashed while copied. */
@@ -45,6 +46,11 @@ export class ObjectStore {
 
   path(sha256: string): string {
     return join(this.dir, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  /** Where the object's bytes are now: its place, or its temporary file while it waits for a flush. */
+  currentPath(sha256: string): string {
+    return this.pending.get(sha256) ?? this.path(sha256);
   }
 
   async add(source: ObjectSource, opts: { batch?: boolean } = {}): Promise<{ sha256: string; size: number }> {
@@ -199,4 +205,36 @@ function sourceError(path: string, e: NodeJS.ErrnoException): Error {
   if (e.code === 'EACCES' || e.code === 'EPERM') return new VigilError(`cannot read "${path}": permission denied`);
   if (e.code === 'EISDIR') return new VigilError(`"${path}" is a folder, not a file`);
   return e;
+}
+
+/**
+ * Tree nodes (mst.ts) kept as objects: written in a batch, made durable by flush() before a
+ * record names them. Each writer has its own, so that it flushes exactly the nodes it wrote.
+ */
+export class ObjectNodes implements NodeStorage {
+  private readonly written = new Set<string>();
+
+  constructor(private readonly objects: ObjectStore) {}
+
+  async read(hash: string): Promise<Uint8Array> {
+    try {
+      return await readFile(this.objects.currentPath(hash));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`tree node ${hash} is missing from the store's objects`);
+      throw e;
+    }
+  }
+
+  write(bytes: Uint8Array): string {
+    const { sha256 } = this.objects.addBatchSync(bytes);
+    this.written.add(sha256);
+    return sha256;
+  }
+
+  /** Makes every node written so far durable. */
+  async flush(): Promise<void> {
+    const shas = [...this.written];
+    this.written.clear();
+    await this.objects.flush(shas);
+  }
 }
