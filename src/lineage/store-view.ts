@@ -1,6 +1,6 @@
 import { sha256File } from '../pfs/files.js';
 import { VigilError } from '../pfs/errors.js';
-import { listJobs, readDatums, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
+import { datumWriting, listJobs, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
 import { listPipelines } from '../engine/pps/pipelines.js';
 import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
 
@@ -23,7 +23,7 @@ export class StoreView {
   private readonly trees = new Map<string, Promise<Map<string, FileEntry>>>();
   private readonly hashes = new Map<string, Promise<string | null>>();
   private readonly jobs = new Map<string, Promise<Map<string, JobRecord>>>();
-  private readonly datums = new Map<string, Promise<Map<string, DatumRecord>>>();
+  private readonly datums = new Map<string, Promise<DatumRecord | undefined>>();
   private pipelines?: Promise<Set<string>>;
 
   constructor(readonly store: Store) {}
@@ -80,13 +80,15 @@ export class StoreView {
     return jobs.get(id);
   }
 
-  /** The job's datums by the output paths they wrote (or carried over). */
-  datumsOf(job: JobRecord): Promise<Map<string, DatumRecord>> {
-    return memo(this.datums, `${job.pipeline}@${job.id}`, async () => {
-      const byOutput = new Map<string, DatumRecord>();
-      for (const datum of await readDatums(this.store.root, job.pipeline, job.id))
-        for (const o of datum.outputs) byOutput.set(o.path, datum);
-      return byOutput;
-    });
+  /** The job's datum that wrote (or carried over) the output `path`. */
+  datumWriting(job: JobRecord, path: string): Promise<DatumRecord | undefined> {
+    return memo(this.datums, `${job.pipeline}@${job.id}:${path}`, () => datumWriting(this.store, job, path));
+  }
+
+  /** The files of a datum input's match: the file itself, or a folder's files. */
+  async matchFiles(input: { repo: string; commit: string; path: string }): Promise<FileEntry[]> {
+    const tree = await this.store.tree(input.repo, input.commit);
+    const file = await tree.get(input.path);
+    return file ? [file] : tree.list(input.path);
   }
 }

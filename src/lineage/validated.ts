@@ -29,11 +29,12 @@ export function validatedReader(view: StoreView): Reader {
     const isSource = (path: string) => isRawSourceOf(hop.path, path);
     let found: Ref | { problem: string };
     if (datum) {
-      const candidates = datum.inputs.flatMap((input) =>
-        input.files
-          .filter((f) => isSource(f.path))
-          .map((f) => ({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 })),
-      );
+      const candidates: Ref[] = [];
+      for (const input of datum.inputs) {
+        for (const f of await view.matchFiles(input)) {
+          if (isSource(f.path)) candidates.push({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 });
+        }
+      }
       found = onlySource(candidates, `datum ${datum.id}'s input`, hop.path);
     } else {
       const commit = (await view.commit(hop.repo, hop.commit!))!;

@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Store } from '../../src/engine/store/store.js';
+import { datumId } from '../../src/engine/datum/create.js';
+import { parsePipelineSpecs } from '../../src/engine/pps/spec.js';
+import { type FileEntry, Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 
@@ -158,4 +160,131 @@ test('vigil migrate upgrades a format 1 store in place; killed half-way it finis
   await vigilOk(['delete', 'file', 'raw@master:/u2-cam1'], { root: old.root });
   const head = (await (await Store.open(old.root)).headCommit('raw'))!;
   assert.equal(head.fileCount, last.size + 1 - [...last.keys()].filter((p) => p.startsWith('/u2-cam1/')).length);
+});
+
+/** A format 1 commit of `files` (path → content) on `repo@master`; the repo is made when new. */
+async function writeFormat1Commit(
+  root: string,
+  repo: string,
+  id: string,
+  files: Record<string, string>,
+  provenance: { repo: string; id: string }[] = [],
+): Promise<FileEntry[]> {
+  const dir = join(root, 'repos', repo);
+  await mkdir(join(dir, 'commits'), { recursive: true });
+  await mkdir(join(dir, 'branches'), { recursive: true });
+  await writeFile(join(dir, 'repo.json'), JSON.stringify({ name: repo, created: '2026-11-26T00:00:00.000Z' }));
+  const manifest: FileEntry[] = [];
+  for (const [path, content] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    manifest.push({ path, sha256: await writeObject(root, content), size: Buffer.byteLength(content) });
+  }
+  const record = {
+    repo,
+    id,
+    branch: 'master',
+    parent: null,
+    started: '2026-11-26T00:00:00.000Z',
+    finished: '2026-11-26T00:00:01.000Z',
+    sizeBytes: manifest.reduce((sum, e) => sum + e.size, 0),
+    provenance,
+    tree: await writeObject(root, JSON.stringify(manifest)),
+  };
+  await writeFile(join(dir, 'commits', `${id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(join(dir, 'branches', 'master'), `${id}\n`);
+  return manifest;
+}
+
+test('vigil migrate converts job datum tables: list datum reads them, and the next job skips what the last one processed', async () => {
+  const root = join(await tempDir('vigil-migrate-'), 'store');
+  await mkdir(join(root, 'tmp'), { recursive: true });
+  for (let d = 0; d < 256; d++) await mkdir(join(root, 'objects', d.toString(16).padStart(2, '0')), { recursive: true });
+  const rawCommit = 'a'.repeat(32);
+  const configCommit = 'b'.repeat(32);
+  const jobId = 'c'.repeat(32);
+  const raw = await writeFormat1Commit(root, 'raw', rawCommit, { '/a.txt': 'a', '/b.txt': 'b' });
+  const config = await writeFormat1Commit(root, 'config', configCommit, { '/rules.yaml': 'r', '/zones/z.yaml': 'z' });
+  const outputs = await writeFormat1Commit(root, 'upper', jobId, { '/a.txt': 'A', '/b.txt': 'B' }, [
+    { repo: 'raw', id: rawCommit },
+    { repo: 'config', id: configCommit },
+  ]);
+
+  const [spec] = parsePipelineSpecs(
+    JSON.stringify({
+      pipeline: { name: 'upper' },
+      input: { cross: [{ pfs: { repo: 'raw', glob: '/*' } }, { pfs: { repo: 'config', glob: '/' } }] },
+      transform: { cmd: ['sh', '-c', 'tr a-z A-Z < "$raw" > "$PFS_ROOT/out/$(basename "$raw")"'] },
+    }),
+    'upper.json',
+  );
+  const salt = 'the salt';
+  await mkdir(join(root, 'pps', 'pipelines'), { recursive: true });
+  const now = '2026-11-26T00:00:02.000Z';
+  await writeFile(
+    join(root, 'pps', 'pipelines', 'upper.json'),
+    JSON.stringify({ name: 'upper', version: 1, spec, salt, created: now, updated: now }),
+  );
+  // The job and its datum table as format 1 wrote them; the hash is format 1's: the files' paths and sha256s.
+  const table = raw.map((file, i) => {
+    const inputs = [
+      { name: 'raw', repo: 'raw', branch: 'master', commit: rawCommit, glob: '/*', path: file.path, files: [file] },
+      { name: 'config', repo: 'config', branch: 'master', commit: configCommit, glob: '/', path: '/', files: config },
+    ];
+    const id = datumId(inputs);
+    const hashed = `${id}\0${salt.length}:${salt}${inputs.map((input) => `\n${input.files.map((f) => `${f.path}\0${f.sha256}\0`).join('')}`).join('')}`;
+    return { id, hash: sha(hashed), state: 'SUCCESS', inputs, outputs: [outputs[i]], tries: 1 };
+  });
+  const jobs = join(root, 'pps', 'jobs', 'upper');
+  await mkdir(jobs, { recursive: true });
+  const job = {
+    pipeline: 'upper',
+    id: jobId,
+    pipelineVersion: 1,
+    state: 'JOB_SUCCESS',
+    inputCommits: [
+      { repo: 'raw', branch: 'master', id: rawCommit },
+      { repo: 'config', branch: 'master', id: configCommit },
+    ],
+    outputCommit: { repo: 'upper', branch: 'master', id: jobId },
+    dataProcessed: 2,
+    dataSkipped: 0,
+    dataFailed: 0,
+    dataRecovered: 0,
+    dataTotal: 2,
+    created: now,
+    started: now,
+    finished: now,
+    pid: 1,
+  };
+  await writeFile(join(jobs, `${jobId}.json`), JSON.stringify(job));
+  await writeFile(join(jobs, `${jobId}.datums.json`), JSON.stringify(table));
+  await writeFile(join(jobs, 'latest.json'), JSON.stringify({ last: jobId, lastSuccess: jobId }));
+  await writeFile(join(root, 'store.json'), `${JSON.stringify({ format: 1, created: now })}\n`);
+
+  assert.match(await vigilOk(['migrate'], { root }), /upper: 1 job converted/);
+  assert.deepEqual(await readdir(jobs), [`${jobId}.json`, 'latest.json'].sort(), 'the datum table is gone');
+  const datums = (await vigilOk(['list', 'datum', `upper@${jobId}`, '--raw'], { root }))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(datums.map((d) => d.state).sort(), ['SUCCESS', 'SUCCESS']);
+  assert.deepEqual(
+    datums.map((d) => d.data.map((f: any) => `${f.fileType} ${f.file.commit.repo.name}@${f.file.commit.id}:${f.file.path}`)).sort(),
+    [
+      [`FILE raw@${rawCommit}:/a.txt`, `DIR config@${configCommit}:/`],
+      [`FILE raw@${rawCommit}:/b.txt`, `DIR config@${configCommit}:/`],
+    ],
+  );
+
+  const src = join(await tempDir(), 'c.txt');
+  await writeFile(src, 'c');
+  await vigilOk(['put', 'file', 'raw@master:/c.txt', '-f', src], { root });
+  assert.match(await vigilOk(['run'], { root }), /upper: job [0-9a-f]{32} JOB_SUCCESS: 1 processed, 2 skipped/);
+  const store = await Store.open(root);
+  const head = (await store.headCommit('upper'))!;
+  const files = await store.listFiles('upper', head.id);
+  assert.deepEqual(await Promise.all(files.map(async (f) => `${f.path}=${await readFile(store.objectPath(f.sha256), 'utf8')}`)), [
+    '/a.txt=A',
+    '/b.txt=B',
+    '/c.txt=C',
+  ]);
 });

@@ -7,7 +7,8 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y),
     handler: async (args) => {
       const { migrateStore } = await import('../../engine/store/migrate.js');
-      await migrateStore(storeRoot(args), { say: (line) => process.stdout.write(`${line}\n`) });
+      const { migrateJobRecords } = await import('../../engine/pps/migrate-jobs.js');
+      await migrateStore(storeRoot(args), { say: (line) => process.stdout.write(`${line}\n`), more: migrateJobRecords });
     },
   }),
 ];

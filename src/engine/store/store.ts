@@ -366,9 +366,10 @@ export class Store {
     return (await this.tree(repo, commitId)).list();
   }
 
-  /** A commit's tree, to look files up, list a folder or diff against another commit's, each in O(log N). */
-  async tree(repo: string, commitId: string): Promise<FileTree> {
+  /** A commit's tree (an empty one for null), to look files up, list a folder or diff against another commit's, each in O(log N). */
+  async tree(repo: string, commitId: string | null): Promise<FileTree> {
     await this.requireRepo(repo);
+    if (commitId === null) return new FileTree(this.trees, null, 0, 0);
     const record = await this.readCommit(repo, commitId);
     return new FileTree(this.trees, record.root, record.fileCount, record.sizeBytes);
   }
