@@ -23,7 +23,6 @@ export class StoreView {
   private readonly trees = new Map<string, Promise<Map<string, FileEntry>>>();
   private readonly hashes = new Map<string, Promise<string | null>>();
   private readonly jobs = new Map<string, Promise<Map<string, JobRecord>>>();
-  private readonly datums = new Map<string, Promise<DatumRecord | undefined>>();
   private pipelines?: Promise<Set<string>>;
 
   constructor(readonly store: Store) {}
@@ -81,14 +80,14 @@ export class StoreView {
   }
 
   /** The job's datum that wrote (or carried over) the output `path`. */
-  datumWriting(job: JobRecord, path: string): Promise<DatumRecord | undefined> {
-    return memo(this.datums, `${job.pipeline}@${job.id}:${path}`, () => datumWriting(this.store, job, path));
+  datumWriting(job: JobRecord, path: string): DatumRecord | undefined {
+    return datumWriting(this.store, job, path);
   }
 
   /** The files of a datum input's match: the file itself, or a folder's files. */
   async matchFiles(input: { repo: string; commit: string; path: string }): Promise<FileEntry[]> {
     const tree = await this.store.tree(input.repo, input.commit);
-    const file = await tree.get(input.path);
+    const file = tree.get(input.path);
     return file ? [file] : tree.list(input.path);
   }
 }

@@ -35,18 +35,18 @@ function entry(path: string, content: string): FileEntry {
 
 const trees = fileTrees(new MemoryNodeStorage());
 
-async function randomTree(rand: () => number, files: number): Promise<FileTree> {
+function randomTree(rand: () => number, files: number): FileTree {
   const put = new Map<string, FileEntry>();
   for (let i = 0; i < files; i++) {
     const path = randomPath(rand);
     put.set(path, entry(path, pick(rand, ['x', 'y', 'z'])));
   }
-  return FileTree.open(trees, (await applyChange(trees, null, { put: [...put.values()] }, 'test')).hash);
+  return FileTree.open(trees, applyChange(trees, null, { put: [...put.values()] }, 'test').hash);
 }
 
 /** A few random changes: files added or rewritten, files and folders deleted. */
-async function changed(rand: () => number, tree: FileTree): Promise<FileTree> {
-  const files = await tree.list();
+function changed(rand: () => number, tree: FileTree): FileTree {
+  const files = tree.list();
   const change: TreeChange = { put: [], delete: [] };
   const touched = new Set<string>();
   const n = 1 + Math.floor(rand() * 4);
@@ -69,7 +69,7 @@ async function changed(rand: () => number, tree: FileTree): Promise<FileTree> {
   }
   change.delete = change.delete!.filter((d) => !change.delete!.some((o) => o !== d && d.startsWith(`${o}/`)));
   change.put = change.put!.filter((p) => !change.delete!.some((d) => p.path === d || p.path.startsWith(`${d}/`)));
-  return FileTree.open(trees, (await applyChange(trees, tree.root, change, 'test')).hash);
+  return FileTree.open(trees, applyChange(trees, tree.root, change, 'test').hash);
 }
 
 function pfs(repo: string, glob: string, more: Partial<PfsInput> = {}): Input {
@@ -118,8 +118,8 @@ test('planning from tree diffs finds exactly the datums a full plan finds change
       const rand = random(seed * 1000 + shape.length);
       const state: Record<string, { tree: FileTree; files: FileEntry[]; commit: string }> = {};
       for (const repo of ['a', 'b']) {
-        const tree = await randomTree(rand, seed === 1 && repo === 'b' ? 0 : 5 + Math.floor(rand() * 25));
-        state[repo] = { tree, files: await tree.list(), commit: `${repo}-0` };
+        const tree = randomTree(rand, seed === 1 && repo === 'b' ? 0 : 5 + Math.floor(rand() * 25));
+        state[repo] = { tree, files: tree.list(), commit: `${repo}-0` };
       }
       const keyTrees = new Mst(new MemoryNodeStorage(), keyMemberCodec);
       let keys = keyTrees.buildSync(keyIndexEntries(input, heads(state))).hash;
@@ -129,12 +129,12 @@ test('planning from tree diffs finds exactly the datums a full plan finds change
         const next = { ...state };
         for (const repo of ['a', 'b']) {
           if (rand() < 0.35) continue; // this repo stays as it was
-          const tree = await changed(rand, state[repo]!.tree);
-          next[repo] = { tree, files: await tree.list(), commit: `${repo}-${round}` };
+          const tree = changed(rand, state[repo]!.tree);
+          next[repo] = { tree, files: tree.list(), commit: `${repo}-${round}` };
         }
         const after = makeDatums(input, heads(next), 'salt');
         const edit = keyTrees.edit(keys);
-        const plan = await planChanges(
+        const plan = planChanges(
           input,
           'salt',
           (repo): BranchTrees => ({ before: state[repo]!.tree, after: next[repo]!.tree, commit: next[repo]!.commit }),
@@ -152,7 +152,7 @@ test('planning from tree diffs finds exactly the datums a full plan finds change
           assert.ok(now.has(d.id), `${where}: a planned datum is not a datum: ${d.inputs.map((i) => i.path)}`);
           assert.deepEqual(comparable(d), comparable(now.get(d.id)!), where);
         }
-        keys = (await edit.persist()).hash;
+        keys = edit.persist().hash;
         assert.equal(keys, keyTrees.buildSync(keyIndexEntries(input, heads(next))).hash, `${where}: the key index is the full one`);
         Object.assign(state, next);
       }
@@ -160,18 +160,17 @@ test('planning from tree diffs finds exactly the datums a full plan finds change
   }
 });
 
-test('a union whose inputs may make the same join datum is planned in full', async () => {
+test('a union whose inputs may make the same join datum is planned in full', () => {
   const join: Input = { join: [pfs('a', '/(*)/*', { joinOn: '$1' }), pfs('b', '/(*)', { joinOn: '$1' })] };
   const input: Input = { union: [join, join] };
-  const tree = async (files: string[]) =>
-    FileTree.open(trees, (await applyChange(trees, null, { put: files.map((f) => entry(f, f)) }, 'test')).hash);
-  const a = await tree(['/d1/f1.txt', '/d2/f2.txt']);
-  const b = await tree(['/d1/f3.txt', '/d2/f4.txt']);
-  const state = { a: { tree: a, files: await a.list(), commit: 'a' }, b: { tree: b, files: await b.list(), commit: 'b' } };
+  const tree = (files: string[]) => FileTree.open(trees, applyChange(trees, null, { put: files.map((f) => entry(f, f)) }, 'test').hash);
+  const a = tree(['/d1/f1.txt', '/d2/f2.txt']);
+  const b = tree(['/d1/f3.txt', '/d2/f4.txt']);
+  const state = { a: { tree: a, files: a.list(), commit: 'a' }, b: { tree: b, files: b.list(), commit: 'b' } };
   const keyTrees = new Mst(new MemoryNodeStorage(), keyMemberCodec);
   const edit = keyTrees.edit(keyTrees.buildSync(keyIndexEntries(input, heads(state))).hash);
-  const after = await tree(['/d2/f2.txt']);
-  await assert.rejects(
+  const after = tree(['/d2/f2.txt']);
+  assert.throws(
     () => planChanges(input, '', (repo) => ({ before: repo === 'a' ? a : b, after: repo === 'a' ? after : b, commit: repo }), edit),
     NotIncremental,
   );

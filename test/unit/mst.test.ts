@@ -32,9 +32,9 @@ function sortedEntries(map: Map<string, number>): Entry<number>[] {
   return [...map.keys()].sort(byKey).map((key) => ({ key, value: map.get(key)! }));
 }
 
-async function all(mst: Mst<number>, root: string | null, range: { from?: string; to?: string } = {}): Promise<Entry<number>[]> {
+function all(mst: Mst<number>, root: string | null, range: { from?: string; to?: string } = {}): Entry<number>[] {
   const out: Entry<number>[] = [];
-  for await (const e of mst.entries(root, range)) out.push(e);
+  for (const e of mst.entries(root, range)) out.push(e);
   return out;
 }
 
@@ -71,12 +71,12 @@ test('the same set of keys gives the same root, whatever the order of inserts an
     // Extra keys inserted and deleted again, and values overwritten, in between.
     const extra = Array.from({ length: 150 }, () => `${keyOf(rand)}.extra`);
     for (const [i, key] of keys.entries()) {
-      await edit.put(key, -1);
-      if (i % 4 === 0) await edit.put(extra[i % extra.length]!, i);
+      edit.put(key, -1);
+      if (i % 4 === 0) edit.put(extra[i % extra.length]!, i);
     }
-    for (const key of keys) await edit.put(key, target.get(key)!);
-    for (const key of extra) await edit.delete(key);
-    const root = await edit.persist();
+    for (const key of keys) edit.put(key, target.get(key)!);
+    for (const key of extra) edit.delete(key);
+    const root = edit.persist();
     assert.equal(root.hash, reference.hash, `round ${round}`);
     assert.deepEqual(root, reference);
   }
@@ -95,22 +95,22 @@ test('random edits agree with a sorted Map: get, count, weight, ranges, and the 
         if (r < 0.6) {
           const key = keyOf(rand);
           const value = Math.floor(rand() * 100);
-          await edit.put(key, value);
+          edit.put(key, value);
           model.set(key, value);
         } else if (r < 0.85) {
           const keys = [...model.keys()];
           const key = keys.length && rand() < 0.8 ? keys[Math.floor(rand() * keys.length)]! : keyOf(rand);
-          assert.equal(await edit.delete(key), model.delete(key), `delete ${key}`);
+          assert.equal(edit.delete(key), model.delete(key), `delete ${key}`);
         } else {
           const device = `/u${Math.floor(rand() * 40)}-cam`;
           const from = `${device}1/`;
           const to = `${device}10`;
           const doomed = [...model.keys()].filter((k) => k >= from && k < to);
-          assert.equal(await edit.deleteRange(from, to), doomed.length);
+          assert.equal(edit.deleteRange(from, to), doomed.length);
           for (const k of doomed) model.delete(k);
         }
       }
-      const stored = await edit.persist();
+      const stored = edit.persist();
       root = stored.hash;
       assert.equal(stored.count, model.size);
       assert.equal(
@@ -119,20 +119,20 @@ test('random edits agree with a sorted Map: get, count, weight, ranges, and the 
       );
       assert.equal(root, mst.buildSync(sortedEntries(model)).hash, `seed ${seed} batch ${batch}: canonical root`);
     }
-    assert.deepEqual(await all(mst, root), sortedEntries(model));
-    for (const key of [...model.keys()].slice(0, 50)) assert.equal(await mst.get(root, key), model.get(key));
-    assert.equal(await mst.get(root, '/nope'), undefined);
+    assert.deepEqual(all(mst, root), sortedEntries(model));
+    for (const key of [...model.keys()].slice(0, 50)) assert.equal(mst.get(root, key), model.get(key));
+    assert.equal(mst.get(root, '/nope'), undefined);
     for (const prefix of ['/u1-', '/u12-cam0/', '/u3', '/zz']) {
       const to = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
       assert.deepEqual(
-        await all(mst, root, { from: prefix, to }),
+        all(mst, root, { from: prefix, to }),
         sortedEntries(model).filter((e) => e.key.startsWith(prefix)),
         prefix,
       );
     }
     const someKey = [...model.keys()].sort(byKey)[Math.floor(model.size / 2)]!;
-    assert.deepEqual(await mst.first(root, { from: someKey }), { key: someKey, value: model.get(someKey) });
-    assert.deepEqual(await mst.summary(root), { hash: root, count: model.size, weight: [...model.values()].reduce((a, b) => a + b, 0) });
+    assert.deepEqual(mst.first(root, { from: someKey }), { key: someKey, value: model.get(someKey) });
+    assert.deepEqual(mst.summary(root), { hash: root, count: model.size, weight: [...model.values()].reduce((a, b) => a + b, 0) });
   }
 });
 
@@ -151,18 +151,18 @@ test('diff yields exactly the added, removed and changed keys, in key order', as
       if (r < 0.4) {
         const key = `${keyOf(rand)}.new`;
         after.set(key, 1);
-        await edit.put(key, 1);
+        edit.put(key, 1);
       } else if (r < 0.7) {
         const key = keys[Math.floor(rand() * keys.length)]!;
         after.delete(key);
-        await edit.delete(key);
+        edit.delete(key);
       } else {
         const key = keys[Math.floor(rand() * keys.length)]!;
         after.set(key, after.get(key)! + 100);
-        await edit.put(key, after.get(key)!);
+        edit.put(key, after.get(key)!);
       }
     }
-    const b = (await edit.persist()).hash;
+    const b = edit.persist().hash;
     const expected: { key: string; before?: number; after?: number }[] = [];
     for (const key of [...new Set([...before.keys(), ...after.keys()])].sort(byKey)) {
       const x = before.get(key);
@@ -171,14 +171,14 @@ test('diff yields exactly the added, removed and changed keys, in key order', as
       expected.push({ key, ...(x !== undefined ? { before: x } : {}), ...(y !== undefined ? { after: y } : {}) });
     }
     const got: typeof expected = [];
-    for await (const c of mst.diff(a, b)) got.push(c);
+    for (const c of mst.diff(a, b)) got.push(c);
     assert.deepEqual(got, expected, `${changes} changes`);
     const back: typeof expected = [];
-    for await (const c of mst.diff(b, a)) back.push(c);
+    for (const c of mst.diff(b, a)) back.push(c);
     assert.equal(back.length, expected.length);
   }
   const fromEmpty: string[] = [];
-  for await (const c of mst.diff(null, a)) fromEmpty.push(c.key);
+  for (const c of mst.diff(null, a)) fromEmpty.push(c.key);
   assert.deepEqual(fromEmpty, [...before.keys()].sort(byKey));
 });
 
@@ -189,8 +189,8 @@ test('a diff of one change reads a few nodes, not the tree; an edit rewrites one
   const a = mst.buildSync(sortedEntries(map)).hash;
   const nodesBefore = storage.nodes.size;
   const edit = mst.edit(a);
-  await edit.put('/u5-cam1/new.jpg', 2);
-  const b = (await edit.persist()).hash;
+  edit.put('/u5-cam1/new.jpg', 2);
+  const b = edit.persist().hash;
   const written = storage.nodes.size - nodesBefore;
   assert.ok(written >= 1 && written <= 8, `one put wrote ${written} nodes`);
 
@@ -201,9 +201,24 @@ test('a diff of one change reads a few nodes, not the tree; an edit rewrites one
     return read(hash);
   };
   const changes = [];
-  for await (const c of mst.diff(a, b)) changes.push(c);
+  for (const c of mst.diff(a, b)) changes.push(c);
   assert.deepEqual(changes, [{ key: '/u5-cam1/new.jpg', after: 2 }]);
   assert.ok(reads <= 20, `the diff read ${reads} nodes of ${nodesBefore}`);
+});
+
+test('putAll of a batch as large as the tree rebuilds it: the same tree as key by key', async () => {
+  const { mst } = trees();
+  const rand = random(5);
+  const start = new Map<string, number>();
+  while (start.size < 300) start.set(keyOf(rand), 1);
+  const root = mst.buildSync(sortedEntries(start)).hash;
+  const batch = new Map<string, number>();
+  while (batch.size < 3000) batch.set(`${keyOf(rand)}.${batch.size}`, 2);
+  for (const key of [...start.keys()].slice(0, 100)) batch.set(key, 3);
+  const edit = mst.edit(root);
+  edit.putAll([...batch].map(([key, value]) => ({ key, value })));
+  const expected = new Map([...start, ...batch]);
+  assert.deepEqual(edit.persist(), mst.buildSync(sortedEntries(expected)));
 });
 
 test('a damaged node is refused, naming it', async () => {
@@ -212,5 +227,5 @@ test('a damaged node is refused, naming it', async () => {
   const bytes = Buffer.from(storage.nodes.get(root)!);
   bytes[bytes.length - 1] ^= 1;
   storage.nodes.set(root, bytes);
-  await assert.rejects(() => mst.get(root, '/a'), new RegExp(`tree node ${root} is damaged`));
+  assert.throws(() => mst.get(root, '/a'), new RegExp(`tree node ${root} is damaged`));
 });

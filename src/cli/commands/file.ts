@@ -97,8 +97,8 @@ async function checkBranchTarget(store: Store, target: FileArg): Promise<void> {
 async function filesAt(store: Store, arg: FileArg): Promise<{ commit: CommitInfo; file?: FileEntry; below: FileEntry[] }> {
   const commit = await store.resolveCommit(arg.repo, arg.ref);
   const tree = await store.tree(arg.repo, commit.id);
-  const file = (await tree.get(arg.path)) ?? undefined;
-  const below = file ? [] : await tree.list(arg.path);
+  const file = tree.get(arg.path) ?? undefined;
+  const below = file ? [] : tree.list(arg.path);
   if (!file && below.length === 0 && arg.path !== '/') throw new VigilError(`file "${arg.path}" not found in ${arg.repo}@${arg.ref}`);
   return { commit, file, below };
 }

@@ -83,13 +83,13 @@ interface Delta {
 }
 
 /** What changed in the datums of `input` between the trees' before and after; `keys` (the key index) is brought up to date. */
-export async function planChanges(
+export function planChanges(
   input: Input,
   salt: string,
   trees: (repo: string, branch: string) => BranchTrees,
   keys: MstEdit<KeyMember>,
-): Promise<IncrementalPlan> {
-  const delta = await new Planner(trees, keys).delta(input);
+): IncrementalPlan {
+  const delta = new Planner(trees, keys).delta(input);
   const changed = [...delta.upserts].map(([id, inputs]) => ({ id, hash: datumHash(id, inputs, salt), inputs }));
   const removed = [...delta.removed.keys()].filter((id) => !delta.upserts.has(id));
   return { changed, removed };
@@ -159,24 +159,24 @@ function product<T>(parts: T[][][]): T[][] {
 class Planner {
   private keyed = 0;
   /** Every tuple of a node on one side, read once. */
-  private readonly alls = new Map<Input, Map<'before' | 'after', Promise<Tuple[]>>>();
+  private readonly alls = new Map<Input, Map<'before' | 'after', Tuple[]>>();
 
   constructor(
     private readonly trees: (repo: string, branch: string) => BranchTrees,
     private readonly keys: MstEdit<KeyMember>,
   ) {}
 
-  async delta(input: Input): Promise<Delta> {
+  delta(input: Input): Delta {
     if ('pfs' in input) return this.pfsDelta(input.pfs);
     if ('join' in input || 'group' in input) return this.keyedDelta(input, this.keyed++);
     const kids = children(input);
     const deltas: Delta[] = [];
-    for (const kid of kids) deltas.push(await this.delta(kid));
+    for (const kid of kids) deltas.push(this.delta(kid));
     if (deltas.every(isEmpty)) return emptyDelta();
     return 'cross' in input ? this.crossDelta(kids, deltas) : this.unionDelta(kids, deltas);
   }
 
-  private async pfsDelta(pfs: PfsInput): Promise<Delta> {
+  private pfsDelta(pfs: PfsInput): Delta {
     const { before, after, commit } = this.trees(pfs.repo, pfs.branch);
     const delta = emptyDelta();
     if (before.root === after.root) return delta;
@@ -199,47 +199,47 @@ class Planner {
       return hit;
     };
     const affected = new Set<string>();
-    for await (const change of after.changesSince(before)) {
+    for (const change of after.changesSince(before)) {
       if (matches(change.path)) affected.add(change.path);
       for (const dir of ancestors(change.path)) if (matches(dir)) affected.add(dir);
     }
     for (const path of affected) {
-      const content = await contentIn(after, path);
+      const content = contentIn(after, path);
       if (content) {
         const match = pfsMatch(pfs, glob, commit, path, content);
         delta.upserts.set(datumId([match]), [match]);
-      } else if ((await before.get(path)) || (await before.isFolder(path))) {
+      } else if (before.get(path) || before.isFolder(path)) {
         delta.removed.set(datumId([ident(path)]), [ident(path)]);
       }
     }
     return delta;
   }
 
-  private async crossDelta(kids: Input[], deltas: Delta[]): Promise<Delta> {
+  private crossDelta(kids: Input[], deltas: Delta[]): Delta {
     const out = emptyDelta();
     for (const [i, delta] of deltas.entries()) {
       if (delta.upserts.size > 0) {
         const parts: Tuple[][] = [];
-        for (const [j, kid] of kids.entries()) parts.push(j === i ? [...delta.upserts.values()] : await this.all(kid, 'after'));
+        for (const [j, kid] of kids.entries()) parts.push(j === i ? [...delta.upserts.values()] : this.all(kid, 'after'));
         for (const tuple of product(parts)) keepFirst(out.upserts, datumId(tuple), tuple);
       }
       if (delta.removed.size > 0) {
         const parts: Ident[][][] = [];
-        for (const [j, kid] of kids.entries()) parts.push(j === i ? [...delta.removed.values()] : await this.all(kid, 'before'));
+        for (const [j, kid] of kids.entries()) parts.push(j === i ? [...delta.removed.values()] : this.all(kid, 'before'));
         for (const tuple of product(parts)) out.removed.set(datumId(tuple), tuple);
       }
     }
     return out;
   }
 
-  private async unionDelta(kids: Input[], deltas: Delta[]): Promise<Delta> {
+  private unionDelta(kids: Input[], deltas: Delta[]): Delta {
     const out = emptyDelta();
     for (const delta of deltas) for (const [id, tuple] of delta.upserts) keepFirst(out.upserts, id, tuple);
     for (const [i, delta] of deltas.entries()) {
       for (const [id, tuple] of delta.removed) {
         if (out.upserts.has(id) || out.removed.has(id)) continue;
         let kept = false;
-        for (const [j, kid] of kids.entries()) if (j !== i && !kept) kept = await this.contains(kid, tuple);
+        for (const [j, kid] of kids.entries()) if (j !== i && !kept) kept = this.contains(kid, tuple);
         if (!kept) out.removed.set(id, tuple);
       }
     }
@@ -247,17 +247,17 @@ class Planner {
   }
 
   /** Whether `input` makes the tuple `idents` now. */
-  private async contains(input: Input, idents: Ident[]): Promise<boolean> {
+  private contains(input: Input, idents: Ident[]): boolean {
     if ('pfs' in input) {
       const { pfs } = input;
       const [only] = idents;
       if (idents.length !== 1 || only!.name !== pfs.name || only!.repo !== pfs.repo || only!.branch !== pfs.branch) return false;
       const { after } = this.trees(pfs.repo, pfs.branch);
       if (wholeRepo(pfs)) return only!.path === '/' && after.count > 0;
-      return pfsGlob(pfs).test(only!.path) && ((await after.get(only!.path)) !== null || (await after.isFolder(only!.path)));
+      return pfsGlob(pfs).test(only!.path) && (after.get(only!.path) !== null || after.isFolder(only!.path));
     }
     if ('union' in input) {
-      for (const kid of input.union) if (await this.contains(kid, idents)) return true;
+      for (const kid of input.union) if (this.contains(kid, idents)) return true;
       return false;
     }
     const arities = 'cross' in input ? input.cross.map(arity) : [];
@@ -269,14 +269,14 @@ class Planner {
     if (idents.length !== arities.reduce((a, b) => a! + b!, 0)) return false;
     let at = 0;
     for (const [j, kid] of input.cross.entries()) {
-      if (!(await this.contains(kid, idents.slice(at, at + arities[j]!)))) return false;
+      if (!this.contains(kid, idents.slice(at, at + arities[j]!))) return false;
       at += arities[j]!;
     }
     return true;
   }
 
   /** Every tuple of `input` in the before or after trees (the other inputs of a cross that changed). */
-  private all(input: Input, side: 'before' | 'after'): Promise<Tuple[]> {
+  private all(input: Input, side: 'before' | 'after'): Tuple[] {
     let sides = this.alls.get(input);
     if (!sides) {
       sides = new Map();
@@ -290,10 +290,10 @@ class Planner {
     return tuples;
   }
 
-  private async readAll(input: Input, side: 'before' | 'after'): Promise<Tuple[]> {
+  private readAll(input: Input, side: 'before' | 'after'): Tuple[] {
     if (!('pfs' in input)) {
       const of: Tuple[][] = [];
-      for (const kid of children(input)) of.push(await this.all(kid, side));
+      for (const kid of children(input)) of.push(this.all(kid, side));
       return combine(input, of);
     }
     const { pfs } = input;
@@ -303,11 +303,11 @@ class Planner {
     if (wholeRepo(pfs)) {
       return tree.count > 0 ? [[pfsMatch(pfs, glob, trees.commit, '/', { type: 'dir', size: tree.size, digest: tree.root! })]] : [];
     }
-    return matchesOf(pfs, glob, trees.commit, await tree.list()).map((match) => [match]);
+    return matchesOf(pfs, glob, trees.commit, tree.list()).map((match) => [match]);
   }
 
   /** A join or group of pfs inputs: each key a change touches, joined or grouped again from the key index. */
-  private async keyedDelta(node: Keyed, index: number): Promise<Delta> {
+  private keyedDelta(node: Keyed, index: number): Delta {
     const kids = children(node);
     if (!kids.every((kid) => 'pfs' in kid)) throw new NotIncremental('a join or group of inputs other than pfs');
     const pfsKids = kids.map((kid) => (kid as { pfs: PfsInput }).pfs);
@@ -322,7 +322,7 @@ class Planner {
       return t;
     };
     for (const [child, pfs] of pfsKids.entries()) {
-      const delta = await this.pfsDelta(pfs);
+      const delta = this.pfsDelta(pfs);
       for (const [match] of delta.upserts.values()) {
         const t = at(keyOf(node, match!));
         t.put.set(child, [...(t.put.get(child) ?? []), match!]);
@@ -337,14 +337,14 @@ class Planner {
     }
     const out = emptyDelta();
     for (const [key, change] of touched) {
-      const before = await this.members(index, key);
+      const before = this.members(index, key);
       for (const m of before) {
         const changed = change.put.get(m.child)?.some((p) => p.path === m.value.path) || change.gone.get(m.child)?.has(m.value.path);
-        if (changed) await this.keys.delete(m.key);
+        if (changed) this.keys.delete(m.key);
       }
       for (const [child, matches] of change.put)
-        for (const match of matches) await this.keys.put(memberKey(index, key, child, match), member(match));
-      const after = await this.members(index, key);
+        for (const match of matches) this.keys.put(memberKey(index, key, child, match), member(match));
+      const after = this.members(index, key);
       const tuplesOf = (members: IndexedMember[], commitOf: (pfs: PfsInput) => string) =>
         combine(
           node,
@@ -363,10 +363,10 @@ class Planner {
     return out;
   }
 
-  private async members(index: number, key: string): Promise<IndexedMember[]> {
+  private members(index: number, key: string): IndexedMember[] {
     const prefix = keyPrefix(index, key);
     const out: IndexedMember[] = [];
-    for await (const e of this.keys.entries({ from: prefix, to: `${prefix.slice(0, -1)}\u0001` })) {
+    for (const e of this.keys.entries({ from: prefix, to: `${prefix.slice(0, -1)}\u0001` })) {
       out.push({ key: e.key, child: Number(e.key.slice(prefix.length, prefix.length + 4)), value: e.value });
     }
     return out;
@@ -400,9 +400,9 @@ function readsBranch(input: Input, ident: Ident): boolean {
 }
 
 /** What `path` holds in `tree`: a file, a folder's files, or nothing. */
-async function contentIn(tree: FileTree, path: string): Promise<ReturnType<typeof contentOf> | null> {
-  const file = await tree.get(path);
+function contentIn(tree: FileTree, path: string): ReturnType<typeof contentOf> | null {
+  const file = tree.get(path);
   if (file) return contentOf(path, [file]);
-  const files: FileEntry[] = await tree.list(path);
+  const files: FileEntry[] = tree.list(path);
   return files.length > 0 ? contentOf(path, files) : null;
 }

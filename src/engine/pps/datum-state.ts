@@ -10,8 +10,7 @@
  */
 import type { DatumMatch } from '../datum/create.js';
 import { type KeyMember, keyMemberCodec } from '../datum/incremental.js';
-import { Mst, type ValueCodec } from '../store/mst.js';
-import type { ObjectNodes } from '../store/objects.js';
+import { Mst, type MstEdit, type ValueCodec } from '../store/mst.js';
 import type { FileEntry, Store } from '../store/store.js';
 
 /** The roots a job leaves (null: an empty tree). */
@@ -60,22 +59,25 @@ export function storedInput(match: DatumMatch): StoredInput {
   return stored;
 }
 
-/** The three trees of a pipeline's datum state, written through their own node storage. */
+/** The three trees of a pipeline's datum state, over the store's objects. */
 export class DatumTrees {
   readonly datums: Mst<StoredDatum>;
   readonly outputs: Mst<string>;
   readonly keys: Mst<KeyMember>;
-  private readonly nodes: ObjectNodes;
 
-  constructor(store: Store) {
-    this.nodes = store.nodeStorage();
-    this.datums = new Mst(this.nodes, datumCodec);
-    this.outputs = new Mst(this.nodes, writerCodec);
-    this.keys = new Mst(this.nodes, keyMemberCodec);
+  constructor(private readonly store: Store) {
+    const nodes = store.nodeStorage();
+    this.datums = new Mst(nodes, datumCodec);
+    this.outputs = new Mst(nodes, writerCodec);
+    this.keys = new Mst(nodes, keyMemberCodec);
   }
 
-  /** Makes every node written so far durable: before a job record names them. */
-  flush(): Promise<void> {
-    return this.nodes.flush();
+  /** Stores the edited trees, their nodes durable before a job record names the roots. */
+  async persist(edits: { datums: MstEdit<StoredDatum>; outputs?: MstEdit<string>; keys?: MstEdit<KeyMember> }): Promise<DatumRoots> {
+    const datums = edits.datums.persist();
+    const outputs = edits.outputs?.persist() ?? null;
+    const keys = edits.keys?.persist() ?? null;
+    await this.store.flushNodes([...datums.written, ...(outputs?.written ?? []), ...(keys?.written ?? [])]);
+    return { datums: datums.hash, outputs: outputs?.hash ?? null, keys: keys?.hash ?? null };
   }
 }

@@ -7,9 +7,10 @@
  */
 import { VigilError } from '../../pfs/errors.js';
 import type { DatumMatch } from '../datum/create.js';
+import type { MstEdit } from '../store/mst.js';
 import type { FileEntry, Store } from '../store/store.js';
 import type { DatumResult } from '../worker/job-context.js';
-import { type DatumRoots, type DatumTrees, type StoredDatum, storedInput } from './datum-state.js';
+import { type DatumTrees, type StoredDatum, storedInput } from './datum-state.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobRecord } from './job-records.js';
 import type { PipelineRecord } from './pipelines.js';
@@ -34,14 +35,14 @@ export async function commitJob(store: Store, trees: DatumTrees, end: JobEnd): P
   // The outputs of the datums gone or processed again leave the output commit.
   const deleted = new Set<string>();
   for (const id of [...plan.removed, ...results.map((r) => r.datum.id)]) {
-    const old = await datums.get(id);
+    const old = datums.get(id);
     for (const output of old?.outputs ?? []) {
-      if ((await writers.get(output.path)) !== id) continue;
-      await writers.delete(output.path);
+      if (writers.get(output.path) !== id) continue;
+      writers.delete(output.path);
       deleted.add(output.path);
     }
   }
-  for (const id of plan.removed) await datums.delete(id);
+  for (const id of plan.removed) datums.delete(id);
 
   // A path may have one writer: among the new outputs, and against the carried ones.
   const put: FileEntry[] = [];
@@ -49,14 +50,14 @@ export async function commitJob(store: Store, trees: DatumTrees, end: JobEnd): P
   const written = new Map<string, DatumResult>();
   for (const result of byId) {
     for (const output of result.outputs) {
-      const other = written.get(output.path)?.datum ?? (await carried(datums, writers, output.path));
+      const other = written.get(output.path)?.datum ?? carried(datums, writers, output.path);
       if (other) return { state: 'JOB_FAILURE', reason: twoWriters(output.path, other, result.datum) };
       written.set(output.path, result);
       put.push(output);
     }
   }
-  for (const [path, result] of written) await writers.put(path, result.datum.id);
-  for (const result of results) await datums.put(result.datum.id, stored(result, job.id));
+  writers.putAll([...written].map(([path, result]) => ({ key: path, value: result.datum.id })));
+  datums.putAll(results.map((r) => ({ key: r.datum.id, value: stored(r, job.id) })));
 
   let outputCommit: JobRecord['outputCommit'];
   try {
@@ -74,12 +75,7 @@ export async function commitJob(store: Store, trees: DatumTrees, end: JobEnd): P
     if (e instanceof VigilError) return { state: 'JOB_FAILURE', reason: `the output cannot be committed: ${e.message}` };
     throw e;
   }
-  const roots: DatumRoots = {
-    datums: (await datums.persist()).hash,
-    outputs: (await writers.persist()).hash,
-    keys: (await plan.keys.persist()).hash,
-  };
-  await trees.flush();
+  const roots = await trees.persist({ datums, outputs: writers, keys: plan.keys });
   const recovered = results.filter((r) => r.state === 'RECOVERED').map((r) => r.datum.id);
   return { state: 'JOB_SUCCESS', outputCommit, datums: roots, ...(recovered.length ? { recoveredDatums: recovered.sort() } : {}) };
 }
@@ -88,14 +84,12 @@ export async function commitJob(store: Store, trees: DatumTrees, end: JobEnd): P
 export async function keepFailedJob(trees: DatumTrees, end: JobEnd): Promise<Partial<JobRecord>> {
   const { job, plan, results, base } = end;
   const datums = trees.datums.edit(base?.datums?.datums ?? null);
-  for (const id of plan.removed) await datums.delete(id);
+  for (const id of plan.removed) datums.delete(id);
   // Datums it never got to are in neither state.
   const done = new Set(results.map((r) => r.datum.id));
-  for (const datum of plan.toProcess) if (!done.has(datum.id)) await datums.delete(datum.id);
-  for (const result of results) await datums.put(result.datum.id, stored(result, job.id));
-  const roots: DatumRoots = { datums: (await datums.persist()).hash, outputs: null, keys: null };
-  await trees.flush();
-  return { datums: roots };
+  for (const datum of plan.toProcess) if (!done.has(datum.id)) datums.delete(datum.id);
+  datums.putAll(results.map((r) => ({ key: r.datum.id, value: stored(r, job.id) })));
+  return { datums: await trees.persist({ datums }) };
 }
 
 function stored(result: DatumResult, job: string): StoredDatum {
@@ -104,14 +98,14 @@ function stored(result: DatumResult, job: string): StoredDatum {
 }
 
 /** The datum a carried output path belongs to, if some datum's output still holds it. */
-async function carried(
-  datums: ReturnType<DatumTrees['datums']['edit']>,
-  writers: ReturnType<DatumTrees['outputs']['edit']>,
+function carried(
+  datums: MstEdit<StoredDatum>,
+  writers: MstEdit<string>,
   path: string,
-): Promise<{ id: string; inputs: Pick<DatumMatch, 'repo' | 'path'>[] } | undefined> {
-  const id = await writers.get(path);
+): { id: string; inputs: Pick<DatumMatch, 'repo' | 'path'>[] } | undefined {
+  const id = writers.get(path);
   if (id === undefined) return undefined;
-  const datum = await datums.get(id);
+  const datum = datums.get(id);
   return { id, inputs: datum?.inputs ?? [] };
 }
 

@@ -50,27 +50,25 @@ export async function planJob(
           throw e;
         })
       : null;
-  const { changed, removed, keys, total } = planned ?? (await fromWholeTrees(trees, record, base, afters));
+  const { changed, removed, keys, total } = planned ?? fromWholeTrees(trees, record, base, afters);
 
   const toProcess: PlannedDatum[] = [];
   for (const datum of changed) {
-    const known = state ? await trees.datums.get(state.datums, datum.id) : undefined;
+    const known = state ? trees.datums.get(state.datums, datum.id) : undefined;
     if (everyJob || !known || known.hash !== datum.hash || known.state !== 'SUCCESS') toProcess.push(datum);
   }
   // Recovered datums run again, changed or not.
   if (state && !everyJob) {
     const seen = new Set([...changed.map((d) => d.id), ...removed]);
     for (const id of base.recoveredDatums ?? []) {
-      const known = seen.has(id) ? undefined : await trees.datums.get(state.datums, id);
+      const known = seen.has(id) ? undefined : trees.datums.get(state.datums, id);
       if (!known) continue;
       const inputs = known.inputs.map((input) => ({ ...input, commit: afters.get(`${input.repo}@${input.branch}`)?.commit ?? '' }));
       toProcess.push({ id, hash: known.hash, inputs });
     }
   }
   const files = new FileLists(afters);
-  const datums: Datum[] = [];
-  for (const datum of toProcess) datums.push(await files.withFiles(datum));
-  return { toProcess: datums, removed, total, keys, incremental: planned !== null };
+  return { toProcess: toProcess.map((d) => files.withFiles(d)), removed, total, keys, incremental: planned !== null };
 }
 
 interface Candidates {
@@ -101,7 +99,7 @@ async function fromDiffs(
     befores.set(key, before);
   }
   const keys = trees.keys.edit(state.keys);
-  const { changed, removed } = await planChanges(
+  const { changed, removed } = planChanges(
     record.spec.input,
     record.salt,
     (repo, branch): BranchTrees => {
@@ -110,20 +108,20 @@ async function fromDiffs(
     },
     keys,
   );
-  let total = (await trees.datums.summary(state.datums)).count - removed.length;
-  for (const datum of changed) if ((await trees.datums.get(state.datums, datum.id)) === undefined) total++;
+  let total = trees.datums.summary(state.datums).count - removed.length;
+  for (const datum of changed) if (trees.datums.get(state.datums, datum.id) === undefined) total++;
   return { changed, removed, keys, total };
 }
 
-async function fromWholeTrees(
+function fromWholeTrees(
   trees: DatumTrees,
   record: PipelineRecord,
   base: JobRecord | null,
   afters: Map<string, { tree: FileTree; commit: string }>,
-): Promise<Candidates> {
+): Candidates {
   const lists = new Map<string, { commit: string; files: FileEntry[]; root: string | null } | null>();
   for (const [key, after] of afters) {
-    lists.set(key, after.commit ? { commit: after.commit, files: await after.tree.list(), root: after.tree.root } : null);
+    lists.set(key, after.commit ? { commit: after.commit, files: after.tree.list(), root: after.tree.root } : null);
   }
   const head: HeadTree = (repo, branch) => lists.get(`${repo}@${branch}`) ?? null;
   const datums = makeDatums(record.spec.input, head, record.salt);
@@ -131,24 +129,23 @@ async function fromWholeTrees(
   keys.replace(keyIndexEntries(record.spec.input, head));
   const now = new Set(datums.map((d) => d.id));
   const removed: string[] = [];
-  if (base?.datums) for await (const e of trees.datums.entries(base.datums.datums)) if (!now.has(e.key)) removed.push(e.key);
+  if (base?.datums) for (const e of trees.datums.entries(base.datums.datums)) if (!now.has(e.key)) removed.push(e.key);
   return { changed: datums, removed, keys, total: datums.length };
 }
 
 /** The files of each datum input to lay out, read once per match from the input commit's tree. */
 class FileLists {
-  private readonly lists = new Map<string, Promise<FileEntry[]>>();
+  private readonly lists = new Map<string, FileEntry[]>();
 
   constructor(private readonly afters: Map<string, { tree: FileTree; commit: string }>) {}
 
-  async withFiles(datum: PlannedDatum): Promise<Datum> {
-    const inputs: DatumInput[] = [];
-    for (const input of datum.inputs) inputs.push({ ...input, files: input.files ?? (await this.filesOf(input)) });
+  withFiles(datum: PlannedDatum): Datum {
+    const inputs: DatumInput[] = datum.inputs.map((input) => ({ ...input, files: input.files ?? this.filesOf(input) }));
     return { ...datum, inputs };
   }
 
-  private filesOf(input: PlannedDatum['inputs'][number]): Promise<FileEntry[]> {
-    if (input.type === 'file') return Promise.resolve([{ path: input.path, sha256: input.digest, size: input.size }]);
+  private filesOf(input: PlannedDatum['inputs'][number]): FileEntry[] {
+    if (input.type === 'file') return [{ path: input.path, sha256: input.digest, size: input.size }];
     const key = `${input.repo}@${input.branch}:${input.path}`;
     let files = this.lists.get(key);
     if (!files) {

@@ -117,19 +117,19 @@ export async function latestJobs(root: string, pipeline: string): Promise<{ last
 }
 
 /** Every datum of the job, by id. */
-export async function readDatums(store: Store, job: JobRecord): Promise<DatumRecord[]> {
+export function readDatums(store: Store, job: JobRecord): DatumRecord[] {
   if (!job.datums) return [];
   const out: DatumRecord[] = [];
-  for await (const e of new DatumTrees(store).datums.entries(job.datums.datums)) out.push(asDatumRecord(job, e.key, e.value));
+  for (const e of new DatumTrees(store).datums.entries(job.datums.datums)) out.push(asDatumRecord(job, e.key, e.value));
   return out;
 }
 
 /** The datum of the job that wrote (or carried) the output `path`, if any. */
-export async function datumWriting(store: Store, job: JobRecord, path: string): Promise<DatumRecord | undefined> {
+export function datumWriting(store: Store, job: JobRecord, path: string): DatumRecord | undefined {
   if (!job.datums) return undefined;
   const trees = new DatumTrees(store);
-  const id = await trees.outputs.get(job.datums.outputs, path);
-  const datum = id === undefined ? undefined : await trees.datums.get(job.datums.datums, id);
+  const id = trees.outputs.get(job.datums.outputs, path);
+  const datum = id === undefined ? undefined : trees.datums.get(job.datums.datums, id);
   return datum && asDatumRecord(job, id!, datum);
 }
 

@@ -59,17 +59,15 @@ export async function migrateJobRecords(ctx: MigrationContext): Promise<void> {
       const entries: Entry<StoredDatum>[] = [];
       const outputs = new Map<string, string>();
       for (const row of rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-        const earlier: StoredDatum | undefined = row.state === 'SKIPPED' && previous ? await datums.get(previous, row.id) : undefined;
+        const earlier: StoredDatum | undefined = row.state === 'SKIPPED' && previous ? datums.get(previous, row.id) : undefined;
         entries.push({ key: row.id, value: converted1(row, job.id, record?.salt, earlier) });
         for (const o of row.outputs) outputs.set(o.path, row.id);
       }
       const paths = [...outputs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const roots = {
-        datums: datums.buildSync(entries).hash,
-        outputs: writers.buildSync(paths.map((key) => ({ key, value: outputs.get(key)! }))).hash,
-        keys: null,
-      };
-      await ctx.nodes.flush();
+      const built = datums.buildSync(entries);
+      const writersBuilt = writers.buildSync(paths.map((key) => ({ key, value: outputs.get(key)! })));
+      await ctx.flush([...built.written, ...writersBuilt.written]);
+      const roots = { datums: built.hash, outputs: writersBuilt.hash, keys: null };
       const recovered = rows.filter((r) => r.state === 'RECOVERED').map((r) => r.id);
       const next: JobRecord = { ...job, datums: roots, ...(recovered.length ? { recoveredDatums: recovered } : {}) };
       await atomicWriteFile(join(dir, `${job.id}.json`), `${JSON.stringify(next, null, 2)}\n`);

@@ -28,8 +28,10 @@ interface Format1Commit {
 /** What the store-level conversion hands to the conversions of other records (jobs), run before format 2 is written. */
 export interface MigrationContext {
   root: string;
-  /** Node storage over the store's objects; the caller flushes what it writes. */
+  /** Node storage over the store's objects. */
   nodes: ObjectNodes;
+  /** Makes nodes written through `nodes` durable (Persisted.written). */
+  flush(written: string[]): Promise<void>;
   trees: Mst<FileValue>;
   say(line: string): void;
 }
@@ -57,8 +59,9 @@ export async function migrateStore(
     const nodes = new ObjectNodes(objects);
     const trees = fileTrees(nodes);
     const repos = (await readdir(join(abs, 'repos'))).filter((n) => !n.startsWith('.')).sort();
-    for (const repo of repos) await convertCommits(join(abs, 'repos', repo), repo, objects, nodes, trees, opts.say);
-    await opts.more?.({ root: abs, nodes, trees, say: opts.say });
+    const flush = (written: string[]) => objects.flush(written);
+    for (const repo of repos) await convertCommits(join(abs, 'repos', repo), repo, objects, trees, opts.say);
+    await opts.more?.({ root: abs, nodes, flush, trees, say: opts.say });
     await atomicWriteFile(marker, `${JSON.stringify({ ...current, format: STORE_FORMAT, migrated: new Date().toISOString() })}\n`, {
       tmpDir: tmp,
     });
@@ -73,7 +76,6 @@ async function convertCommits(
   dir: string,
   repo: string,
   objects: ObjectStore,
-  nodes: ObjectNodes,
   trees: Mst<FileValue>,
   say: (line: string) => void,
 ): Promise<void> {
@@ -88,7 +90,7 @@ async function convertCommits(
     });
     const entries = (JSON.parse(manifest) as FileEntry[]).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const tree = trees.buildSync(entries.map((e) => ({ key: e.path, value: { sha256: e.sha256, size: e.size } })));
-    await nodes.flush();
+    await objects.flush(tree.written);
     const { tree: _manifest, ...rest } = record;
     const next = { ...rest, sizeBytes: tree.weight, fileCount: tree.count, root: tree.hash };
     await atomicWriteFile(path, `${JSON.stringify(next, null, 2)}\n`, { tmpDir: join(dir, '..', '..', 'tmp') });

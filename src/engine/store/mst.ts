@@ -12,7 +12,8 @@
  * Every operation reads and writes one path of nodes, O(log N): get, put, delete, a range scan,
  * a diff. Edits build new nodes in memory; persist() writes them through a NodeStorage. Each link
  * to a subtree carries its key count and total weight (for files: their bytes), so a tree's size
- * is known from its root alone.
+ * is known from its root alone. Nodes are small (a few KB) and read synchronously: a read is a
+ * few syscalls, cheaper than a round trip through libuv's thread pool for each of them.
  */
 import { hash as cryptoHash } from 'node:crypto';
 import { sha256 } from '../../pfs/files.js';
@@ -20,7 +21,7 @@ import { sha256 } from '../../pfs/files.js';
 /** Where nodes live: the store's objects, or memory. */
 export interface NodeStorage {
   /** The bytes of node `hash`. */
-  read(hash: string): Promise<Uint8Array>;
+  read(hash: string): Uint8Array;
   /** Stores a node's bytes and returns their sha256 (hex); made durable by the storage's owner. */
   write(bytes: Uint8Array): string;
 }
@@ -44,6 +45,11 @@ export interface TreeRoot {
   hash: string | null;
   count: number;
   weight: number;
+}
+
+/** A tree just stored, and the nodes that took: its owner makes them durable (objects.ts flush) before naming the root. */
+export interface Persisted extends TreeRoot {
+  written: string[];
 }
 
 /** One difference between two trees: `before` absent for an added key, `after` for a removed one. */
@@ -110,24 +116,17 @@ function nodeRef<V>(level: number, entries: Entry<V>[], children: (Ref<V> | null
   return entries.length === 0 ? children[0]! : { draft: { level, entries, children } };
 }
 
-/** Reads a node that is at hand (a draft, pinned or cached), else throws Missing. */
+/** Reads a node: a draft, or a stored one through the cache. */
 type NodeAt<V> = (ref: Ref<V>) => Node<V>;
-
-/** Thrown by a synchronous tree operation that needs a node not read yet; Mst.run reads it and runs the operation again. */
-class Missing {
-  constructor(readonly hash: string) {}
-}
 
 const NOT_FOUND = Symbol('not found');
 
-/**
- * Trees of one value type over one NodeStorage, with a cache of decoded nodes bounded by bytes.
- * Operations are synchronous over the nodes at hand: one that needs another node is run again
- * once it is read (at most once per node of its path), so a cached path costs no async hop.
- */
+/** Trees of one value type over one NodeStorage, with a cache of decoded nodes bounded by bytes. */
 export class Mst<V> {
   private readonly cache = new Map<string, { node: Node<V>; bytes: number }>();
   private cached = 0;
+  /** Reads a node (for the operations below, which take it as a parameter). */
+  readonly at: NodeAt<V> = (ref) => (isStored(ref) ? this.read(ref.hash) : ref.draft);
 
   constructor(
     readonly storage: NodeStorage,
@@ -138,30 +137,29 @@ export class Mst<V> {
 
   // ---- reading a stored tree ----
 
-  get(root: string | null, key: string): Promise<V | undefined> {
-    return this.run((at) => getIn(at, this.ref(root), key));
+  get(root: string | null, key: string): V | undefined {
+    return getIn(this.at, this.ref(root), key);
   }
 
   /** The entries with from <= key < to (either bound may be absent), in key order. */
-  entries(root: string | null, range: { from?: string; to?: string } = {}): AsyncIterable<Entry<V>> {
+  entries(root: string | null, range: { from?: string; to?: string } = {}): Generator<Entry<V>> {
     return this.scan(this.ref(root), range.from, range.to);
   }
 
   /** The first entry with from <= key < to, if any. */
-  first(root: string | null, range: { from?: string; to?: string }): Promise<Entry<V> | undefined> {
-    return this.run((at) => firstIn(at, this.ref(root), range.from, range.to));
+  first(root: string | null, range: { from?: string; to?: string }): Entry<V> | undefined {
+    return firstIn(this.at, this.ref(root), range.from, range.to);
   }
 
   /** Every key added, removed or changed from `before` to `after`, in key order; shared subtrees are skipped unread. */
-  diff(before: string | null, after: string | null): AsyncIterable<Change<V>> {
+  diff(before: string | null, after: string | null): Generator<Change<V>> {
     return this.diffRefs(this.ref(before), this.ref(after));
   }
 
   /** A stored tree's count and weight, from its root node. */
-  async summary(root: string | null): Promise<TreeRoot> {
+  summary(root: string | null): TreeRoot {
     if (root === null) return EMPTY;
-    const totals = await this.run((at) => this.totals(at, at(this.ref(root)!)));
-    return { hash: root, ...totals };
+    return { hash: root, ...this.totals(this.read(root)) };
   }
 
   /** An editable copy of a stored tree. */
@@ -169,8 +167,8 @@ export class Mst<V> {
     return new MstEdit(this, this.ref(root));
   }
 
-  /** The tree of exactly `entries` (sorted by key, each key once), stored; synchronous: it reads nothing. */
-  buildSync(sorted: Entry<V>[]): TreeRoot {
+  /** The tree of exactly `entries` (sorted by key, each key once), stored. */
+  buildSync(sorted: Entry<V>[]): Persisted {
     const levels = sorted.map((e) => keyLevel(e.key));
     for (let i = 1; i < sorted.length; i++) {
       if (!(sorted[i - 1]!.key < sorted[i]!.key)) throw new Error(`buildSync: keys not sorted and unique at "${sorted[i]!.key}"`);
@@ -191,7 +189,7 @@ export class Mst<V> {
       children.push(build(start, hi));
       return { draft: { level: top, entries, children } };
     };
-    return this.persistSync(build(0, sorted.length));
+    return this.persist(build(0, sorted.length));
   }
 
   // ---- internals shared with MstEdit ----
@@ -201,38 +199,15 @@ export class Mst<V> {
     return root === null ? null : { hash: root, count: -1, weight: -1 };
   }
 
-  /** Runs a synchronous operation, reading the nodes it needs; nodes read for it stay at hand until it is done. */
-  async run<T>(op: (at: NodeAt<V>) => T): Promise<T> {
-    const pinned = new Map<string, Node<V>>();
-    const at: NodeAt<V> = (ref) => {
-      if (!isStored(ref)) return ref.draft;
-      const node = pinned.get(ref.hash) ?? this.cachedNode(ref.hash);
-      if (!node) throw new Missing(ref.hash);
-      return node;
-    };
-    for (;;) {
-      try {
-        return op(at);
-      } catch (e) {
-        if (!(e instanceof Missing)) throw e;
-        pinned.set(e.hash, await this.read(e.hash));
-      }
-    }
-  }
-
-  private cachedNode(hash: string): Node<V> | undefined {
+  private read(hash: string): Node<V> {
     const hit = this.cache.get(hash);
-    if (!hit) return undefined;
-    // Most recently used last: the Map's order is the eviction order.
-    this.cache.delete(hash);
-    this.cache.set(hash, hit);
-    return hit.node;
-  }
-
-  private async read(hash: string): Promise<Node<V>> {
-    const cached = this.cachedNode(hash);
-    if (cached) return cached;
-    const bytes = await this.storage.read(hash);
+    if (hit) {
+      // Most recently used last: the Map's order is the eviction order.
+      this.cache.delete(hash);
+      this.cache.set(hash, hit);
+      return hit.node;
+    }
+    const bytes = this.storage.read(hash);
     const node = this.decode(bytes, hash);
     this.remember(hash, node, bytes.byteLength);
     return node;
@@ -249,13 +224,13 @@ export class Mst<V> {
     }
   }
 
-  totals(at: NodeAt<V>, node: Node<V>): { count: number; weight: number } {
+  totals(node: Node<V>): { count: number; weight: number } {
     let count = node.entries.length;
     let weight = 0;
     for (const e of node.entries) weight += this.codec.weight(e.value);
     for (const child of node.children) {
       if (!child) continue;
-      const t = this.refTotals(at, child);
+      const t = this.refTotals(child);
       count += t.count;
       weight += t.weight;
     }
@@ -263,27 +238,62 @@ export class Mst<V> {
   }
 
   /** A subtree's totals: a link carries them; a root reference or a draft (only the edited paths) sums its node's. */
-  refTotals(at: NodeAt<V>, ref: Ref<V>): { count: number; weight: number } {
+  refTotals(ref: Ref<V>): { count: number; weight: number } {
     if (isStored(ref) && ref.count >= 0) return ref;
-    return this.totals(at, at(ref));
+    return this.totals(this.at(ref));
   }
 
-  async *scan(ref: Ref<V> | null, from: string | undefined, to: string | undefined): AsyncGenerator<Entry<V>, boolean> {
-    if (!ref) return true;
-    const node = isStored(ref) ? await this.read(ref.hash) : ref.draft;
-    const start = from === undefined ? 0 : lowerBound(node.entries, from);
-    for (let i = start; i <= node.entries.length; i++) {
-      // Keys in children after the first one are above `from` already.
-      if (!(yield* this.scan(node.children[i]!, i === start ? from : undefined, to))) return false;
-      const entry = node.entries[i];
-      if (!entry) break;
-      if (to !== undefined && entry.key >= to) return false;
+  /** The entries with from <= key < to, in order; a walk with a stack of its own, one resume per entry whatever the depth. */
+  *scan(ref: Ref<V> | null, from: string | undefined, to: string | undefined): Generator<Entry<V>> {
+    // Per node: the next entry, and whether the subtree before it is done; `from` bounds only the first subtree.
+    const stack: { node: Node<V>; i: number; below: boolean; from: string | undefined }[] = [];
+    const enter = (child: Ref<V> | null, bound: string | undefined) => {
+      if (!child) return;
+      const node = this.at(child);
+      stack.push({ node, i: bound === undefined ? 0 : lowerBound(node.entries, bound), below: false, from: bound });
+    };
+    enter(ref, from);
+    while (stack.length > 0) {
+      const top = stack.at(-1)!;
+      if (!top.below) {
+        top.below = true;
+        const bound = top.from;
+        top.from = undefined; // keys in later subtrees are above it already
+        enter(top.node.children[top.i]!, bound);
+        continue;
+      }
+      const entry = top.node.entries[top.i];
+      if (!entry) {
+        stack.pop();
+        continue;
+      }
+      if (to !== undefined && entry.key >= to) return;
       yield entry;
+      top.i++;
+      top.below = false;
     }
-    return true;
   }
 
-  private async *diffRefs(a: Ref<V> | null, b: Ref<V> | null): AsyncGenerator<Change<V>> {
+  /** Calls `visit` on the entries with from <= key < to, in order: scan() without a generator's cost per entry, for whole listings. */
+  forEach(root: string | null, range: { from?: string; to?: string }, visit: (entry: Entry<V>) => void): void {
+    const { from, to } = range;
+    const walk = (ref: Ref<V> | null, bound: string | undefined): boolean => {
+      if (!ref) return true;
+      const node = this.at(ref);
+      const start = bound === undefined ? 0 : lowerBound(node.entries, bound);
+      for (let i = start; i <= node.entries.length; i++) {
+        if (!walk(node.children[i]!, i === start ? bound : undefined)) return false;
+        const entry = node.entries[i];
+        if (!entry) break;
+        if (to !== undefined && entry.key >= to) return false;
+        visit(entry);
+      }
+      return true;
+    };
+    walk(this.ref(root), from);
+  }
+
+  private *diffRefs(a: Ref<V> | null, b: Ref<V> | null): Generator<Change<V>> {
     // Each side: the items still to compare, next one last. An item is an entry or a subtree.
     type Item = Entry<V> | Ref<V>;
     const isEntry = (item: Item): item is Entry<V> => 'key' in item;
@@ -291,17 +301,17 @@ export class Mst<V> {
     const right: Item[] = b ? [b] : [];
     // Comparing levels reads a subtree before it is expanded: read each once, whatever the cache holds.
     const seen = new Map<Ref<V>, Node<V>>();
-    const load = async (ref: Ref<V>) => {
+    const load = (ref: Ref<V>) => {
       let node = seen.get(ref);
       if (!node) {
-        node = isStored(ref) ? await this.read(ref.hash) : ref.draft;
+        node = this.at(ref);
         seen.set(ref, node);
       }
       return node;
     };
-    const expand = async (items: Item[]) => {
+    const expand = (items: Item[]) => {
       const ref = items.pop() as Ref<V>;
-      const node = await load(ref);
+      const node = load(ref);
       seen.delete(ref);
       for (let i = node.entries.length; i >= 0; i--) {
         const child = node.children[i];
@@ -317,10 +327,10 @@ export class Mst<V> {
         if (same(x, y)) {
           left.pop();
           right.pop();
-        } else if ((await load(x)).level >= (await load(y)).level) await expand(left);
-        else await expand(right);
-      } else if (!isEntry(x)) await expand(left);
-      else if (!isEntry(y)) await expand(right);
+        } else if (load(x).level >= load(y).level) expand(left);
+        else expand(right);
+      } else if (!isEntry(x)) expand(left);
+      else if (!isEntry(y)) expand(right);
       else if (x.key < y.key) {
         left.pop();
         yield { key: x.key, before: x.value };
@@ -339,7 +349,7 @@ export class Mst<V> {
     ] as const) {
       while (items.length > 0) {
         const item = items.at(-1)!;
-        if (!isEntry(item)) await expand(items);
+        if (!isEntry(item)) expand(items);
         else {
           items.pop();
           yield { key: item.key, [side]: item.value };
@@ -349,21 +359,23 @@ export class Mst<V> {
   }
 
   /** Writes every draft node below `ref`, children first; returns the stored tree. */
-  persistSync(ref: Ref<V> | null): TreeRoot {
-    if (!ref) return EMPTY;
-    const stored = this.store(ref);
-    return { hash: stored.hash, count: stored.count, weight: stored.weight };
+  persist(ref: Ref<V> | null): Persisted {
+    if (!ref) return { ...EMPTY, written: [] };
+    const written: string[] = [];
+    const stored = this.store(ref, written);
+    return { hash: stored.hash, count: stored.count, weight: stored.weight, written };
   }
 
-  private store(ref: Ref<V>): StoredRef {
+  private store(ref: Ref<V>, written: string[]): StoredRef {
     if (isStored(ref)) return ref;
     const node = ref.draft;
-    const children = node.children.map((c) => (c ? this.store(c) : null));
+    const children = node.children.map((c) => (c ? this.store(c, written) : null));
     const stored: Node<V> = { level: node.level, entries: node.entries, children };
     const bytes = this.encode(stored);
     const hash = this.storage.write(bytes);
+    written.push(hash);
     this.remember(hash, stored, bytes.byteLength);
-    return { hash, ...this.totals(() => stored, stored) };
+    return { hash, ...this.totals(stored) };
   }
 
   // ---- node bytes ----
@@ -541,63 +553,81 @@ function merge<V>(at: NodeAt<V>, low: Ref<V> | null, high: Ref<V> | null): Ref<V
  * stores the new nodes. Never shared: an edit is one writer's.
  */
 export class MstEdit<V> {
+  /** Nodes stored by replace(), for persist() to report. */
+  private readonly written: string[] = [];
+
   constructor(
     private readonly mst: Mst<V>,
     private root: Ref<V> | null,
   ) {}
 
-  get(key: string): Promise<V | undefined> {
-    return this.mst.run((at) => getIn(at, this.root, key));
+  get(key: string): V | undefined {
+    return getIn(this.mst.at, this.root, key);
   }
 
-  entries(range: { from?: string; to?: string } = {}): AsyncIterable<Entry<V>> {
+  entries(range: { from?: string; to?: string } = {}): Generator<Entry<V>> {
     return this.mst.scan(this.root, range.from, range.to);
   }
 
-  first(range: { from?: string; to?: string }): Promise<Entry<V> | undefined> {
-    return this.mst.run((at) => firstIn(at, this.root, range.from, range.to));
+  first(range: { from?: string; to?: string }): Entry<V> | undefined {
+    return firstIn(this.mst.at, this.root, range.from, range.to);
   }
 
   /** How many keys the edited tree holds. */
-  count(): Promise<number> {
-    return this.mst.run((at) => (this.root ? this.mst.refTotals(at, this.root).count : 0));
+  count(): number {
+    return this.root ? this.mst.refTotals(this.root).count : 0;
   }
 
-  async put(key: string, value: V): Promise<void> {
-    const level = keyLevel(key);
-    this.root = await this.mst.run((at) => putIn(at, this.mst.codec, this.root, key, value, level));
+  put(key: string, value: V): void {
+    this.root = putIn(this.mst.at, this.mst.codec, this.root, key, value, keyLevel(key));
+  }
+
+  /**
+   * Puts every entry (each key once). A batch as large as the tree rebuilds it from its sorted
+   * entries, which costs O(N) once instead of O(batch × log N) with a large constant.
+   */
+  putAll(entries: Entry<V>[]): void {
+    if (entries.length <= 1024 || entries.length * 4 <= this.count()) {
+      for (const e of entries) this.put(e.key, e.value);
+      return;
+    }
+    const all = new Map<string, V>();
+    for (const e of this.entries()) all.set(e.key, e.value);
+    for (const e of entries) all.set(e.key, e.value);
+    const keys = [...all.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.replace(keys.map((key) => ({ key, value: all.get(key)! })));
   }
 
   /** Removes `key`; false when it was not there. */
-  async delete(key: string): Promise<boolean> {
-    const level = keyLevel(key);
-    const result = await this.mst.run((at) => deleteIn(at, this.root, key, level));
+  delete(key: string): boolean {
+    const result = deleteIn(this.mst.at, this.root, key, keyLevel(key));
     if (result === NOT_FOUND) return false;
     this.root = result;
     return true;
   }
 
   /** Removes every key with from <= key < to; returns how many there were. */
-  async deleteRange(from: string, to: string): Promise<number> {
-    const { root, removed } = await this.mst.run((at) => {
-      const [below, rest] = split(at, this.root, from);
-      const [doomed, above] = split(at, rest, to);
-      return { root: merge(at, below, above), removed: doomed ? this.mst.refTotals(at, doomed).count : 0 };
-    });
-    if (removed > 0) this.root = root;
-    return removed;
+  deleteRange(from: string, to: string): number {
+    const at = this.mst.at;
+    const [below, rest] = split(at, this.root, from);
+    const [doomed, above] = split(at, rest, to);
+    if (!doomed) return 0;
+    this.root = merge(at, below, above);
+    return this.mst.refTotals(doomed).count;
   }
 
   /** Replaces the whole tree by `entries` (sorted, each key once). */
   replace(sorted: Entry<V>[]): void {
-    this.root = this.mst.ref(this.mst.buildSync(sorted).hash);
+    const built = this.mst.buildSync(sorted);
+    this.written.push(...built.written);
+    this.root = this.mst.ref(built.hash);
   }
 
-  /** Stores the new nodes; returns the tree. */
-  async persist(): Promise<TreeRoot> {
+  /** Stores the new nodes; returns the tree and every node this edit stored. */
+  persist(): Persisted {
     const root = this.root;
-    if (root && isStored(root)) return this.mst.summary(root.hash);
-    return this.mst.persistSync(root);
+    const stored = root && isStored(root) ? { ...this.mst.summary(root.hash), written: [] } : this.mst.persist(root);
+    return { ...stored, written: [...this.written, ...stored.written] };
   }
 }
 
@@ -605,7 +635,7 @@ export class MstEdit<V> {
 export class MemoryNodeStorage implements NodeStorage {
   readonly nodes = new Map<string, Uint8Array>();
 
-  async read(hash: string): Promise<Uint8Array> {
+  read(hash: string): Uint8Array {
     const bytes = this.nodes.get(hash);
     if (!bytes) throw new Error(`no tree node ${hash}`);
     return bytes;

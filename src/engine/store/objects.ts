@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
@@ -208,17 +208,15 @@ function sourceError(path: string, e: NodeJS.ErrnoException): Error {
 }
 
 /**
- * Tree nodes (mst.ts) kept as objects: written in a batch, made durable by flush() before a
- * record names them. Each writer has its own, so that it flushes exactly the nodes it wrote.
+ * Tree nodes (mst.ts) kept as objects, written in a batch: whoever names a tree's root in a
+ * record flushes its new nodes (Persisted.written) first.
  */
 export class ObjectNodes implements NodeStorage {
-  private readonly written = new Set<string>();
-
   constructor(private readonly objects: ObjectStore) {}
 
-  async read(hash: string): Promise<Uint8Array> {
+  read(hash: string): Uint8Array {
     try {
-      return await readFile(this.objects.currentPath(hash));
+      return readFileSync(this.objects.currentPath(hash));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`tree node ${hash} is missing from the store's objects`);
       throw e;
@@ -226,15 +224,6 @@ export class ObjectNodes implements NodeStorage {
   }
 
   write(bytes: Uint8Array): string {
-    const { sha256 } = this.objects.addBatchSync(bytes);
-    this.written.add(sha256);
-    return sha256;
-  }
-
-  /** Makes every node written so far durable. */
-  async flush(): Promise<void> {
-    const shas = [...this.written];
-    this.written.clear();
-    await this.objects.flush(shas);
+    return this.objects.addBatchSync(bytes).sha256;
   }
 }

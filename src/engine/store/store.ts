@@ -92,8 +92,6 @@ const writeQueues = new Map<string, Promise<void>>();
  */
 export class Store {
   private readonly commitCache = new Map<string, CommitRecord>();
-  /** The nodes this store's commits write, flushed by each commit under the lock. */
-  private readonly commitNodes: ObjectNodes;
   private readonly trees: Mst<FileValue>;
 
   private constructor(
@@ -101,8 +99,7 @@ export class Store {
     private readonly objects: ObjectStore,
     private readonly lockWaitMs: number,
   ) {
-    this.commitNodes = new ObjectNodes(objects);
-    this.trees = fileTrees(this.commitNodes);
+    this.trees = fileTrees(new ObjectNodes(objects));
   }
 
   /** Opens the store in `root`, creating it if absent and cleaning what a killed process left. */
@@ -379,12 +376,14 @@ export class Store {
     return (await this.tree(repo, commitId)).get(path);
   }
 
-  /**
-   * Node storage over this store's objects for other trees (a pipeline's datum state): nodes
-   * written through it are durable once its flush() has returned.
-   */
+  /** Node storage over this store's objects for other trees (a pipeline's datum state); see flushNodes. */
   nodeStorage(): ObjectNodes {
     return new ObjectNodes(this.objects);
+  }
+
+  /** Makes tree nodes written through nodeStorage() durable (Persisted.written), before a record names their root. */
+  flushNodes(written: string[]): Promise<void> {
+    return this.mapWriteErrors(() => this.objects.flush(written));
   }
 
   // ---- objects ----
@@ -444,8 +443,20 @@ export class Store {
         `commit to ${repo}@${branch}: ${missing.length} object(s) not in the store (e.g. ${missing[0]}); add them with addObject first`,
       );
     }
-    // Objects need no lock (content-addressed, renamed into place whole), so the slow part runs before it.
-    await this.mapWriteErrors(() => this.objects.flush(putShas));
+    // The tree is made before the lock from the head as it is now, and its new nodes flushed with
+    // the change's objects, one flush for both (objects need no lock: content-addressed, renamed
+    // into place whole). Under the lock it stands unless another writer moved the head meanwhile.
+    const makeTree = (base: CommitRecord | null | undefined) => {
+      try {
+        return applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`);
+      } catch (e) {
+        throw this.writeError(e);
+      }
+    };
+    const onto = opts.onto !== undefined ? await this.readCommit(repo, opts.onto) : undefined;
+    let parent = await this.headRecord(repo, branch);
+    let tree = makeTree(onto ?? parent);
+    await this.mapWriteErrors(() => this.objects.flush([...putShas, ...tree.written]));
 
     return this.locked(async () => {
       await this.requireRepo(repo);
@@ -454,10 +465,14 @@ export class Store {
         await this.readCommit(p.repo, p.id);
       }
       if (opts.id !== undefined) await this.checkIdUnused(repo, opts.id);
-      const parent = await this.headRecord(repo, branch);
-      const base = opts.onto !== undefined ? await this.readCommit(repo, opts.onto) : parent;
-      const tree = await applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`);
-      await this.commitNodes.flush();
+      const head = await this.headRecord(repo, branch);
+      if (head?.id !== parent?.id) {
+        parent = head;
+        if (!onto) {
+          tree = makeTree(parent);
+          await this.objects.flush(tree.written);
+        }
+      }
 
       const record: CommitRecord = {
         repo,

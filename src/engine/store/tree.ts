@@ -1,10 +1,11 @@
 /**
  * A commit's tree: `path -> {sha256, size}` as a Merkle Search Tree (mst.ts), keyed by the
  * normalised path. A folder is the range of keys below `<folder>/`; it exists through its files.
- * Reads and edits cost O(log N) node reads each, whatever the size of the repo.
+ * Reads and edits cost O(log N) node reads each, whatever the size of the repo (synchronous:
+ * see mst.ts).
  */
 import { VigilError } from '../../pfs/errors.js';
-import { type Change, type Entry, MemoryNodeStorage, Mst, type MstEdit, type NodeStorage, type TreeRoot, type ValueCodec } from './mst.js';
+import { type Change, type Entry, MemoryNodeStorage, Mst, type MstEdit, type NodeStorage, type Persisted, type ValueCodec } from './mst.js';
 import { normalizeRepoPath } from './names.js';
 
 /** One file of a commit's tree. `path` is absolute (`/a/b.jpg`); the content is the object `sha256`. */
@@ -71,37 +72,37 @@ export class FileTree {
     readonly size: number,
   ) {}
 
-  static async open(mst: Mst<FileValue>, root: string | null): Promise<FileTree> {
-    const summary = await mst.summary(root);
+  static open(mst: Mst<FileValue>, root: string | null): FileTree {
+    const summary = mst.summary(root);
     return new FileTree(mst, root, summary.count, summary.weight);
   }
 
   /** The file at `path`, or null (also when `path` is a folder). */
-  async get(path: string): Promise<FileEntry | null> {
-    const value = await this.mst.get(this.root, path);
+  get(path: string): FileEntry | null {
+    const value = this.mst.get(this.root, path);
     return value ? { path, ...value } : null;
   }
 
   /** Whether some file lies below `path`. */
-  async isFolder(path: string): Promise<boolean> {
+  isFolder(path: string): boolean {
     if (path === '/') return this.count > 0;
-    return (await this.mst.first(this.root, folderRange(path))) !== undefined;
+    return this.mst.first(this.root, folderRange(path)) !== undefined;
   }
 
   /** The files below `folder` ('/' for all), sorted by path. */
-  async *files(folder = '/'): AsyncIterable<FileEntry> {
-    for await (const e of this.mst.entries(this.root, folderRange(folder))) yield toEntry(e);
+  *files(folder = '/'): Generator<FileEntry> {
+    for (const e of this.mst.entries(this.root, folderRange(folder))) yield toEntry(e);
   }
 
-  async list(folder = '/'): Promise<FileEntry[]> {
+  list(folder = '/'): FileEntry[] {
     const out: FileEntry[] = [];
-    for await (const e of this.files(folder)) out.push(e);
+    this.mst.forEach(this.root, folderRange(folder), (e) => out.push(toEntry(e)));
     return out;
   }
 
   /** The files added, removed or changed from `before` (null: an empty tree) to this tree, sorted by path. */
-  async *changesSince(before: FileTree | null): AsyncIterable<FileChange> {
-    for await (const c of this.mst.diff(before?.root ?? null, this.root)) yield fileChange(c);
+  *changesSince(before: FileTree | null): Generator<FileChange> {
+    for (const c of this.mst.diff(before?.root ?? null, this.root)) yield fileChange(c);
   }
 }
 
@@ -119,34 +120,22 @@ export function fileTreeRoot(files: readonly FileEntry[]): string | null {
   return new Mst(new MemoryNodeStorage(), fileCodec).buildSync(sorted.map((f) => ({ key: f.path, value: f }))).hash;
 }
 
-/** A batch this large beside the tree is applied by rebuilding it from its sorted files rather than key by key. */
-function rebuilds(puts: number, treeCount: number): boolean {
-  return puts > 1024 && puts * 4 > treeCount;
-}
-
 /**
  * The tree a commit gets: `base` with `change` applied, its new nodes stored. Refuses (VigilError,
  * naming `where`, e.g. `raw@master`) a delete that matches nothing, a path given twice, and a path
  * that would be both a file and a folder. Reads and writes O(changes × log N) nodes, except for a
- * batch as large as the tree, which rebuilds it.
+ * batch as large as the tree, which rebuilds it (MstEdit.putAll).
  */
-export async function applyChange(mst: Mst<FileValue>, base: string | null, change: TreeChange, where: string): Promise<TreeRoot> {
+export function applyChange(mst: Mst<FileValue>, base: string | null, change: TreeChange, where: string): Persisted {
   if (change.replace && change.delete?.length) throw new Error('a commit that replaces the tree cannot also delete');
   const puts = checkedPuts(change.put ?? [], where);
   const edit = mst.edit(change.replace ? null : base);
-  if (change.delete?.length) await deleteFrom(edit, change.delete.map(normalizeRepoPath), where);
+  if (change.delete?.length) deleteFrom(edit, change.delete.map(normalizeRepoPath), where);
 
-  if (rebuilds(puts.length, await edit.count())) {
-    const files = new Map<string, FileValue>();
-    for await (const e of edit.entries()) files.set(e.key, e.value);
-    for (const p of puts) files.set(p.path, { sha256: p.sha256, size: p.size });
-    checkClashesInMemory(files, where);
-    const keys = [...files.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    edit.replace(keys.map((key) => ({ key, value: files.get(key)! })));
-  } else {
-    for (const p of puts) await edit.put(p.path, { sha256: p.sha256, size: p.size });
-    for (const p of puts) await checkClash(edit, p.path, where);
-  }
+  const before = edit.count();
+  edit.putAll(puts.map((p) => ({ key: p.path, value: { sha256: p.sha256, size: p.size } })));
+  if (puts.length * 4 > before) checkClashesInMemory(edit, where);
+  else for (const p of puts) checkClash(edit, p.path, where);
   return edit.persist();
 }
 
@@ -166,17 +155,17 @@ function checkedPuts(put: FileEntry[], where: string): FileEntry[] {
 }
 
 /** Deletes each target, a file or a folder (deepest first, so that a folder named with one of its subfolders still matches). */
-async function deleteFrom(edit: MstEdit<FileValue>, targets: string[], where: string): Promise<void> {
+function deleteFrom(edit: MstEdit<FileValue>, targets: string[], where: string): void {
   const missing: string[] = [];
   for (const target of [...new Set(targets)].sort((a, b) => b.length - a.length)) {
     let removed: number;
     if (target === '/') {
-      removed = await edit.count();
+      removed = edit.count();
       edit.replace([]);
     } else {
-      removed = (await edit.delete(target)) ? 1 : 0;
+      removed = edit.delete(target) ? 1 : 0;
       const range = folderRange(target);
-      removed += await edit.deleteRange(range.from!, range.to!);
+      removed += edit.deleteRange(range.from!, range.to!);
     }
     if (removed === 0) missing.push(target);
   }
@@ -187,16 +176,19 @@ async function deleteFrom(edit: MstEdit<FileValue>, targets: string[], where: st
 }
 
 /** A put path must have no file among its ancestors and no file below it. */
-async function checkClash(edit: MstEdit<FileValue>, path: string, where: string): Promise<void> {
+function checkClash(edit: MstEdit<FileValue>, path: string, where: string): void {
   for (const dir of ancestors(path)) {
-    if (await edit.get(dir)) throw new VigilError(`"${dir}" is a file in ${where}, so it cannot also be a folder holding "${path}"`);
+    if (edit.get(dir)) throw new VigilError(`"${dir}" is a file in ${where}, so it cannot also be a folder holding "${path}"`);
   }
-  const below = await edit.first(folderRange(path));
+  const below = edit.first(folderRange(path));
   if (below) throw new VigilError(`"${path}" is a file in ${where}, so it cannot also be a folder holding "${below.key}"`);
 }
 
-function checkClashesInMemory(files: Map<string, FileValue>, where: string): void {
-  for (const path of files.keys()) {
+/** The clash check of a batch as large as the tree: one pass over its files rather than lookups per put. */
+function checkClashesInMemory(edit: MstEdit<FileValue>, where: string): void {
+  const files = new Set<string>();
+  for (const e of edit.entries()) files.add(e.key);
+  for (const path of files) {
     for (const dir of ancestors(path)) {
       if (files.has(dir)) throw new VigilError(`"${dir}" is a file in ${where}, so it cannot also be a folder holding "${path}"`);
     }
