@@ -24,7 +24,6 @@ export interface JobPlan {
   total: number;
   /** The key index for the job's output state. */
   keys: MstEdit<KeyMember>;
-  incremental: boolean;
 }
 
 /** Plans the job of `record` over the heads of its input branches, against `base` (the last successful job). */
@@ -68,7 +67,7 @@ export async function planJob(
     }
   }
   const files = new FileLists(afters);
-  return { toProcess: toProcess.map((d) => files.withFiles(d)), removed, total, keys, incremental: planned !== null };
+  return { toProcess: toProcess.map((d) => files.withFiles(d)), removed, total, keys };
 }
 
 interface Candidates {
