@@ -2,7 +2,7 @@ import { sha256File } from '../pfs/files.js';
 import { VigilError } from '../pfs/errors.js';
 import { datumWriting, listJobs, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
 import { listPipelines } from '../engine/pps/pipelines.js';
-import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
+import type { CommitInfo, FileEntry, FileTree, Store } from '../engine/store/store.js';
 
 /** The value cached under `key`, made on first use. */
 export function memo<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
@@ -20,7 +20,7 @@ export function memo<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promis
  */
 export class StoreView {
   private readonly commits = new Map<string, Promise<CommitInfo | null>>();
-  private readonly trees = new Map<string, Promise<Map<string, FileEntry>>>();
+  private readonly trees = new Map<string, Promise<FileTree>>();
   private readonly hashes = new Map<string, Promise<string | null>>();
   private readonly jobs = new Map<string, Promise<Map<string, JobRecord>>>();
   private pipelines?: Promise<Set<string>>;
@@ -40,8 +40,9 @@ export class StoreView {
     );
   }
 
-  tree(repo: string, id: string): Promise<Map<string, FileEntry>> {
-    return memo(this.trees, `${repo}@${id}`, async () => new Map((await this.store.listFiles(repo, id)).map((e) => [e.path, e])));
+  /** A commit's tree: look a file up, or list a folder, reading only the nodes on the way. */
+  tree(repo: string, id: string): Promise<FileTree> {
+    return memo(this.trees, `${repo}@${id}`, () => this.store.tree(repo, id));
   }
 
   /** Where the store keeps an object's bytes. */
@@ -86,7 +87,7 @@ export class StoreView {
 
   /** The files of a datum input's match: the file itself, or a folder's files. */
   async matchFiles(input: { repo: string; commit: string; path: string }): Promise<FileEntry[]> {
-    const tree = await this.store.tree(input.repo, input.commit);
+    const tree = await this.tree(input.repo, input.commit);
     const file = tree.get(input.path);
     return file ? [file] : tree.list(input.path);
   }

@@ -40,7 +40,7 @@ export function validatedReader(view: StoreView): Reader {
       const commit = (await view.commit(hop.repo, hop.commit!))!;
       const candidates: Ref[] = [];
       for (const p of commit.provenance) {
-        for (const f of (await view.tree(p.repo, p.id)).values()) {
+        for (const f of (await view.tree(p.repo, p.id)).files()) {
           if (isSource(f.path)) candidates.push({ repo: p.repo, commit: p.id, path: f.path, sha256: f.sha256 });
         }
       }
