@@ -16,7 +16,7 @@ const SIZES = [10_000, 1_000_000] as const;
 const CAMERAS = 1000;
 /** Distinct frame contents: a big repo's files share objects, so that the fixture is quick to make. */
 const CONTENTS = 1000;
-const TRIES = 3;
+const TRIES = 5;
 const BYTES_TARGET = 64 * 1024;
 
 function framePath(i: number): string {
