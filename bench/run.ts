@@ -7,8 +7,10 @@ import { benchLine } from './bench.js';
  */
 const BENCHES: Record<string, () => Promise<Bench>> = {
   'store-put': () => import('./store-put.js').then((m) => m.bench),
+  'store-commit': () => import('./store-commit.js').then((m) => m.bench),
   'engine-overhead': () => import('./engine-overhead.js').then((m) => m.bench),
   'engine-incremental': () => import('./engine-incremental.js').then((m) => m.bench),
+  'engine-job-start': () => import('./engine-job-start.js').then((m) => m.bench),
   validate: () => import('./validate.js').then((m) => m.bench),
   detect: () => import('./detect.js').then((m) => m.bench),
   match: () => import('./match.js').then((m) => m.bench),

@@ -22,6 +22,7 @@ import { commands as demoCommands } from './commands/demo.js';
 import { commands as serveCommands } from './commands/serve.js';
 import { commands as deviceCommands } from './commands/device.js';
 import { commands as userCommands } from './commands/user.js';
+import { commands as migrateCommands } from './commands/migrate.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
@@ -45,6 +46,7 @@ const ALL: CliCommand[] = [
   ...serveCommands,
   ...deviceCommands,
   ...userCommands,
+  ...migrateCommands,
 ];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */

@@ -46,7 +46,7 @@ export class Forward {
   /** `path` at the head of `repo` when its record names `parent` as a source; null when absent or derived from something else. */
   private async derivedAtHead(repo: string, path: string, parent: Hop): Promise<Hop | null> {
     const head = await this.view.head(repo);
-    if (!head || !(await this.view.tree(repo, head.id)).has(path)) return null;
+    if (!head || !(await this.view.tree(repo, head.id)).get(path)) return null;
     const { hop, sources } = await this.walk.examine(hopKind(repo, path)!, { repo, commit: head.id, path });
     return sources.some((s) => sameFile(s.ref, parent)) ? hop : null;
   }
@@ -60,8 +60,8 @@ export class Forward {
     if (!head) return [];
     const day = at.toISOString().slice(0, 10);
     const paths: string[] = [];
-    for (const path of (await this.view.tree(REPOS.alerts, head.id)).keys()) {
-      if (!path.startsWith(`/${source}/`) || hopKind(REPOS.alerts, path) !== 'alert') continue;
+    for (const { path } of (await this.view.tree(REPOS.alerts, head.id)).files(`/${source}`)) {
+      if (hopKind(REPOS.alerts, path) !== 'alert') continue;
       const start = parseIncidentId(path.slice(path.lastIndexOf('/') + 1).replace(/\.json$/, ''))?.start;
       if (!start || (start.toISOString().slice(0, 10) === day && start <= at)) paths.push(path);
     }

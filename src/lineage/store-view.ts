@@ -1,8 +1,8 @@
 import { sha256File } from '../pfs/files.js';
 import { VigilError } from '../pfs/errors.js';
-import { readDatums, readJob, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
+import { datumWriting, readJob, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
 import { listPipelines } from '../engine/pps/pipelines.js';
-import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
+import type { CommitInfo, FileEntry, FileTree, Store } from '../engine/store/store.js';
 
 /** The value cached under `key`, made on first use. */
 export function memo<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
@@ -20,10 +20,9 @@ export function memo<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promis
  */
 export class StoreView {
   private readonly commits = new Map<string, Promise<CommitInfo | null>>();
-  private readonly trees = new Map<string, Promise<Map<string, FileEntry>>>();
+  private readonly trees = new Map<string, Promise<FileTree>>();
   private readonly hashes = new Map<string, Promise<string | null>>();
   private readonly jobs = new Map<string, Promise<JobRecord | null>>();
-  private readonly datums = new Map<string, Promise<Map<string, DatumRecord>>>();
   private pipelines?: Promise<Set<string>>;
 
   constructor(readonly store: Store) {}
@@ -41,8 +40,9 @@ export class StoreView {
     );
   }
 
-  tree(repo: string, id: string): Promise<Map<string, FileEntry>> {
-    return memo(this.trees, `${repo}@${id}`, async () => new Map((await this.store.listFiles(repo, id)).map((e) => [e.path, e])));
+  /** A commit's tree: look a file up, or list a folder, reading only the nodes on the way. */
+  tree(repo: string, id: string): Promise<FileTree> {
+    return memo(this.trees, `${repo}@${id}`, () => this.store.tree(repo, id));
   }
 
   /** Where the store keeps an object's bytes. */
@@ -80,13 +80,15 @@ export class StoreView {
     return (await memo(this.jobs, `${pipeline}@${id}`, () => readJob(this.store.root, pipeline, id))) ?? undefined;
   }
 
-  /** The job's datums by the output paths they wrote (or carried over). */
-  datumsOf(job: JobRecord): Promise<Map<string, DatumRecord>> {
-    return memo(this.datums, `${job.pipeline}@${job.id}`, async () => {
-      const byOutput = new Map<string, DatumRecord>();
-      for (const datum of await readDatums(this.store.root, job.pipeline, job.id))
-        for (const o of datum.outputs) byOutput.set(o.path, datum);
-      return byOutput;
-    });
+  /** The job's datum that wrote (or carried over) the output `path`. */
+  datumWriting(job: JobRecord, path: string): DatumRecord | undefined {
+    return datumWriting(this.store, job, path);
+  }
+
+  /** The files of a datum input's match: the file itself, or a folder's files. */
+  async matchFiles(input: { repo: string; commit: string; path: string }): Promise<FileEntry[]> {
+    const tree = await this.tree(input.repo, input.commit);
+    const file = tree.get(input.path);
+    return file ? [file] : tree.list(input.path);
   }
 }

@@ -42,7 +42,7 @@ async function start(view: StoreView, target: FileTarget): Promise<{ kind: HopKi
     );
   }
   const commit = await view.store.resolveCommit(target.repo, target.ref);
-  if (!(await view.tree(target.repo, commit.id)).has(target.path)) {
+  if (!(await view.tree(target.repo, commit.id)).get(target.path)) {
     throw new VigilError(`file "${target.path}" not found in ${target.repo}@${target.ref}`);
   }
   return { kind, ref: { repo: target.repo, commit: commit.id, path: target.path } };

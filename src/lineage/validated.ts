@@ -30,7 +30,7 @@ export function onlySource(candidates: Ref[], where: string, validatedPath: stri
 async function keptCandidates(view: StoreView, hop: { repo: string; commit: string | null }, candidates: Ref[]): Promise<Ref[]> {
   if (candidates.length < 2 || !hop.commit) return candidates;
   const tree = await view.tree(hop.repo, hop.commit);
-  return candidates.filter((c) => !tree.has(duplicateRejectionPath(c.path) ?? ''));
+  return candidates.filter((c) => !tree.get(duplicateRejectionPath(c.path) ?? ''));
 }
 
 export function validatedReader(view: StoreView): Reader {
@@ -38,17 +38,18 @@ export function validatedReader(view: StoreView): Reader {
     const isSource = (path: string) => isRawSourceOf(hop.path, path);
     let found: Ref | { problem: string };
     if (datum) {
-      const candidates = datum.inputs.flatMap((input) =>
-        input.files
-          .filter((f) => isSource(f.path))
-          .map((f) => ({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 })),
-      );
+      const candidates: Ref[] = [];
+      for (const input of datum.inputs) {
+        for (const f of await view.matchFiles(input)) {
+          if (isSource(f.path)) candidates.push({ repo: input.repo, commit: input.commit, path: f.path, sha256: f.sha256 });
+        }
+      }
       found = onlySource(await keptCandidates(view, hop, candidates), `datum ${datum.id}'s input`, hop.path);
     } else {
       const commit = (await view.commit(hop.repo, hop.commit!))!;
       const candidates: Ref[] = [];
       for (const p of commit.provenance) {
-        for (const f of (await view.tree(p.repo, p.id)).values()) {
+        for (const f of (await view.tree(p.repo, p.id)).files()) {
           if (isSource(f.path)) candidates.push({ repo: p.repo, commit: p.id, path: f.path, sha256: f.sha256 });
         }
       }

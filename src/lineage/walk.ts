@@ -104,7 +104,7 @@ export class Walk {
       hop.problems.push(`no job of pipeline ${hop.repo} made commit ${hop.commit}: the commit did not come from the pipeline`);
       return undefined;
     }
-    const datum = (await this.view.datumsOf(job)).get(hop.path);
+    const datum = this.view.datumWriting(job, hop.path);
     hop.job = {
       pipeline: job.pipeline,
       id: job.id,

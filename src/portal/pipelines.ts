@@ -95,7 +95,7 @@ export async function pipelineStatuses(store: Store, history: JobHistory, live: 
       const lastFailure = failed
         ? {
             job: failed,
-            datums: (await readDatums(store.root, record.name, failed.id))
+            datums: readDatums(store, failed)
               .filter((d) => d.state === 'FAILED')
               .slice(0, 20)
               .map((d) => ({ id: d.id, reason: d.reason ?? '', inputs: d.inputs.map((i) => `${i.repo}@${i.commit}:${i.path}`) })),

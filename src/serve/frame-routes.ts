@@ -3,6 +3,7 @@
  * capture time (X-Capture-Time, else EXIF) name it. 201 once committed, 200 for a resend of a
  * stored frame, a JSON ApiError otherwise.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RouteGroup, ServeEnv } from './app.js';
 import { requireDevice } from './auth.js';
@@ -55,8 +56,24 @@ async function receive(c: Context<ServeEnv>, opts: FrameRoutesOptions, file: str
     const receipt = await opts.ingest.receive(frame);
     return c.json(receipt, receipt.stored ? 201 : 200);
   } catch (e) {
-    // A body refused half-read is not read on: the connection closes with the answer.
-    if (!c.env.incoming.complete) c.header('Connection', 'close');
+    if (!c.env.incoming.complete) discardRest(c.env.incoming);
     throw e;
   }
+}
+
+/** How much of a refused body is read and dropped before the connection is cut instead. */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a body refused half-read: a client still sending then reads the
+ * answer, where closing the connection under it would reset it first. A sender that goes on past
+ * the limit loses the connection.
+ */
+function discardRest(incoming: IncomingMessage): void {
+  let dropped = 0;
+  incoming.on('data', (chunk: Buffer) => {
+    dropped += chunk.byteLength;
+    if (dropped > DISCARD_LIMIT_BYTES) incoming.socket.destroy();
+  });
+  incoming.resume();
 }

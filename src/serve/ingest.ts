@@ -5,6 +5,7 @@
  * is durably committed. Transport-agnostic: the HTTP routes, the S3 gateway, the camera puller
  * and `vigil collect` all go through `receive`.
  */
+import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import exifReader from 'exif-reader';
 import type { FrameReceipt } from '../../specs/index.js';
@@ -165,11 +166,10 @@ async function readFrame(body: AsyncIterable<Uint8Array> | Uint8Array, limits: F
   const chunks: Buffer[] = [];
   let size = 0;
   let format: Format | undefined;
-  // Iterated by hand: leaving a for-await loop by a refusal would destroy the request, and with it
-  // the connection the refusal is to be answered on. The unread rest is discarded by the server.
-  const chunksOf = body[Symbol.asyncIterator]();
-  for (let next = await chunksOf.next(); !next.done; next = await chunksOf.next()) {
-    const chunk = next.value;
+  // A refusal leaves the loop; the request is not destroyed with it, as the refusal is answered on
+  // its connection (the route discards the unread rest).
+  const source = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body;
+  for await (const chunk of source) {
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     size += chunk.byteLength;
     checkSize(size, limits);

@@ -352,8 +352,9 @@ async function readRequired(dir: string, name: string, where: string): Promise<U
 
 /** Reads rules.yaml and subscriptions.yaml from a folder laid out like the rules repo (`where` names it in errors). */
 export async function readPolicyFiles(dir: string, where: string): Promise<PolicyFiles> {
-  const [rules, subscriptions] = await Promise.all([readRequired(dir, RULES_FILE, where), readRequired(dir, SUBSCRIPTIONS_FILE, where)]);
-  return { rules, subscriptions };
+  // In order, so a folder missing both is always reported for rules.yaml.
+  const rules = await readRequired(dir, RULES_FILE, where);
+  return { rules, subscriptions: await readRequired(dir, SUBSCRIPTIONS_FILE, where) };
 }
 
 async function readLabelsFile(path: string, where: string): Promise<string[]> {

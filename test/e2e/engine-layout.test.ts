@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readDatums } from '../../src/engine/pps/job-records.js';
+import { inspectJob, readDatums } from '../../src/engine/pps/job-records.js';
+import { Store } from '../../src/engine/store/store.js';
 import { tempDir } from '../helpers/cli.js';
 import { commitFiles, createPipelines, listJobs, pfs, plantAsOldStore, readTree, run, shellPipeline } from '../helpers/engine.js';
 
@@ -28,7 +29,7 @@ test('a name too long to lay out fails its datum only, naming the path; errCmd c
   const [strict] = await listJobs(root, 'strict');
   assert.equal(strict.state, 'JOB_FAILURE');
   assert.deepEqual([strict.dataProcessed, strict.dataFailed], [2, 1], 'the other datums ran');
-  const datums = await readDatums(root, 'strict', strict.job.id);
+  const datums = readDatums(await Store.open(root), await inspectJob(root, 'strict', strict.job.id));
   const failed = datums.filter((d) => d.state === 'FAILED');
   assert.equal(failed.length, 1);
   assert.equal(failed[0]!.reason, `cannot lay out raw:${long} for the step: ENAMETOOLONG`);

@@ -155,7 +155,12 @@ describe('vigil run: what a step sees', () => {
     assert.deepEqual(await readTree(root, 'stdin'), { '/pwd': `${scratch}\n` }, 'stdin, workingDir and acceptReturnCode as in Pachyderm');
     assert.deepEqual(
       datum.data.map((f: any) => `${f.file.commit.repo.name}@${f.file.commit.id}:${f.file.path}`),
-      [`raw@${rawCommit}:/cam/a.txt`, `rules@${rulesCommit}:/rules.yaml`],
+      [`raw@${rawCommit}:/cam/a.txt`, `rules@${rulesCommit}:/`],
+      'DatumInfo.data: one entry per input, its glob match (the whole repo for /)',
+    );
+    assert.deepEqual(
+      datum.data.map((f: any) => f.fileType),
+      ['FILE', 'DIR'],
     );
   });
 });

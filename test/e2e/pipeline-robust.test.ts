@@ -125,7 +125,7 @@ describe('one bad upload never stops the pipeline', () => {
     await runAll(root);
     await assertFlowed(root, '20261129T041500Z');
     const [validated] = (await listJobs(root, ['validated'])).sort((a, b) => (a.created < b.created ? 1 : -1));
-    const recovered = (await readDatums(root, 'validated', validated!.id)).filter((d) => d.state === 'RECOVERED');
+    const recovered = readDatums(await Store.open(root), validated!).filter((d) => d.state === 'RECOVERED');
     assert.equal(recovered.length, 1);
     assert.ok(recovered[0]!.reason?.startsWith(`cannot lay out raw:${long} for the step: ENAMETOOLONG`), recovered[0]!.reason);
   });

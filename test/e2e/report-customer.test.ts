@@ -4,26 +4,22 @@
  * versions of a day add up to the day's report, and none names another customer's camera.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertValid, type DailyReport } from '../../specs/index.js';
-import { tempDir, vigilOk } from '../helpers/cli.js';
-import { layInputs, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
+import { tempDir } from '../helpers/cli.js';
+import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
 
 let out: string;
 
 before(async () => {
-  const pfs = await tempDir('vigil-report-customer-');
-  const files = sampleRecords();
-  await layInputs(pfs, files);
-  await runWarehouseStep(pfs, files);
-  const reportPfs = await tempDir('vigil-report-customer-pfs-');
-  await vigilOk(['step', 'report'], {
-    root: join(reportPfs, 'store'),
-    env: { PFS_ROOT: reportPfs, warehouse: join(pfs, 'out'), warehouse_COMMIT: 'w0001' },
-  });
-  out = join(reportPfs, 'out', 'daily');
+  const warehouse = await tempDir('vigil-report-customer-');
+  await runWarehouseStep(warehouse, sampleRecords());
+  // The report step on each day's partitions, as the reports pipeline groups them.
+  const reports = await tempDir('vigil-report-customer-out-');
+  await runStepPerDatum('report', 'reports.yaml', reports, await repoFiles('warehouse', join(warehouse, 'out')), 'w0001');
+  out = join(reports, 'out', 'daily');
 });
 
 async function report(file: string): Promise<DailyReport> {
@@ -32,33 +28,43 @@ async function report(file: string): Promise<DailyReport> {
 
 test("each customer's version counts only that customer's cameras, and the versions add up to the day", async () => {
   const day = await report('2026-11-26.json');
-  const u1 = await report('2026-11-26/u1.json');
-  const u2 = await report('2026-11-26/u2.json');
+  assert.deepEqual((await readdir(join(out, '2026-11-26'))).sort(), ['u007.html', 'u007.json', 'u1.html', 'u1.json', 'u2.html', 'u2.json']);
+  const versions = await Promise.all(['u007', 'u1', 'u2'].map((user) => report(`2026-11-26/${user}.json`)));
+  const [u007, u1, u2] = versions;
   assert.equal(day.user, undefined);
-  assert.deepEqual([u1.user, u2.user], ['u1', 'u2']);
   assert.deepEqual(
-    u1.topDevices.map((d) => `${d.user}-${d.device}`),
+    versions.map((v) => v.user),
+    ['u007', 'u1', 'u2'],
+  );
+  assert.deepEqual(
+    u1!.topDevices.map((d) => `${d.user}-${d.device}`),
     ['u1-cam1', 'u1-cam2'],
   );
   assert.deepEqual(
-    u2.topDevices.map((d) => `${d.user}-${d.device}`),
+    u2!.topDevices.map((d) => `${d.user}-${d.device}`),
     ['u2-door'],
   );
   assert.deepEqual(
-    u1.threatsByUser.map((u) => u.user),
+    u007!.topDevices.map((d) => `${d.user}-${d.device}`),
+    ['u007-cam01'],
+    'a numeric-looking name stays text',
+  );
+  assert.deepEqual(
+    u1!.threatsByUser.map((u) => u.user),
     ['u1'],
   );
-  assert.equal(u1.totals.usersWithThreats, 1);
+  assert.equal(u1!.totals.usersWithThreats, 1);
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   for (const key of Object.keys(day.totals) as Array<keyof DailyReport['totals']>) {
     if (key === 'usersWithThreats') continue;
-    assert.equal(u1.totals[key] + u2.totals[key], day.totals[key], `totals.${key}`);
+    assert.equal(sum(versions.map((v) => v.totals[key])), day.totals[key], `totals.${key}`);
   }
   const hours = (r: DailyReport) => r.threatsByHour.map((h) => h.threats);
   assert.deepEqual(
-    hours(u1).map((n, i) => n + hours(u2)[i]!),
+    hours(day).map((_, i) => sum(versions.map((v) => hours(v)[i]!))),
     hours(day),
   );
-  assert.equal(u1.source.commit, 'w0001');
+  assert.equal(u1!.source.commit, 'w0001');
 });
 
 test("a customer's page names the customer and no other customer's camera", async () => {
@@ -71,5 +77,6 @@ test("a customer's page names the customer and no other customer's camera", asyn
 
 test('a customer with no record that day has no version of it', async () => {
   await assert.rejects(readFile(join(out, '2026-11-27', 'u2.json')), { code: 'ENOENT' });
-  assert.equal((await report('2026-11-27/u1.json')).totals.threats, (await report('2026-11-27.json')).totals.threats);
+  const threats = async (file: string) => (await report(file)).totals.threats;
+  assert.equal((await threats('2026-11-27/u1.json')) + (await threats('2026-11-27/u007.json')), await threats('2026-11-27.json'));
 });

@@ -8,34 +8,20 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { DailyReport } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
 import { columnChart, horizontalBars, niceStep } from '../../src/render/charts.js';
 import { parseNamedQueries, renderDailyHtml } from '../../steps/report/core.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
-import { runStepPerDatum, runWarehouseStep, sampleRecords, type InputFile } from '../helpers/warehouse-records.js';
+import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
 
 let parquet: string;
 let out: string;
 let store: string;
 let reportDatums: number;
 let analyst: { instance: DuckDBInstance; connection: DuckDBConnection };
-
-/** Every file under `dir`, as files of `repo` at the same paths. */
-async function repoFiles(repo: string, dir: string): Promise<InputFile[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return Promise.all(
-    entries
-      .filter((e) => e.isFile())
-      .map(async (e) => ({
-        repo,
-        path: `/${relative(dir, join(e.parentPath, e.name))}`,
-        text: await readFile(join(e.parentPath, e.name)),
-      })),
-  );
-}
 
 before(async () => {
   const warehouse = await tempDir('vigil-report-warehouse-');

@@ -8,7 +8,8 @@ import { VigilError } from '../../src/pfs/errors.js';
 import { acquireLock } from '../../src/engine/store/lock.js';
 import { Store, type FileEntry } from '../../src/engine/store/store.js';
 import { normalizeRepoPath, parseAncestry } from '../../src/engine/store/names.js';
-import { applyChange } from '../../src/engine/store/tree.js';
+import { MemoryNodeStorage } from '../../src/engine/store/mst.js';
+import { applyChange, fileTrees, FileTree, type TreeChange } from '../../src/engine/store/tree.js';
 import { tempDir } from '../helpers/cli.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -65,21 +66,26 @@ test('ancestry references: ^, ^N and ~N go back that many commits', () => {
 });
 
 test('a tree change puts, deletes files and folders, and refuses contradictions', () => {
-  const parent = [entry('/a/1.jpg', '1'), entry('/a/2.jpg', '2'), entry('/b.jpg', 'b')];
-  const next = applyChange(parent, { put: [entry('/c/3.jpg', '3')], delete: ['/a'] }, 'raw@master');
-  assert.deepEqual(
-    next.map((e) => e.path),
-    ['/b.jpg', '/c/3.jpg'],
-  );
-  assert.deepEqual(
-    applyChange(parent, { put: [entry('/x', 'x')], replace: true }, 'w').map((e) => e.path),
-    ['/x'],
-  );
-  assert.throws(() => applyChange(parent, { delete: ['/nope'] }, 'raw@master'), /nothing to delete at "\/nope" in raw@master/);
-  assert.throws(() => applyChange(parent, { put: [entry('/b.jpg/x', 'x')] }, 'raw@master'), /"\/b.jpg" is a file in raw@master/);
-  assert.throws(() => applyChange(parent, { put: [entry('/a', 'x')] }, 'raw@master'), /"\/a" is a file/);
-  assert.throws(() => applyChange(parent, { put: [entry('/d', 'x'), entry('d', 'y')] }, 'raw@master'), /given twice/);
-  assert.deepEqual(parent.length, 3, 'the parent tree is not modified');
+  const trees = fileTrees(new MemoryNodeStorage());
+  const parent = applyChange(
+    trees,
+    null,
+    { put: [entry('/a/1.jpg', '1'), entry('/a/2.jpg', '2'), entry('/b.jpg', 'b')] },
+    'raw@master',
+  ).hash;
+  const paths = (change: TreeChange) =>
+    FileTree.open(trees, applyChange(trees, parent, change, 'raw@master').hash)
+      .list()
+      .map((e) => e.path);
+  assert.deepEqual(paths({ put: [entry('/c/3.jpg', '3')], delete: ['/a'] }), ['/b.jpg', '/c/3.jpg']);
+  assert.deepEqual(paths({ put: [entry('/x', 'x')], replace: true }), ['/x']);
+  assert.deepEqual(paths({ delete: ['/a/1.jpg', '/a'] }), ['/b.jpg'], 'a folder and a file in it, in one delete');
+  assert.throws(() => paths({ delete: ['/nope'] }), /nothing to delete at "\/nope" in raw@master/);
+  assert.throws(() => paths({ put: [entry('/b.jpg/x', 'x')] }), /"\/b.jpg" is a file in raw@master/);
+  assert.throws(() => paths({ put: [entry('/a', 'x')] }), /"\/a" is a file/);
+  assert.throws(() => paths({ put: [entry('/d', 'x'), entry('d', 'y')] }), /given twice/);
+  assert.throws(() => paths({ put: [entry('/e', 'x'), entry('/e/f', 'y')] }), /"\/e" is a file/);
+  assert.deepEqual(paths({}), ['/a/1.jpg', '/a/2.jpg', '/b.jpg'], 'the parent tree is not modified');
 });
 
 test('repos: create, list, inspect, delete; bad names and unknown repos are named in the error', async () => {
@@ -204,7 +210,7 @@ test('provenance is recorded and must name existing commits; replace sets the wh
   );
 });
 
-test('listFiles of a 10,000-file commit reads one manifest in a few milliseconds', async (t) => {
+test('a 10,000-file commit reads back whole in a new process, and by file and folder', async () => {
   const store = await freshStore();
   await store.createRepo('raw');
   const objects = await Promise.all(Array.from({ length: 10 }, (_, i) => store.addObject(Buffer.from(`frame ${i}`))));
@@ -214,19 +220,20 @@ test('listFiles of a 10,000-file commit reads one manifest in a few milliseconds
   }));
   const commit = await store.commit('raw', 'master', { put });
 
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const reader = await Store.open(store.root); // no cache: as a new `vigil run` process sees it
-    const start = performance.now();
-    const files = await reader.listFiles('raw', commit.id);
-    times.push(performance.now() - start);
-    assert.equal(files.length, 10_000);
-  }
-  const median = times.sort((a, b) => a - b)[2];
-  t.diagnostic(`listFiles of 10,000 files: median ${median.toFixed(1)} ms`);
-  // A few ms on a quiet machine; the bound leaves room for a busy CI runner, and still fails a
-  // tree kept as one file per entry (10,000 reads).
-  assert.ok(median < 100, `listFiles took ${median.toFixed(1)} ms`);
+  // How fast is bench/store-commit.ts's business (store-list).
+  const reader = await Store.open(store.root); // no cache: as a new `vigil run` process sees it
+  const files = await reader.listFiles('raw', commit.id);
+  assert.deepEqual(
+    files.map((f) => f.path),
+    put.map((p) => p.path).sort(),
+  );
+  assert.deepEqual([commit.fileCount, commit.sizeBytes], [10_000, put.reduce((sum, p) => sum + p.size, 0)]);
+  const tree = await reader.tree('raw', commit.id);
+  assert.deepEqual(await tree.get(put[1234].path), { path: put[1234].path, sha256: put[1234].sha256, size: put[1234].size });
+  assert.equal(await reader.fileAt('raw', commit.id, '/u34-cam1'), null, 'a folder is no file');
+  assert.equal((await tree.list('/u34-cam1')).length, 100);
+  assert.ok(await tree.isFolder('/u34-cam1'));
+  assert.ok(!(await tree.isFolder('/u34-cam')));
 });
 
 test('a held store lock makes another writer wait, then fail naming the holder', async () => {
@@ -248,9 +255,8 @@ test('a lock left by a dead process is taken over at once', async () => {
   const root = await tempDir('vigil-lock-');
   const lock = join(root, 'lock');
   await writeFile(lock, JSON.stringify({ pid: await deadPid(), host: (await import('node:os')).hostname(), since: '', token: 'gone' }));
-  const start = Date.now();
+  // waitMs 0: it must not wait for the dead holder at all.
   const release = await acquireLock(lock, { waitMs: 0 });
-  assert.ok(Date.now() - start < 1000);
   await release();
   assert.deepEqual(await readdir(root), []);
 });

@@ -115,7 +115,11 @@ test('the first run processes one datum per table, camera and day, and one repor
   assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 187, 0, 187]);
   const reports = await latestJob('reports');
   assert.deepEqual([reports.state, reports.dataProcessed, reports.dataTotal], ['JOB_SUCCESS', 42, 42]);
-  assert.equal([...reportsBefore.keys()].filter((p) => p.endsWith('.json')).length, 42);
+  const dayReports = [...reportsBefore.keys()].filter((p) => /^\/daily\/\d{4}-\d{2}-\d{2}\.json$/.test(p));
+  assert.equal(dayReports.length, 42);
+  // Each customer's version of each day it has records: u9 on its 40 days, the sample's three customers on theirs.
+  const customerReports = [...reportsBefore.keys()].filter((p) => /^\/daily\/\d{4}-\d{2}-\d{2}\/[^/]+\.json$/.test(p));
+  assert.equal(customerReports.filter((p) => p.endsWith('/u9.json')).length, HISTORY_DAYS);
   assert.ok(!reportsBefore.has('/warehouse.duckdb'));
   assert.deepEqual(await sql('SELECT sum(threats)::INTEGER AS n FROM daily_threats'), [{ n: 10 + HISTORY_DAYS * 4 }]);
 });
@@ -142,7 +146,12 @@ test("a new frame on a camera with 40 days of history re-runs one datum per tabl
 
   const reports = await latestJob('reports');
   assert.deepEqual([reports.state, reports.dataProcessed, reports.dataSkipped], ['JOB_SUCCESS', 1, 41]);
-  assert.deepEqual(changed(reportsBefore, await headFiles('reports')), ['/daily/2026-11-09.html', '/daily/2026-11-09.json']);
+  assert.deepEqual(changed(reportsBefore, await headFiles('reports')), [
+    '/daily/2026-11-09.html',
+    '/daily/2026-11-09.json',
+    '/daily/2026-11-09/u9.html',
+    '/daily/2026-11-09/u9.json',
+  ]);
 
   // vigil sql's cache took the changed partitions: the day has one more threat and frame, the other days are as they were.
   assert.deepEqual(

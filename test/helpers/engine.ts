@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
-import { serializeTree } from '../../src/engine/store/tree.js';
+import { ObjectNodes, ObjectStore } from '../../src/engine/store/objects.js';
+import { fileTrees } from '../../src/engine/store/tree.js';
 import { tempDir, vigil, vigilOk, type CliResult } from './cli.js';
 
 /** One commit to `repo@master` (created if missing): a string puts that file, null deletes it. */
@@ -32,16 +33,28 @@ export async function plantAsOldStore(root: string, repo: string, path: string, 
   const store = await Store.open(root);
   const head = (await store.headCommit(repo))!;
   const object = await store.addObject(bytes);
-  const tree = [...(await store.listFiles(repo, head.id)), { path, ...object }].sort((a, b) => (a.path < b.path ? -1 : 1));
-  const treeObject = await store.addObject(Buffer.from(serializeTree(tree)));
   const commits = join(root, 'repos', repo, 'commits');
-  const parent = JSON.parse(await readFile(join(commits, `${head.id}.json`), 'utf8')) as Record<string, unknown>;
+  const parent = JSON.parse(await readFile(join(commits, `${head.id}.json`), 'utf8')) as { root: string | null } & Record<string, unknown>;
+  // The tree edited below the checks Store.commit makes, its nodes stored as a commit's are.
+  const objects = new ObjectStore(join(root, 'objects'), join(root, 'tmp'));
+  const edit = fileTrees(new ObjectNodes(objects)).edit(parent.root);
+  edit.put(path, { sha256: object.sha256, size: object.size });
+  const tree = edit.persist();
+  await objects.flush(tree.written);
   const id = randomUUID().replace(/-/g, '');
   const now = new Date().toISOString();
-  const sizeBytes = tree.reduce((sum, f) => sum + f.size, 0);
   await writeFile(
     join(commits, `${id}.json`),
-    JSON.stringify({ ...parent, id, parent: head.id, started: now, finished: now, sizeBytes, tree: treeObject.sha256 }),
+    JSON.stringify({
+      ...parent,
+      id,
+      parent: head.id,
+      started: now,
+      finished: now,
+      sizeBytes: tree.weight,
+      fileCount: tree.count,
+      root: tree.hash,
+    }),
   );
   await writeFile(join(root, 'repos', repo, 'branches', 'master'), `${id}\n`);
   return id;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { makeDatums } from '../../src/engine/datum/create.js';
 import { readPipelineSpecs } from '../../src/engine/pps/spec.js';
 import { NextDatumServer } from '../../src/engine/worker/next-datum-server.js';
@@ -287,6 +287,20 @@ export interface StrayFile {
 }
 
 export type InputFile = RepoFile | StrayFile;
+
+/** Every file under `dir`, as files of `repo` at the same paths (a step's output, as the next step's input). */
+export async function repoFiles(repo: string, dir: string): Promise<InputFile[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map(async (e) => ({
+        repo,
+        path: `/${relative(dir, join(e.parentPath, e.name))}`,
+        text: await readFile(join(e.parentPath, e.name)),
+      })),
+  );
+}
 
 const fileText = (f: InputFile): string | Uint8Array => ('text' in f ? f.text : `${JSON.stringify(f.record, null, 2)}\n`);
 

@@ -339,7 +339,7 @@ test('a datum id changes with the input name, repo, branch or path', () => {
   assert.notEqual(crossed!.id, single!.id);
 });
 
-test('speed smoke: 10,000 one-file datums, then one new file leaves every other datum as it was', () => {
+test('10,000 one-file datums, then one new file leaves every other datum as it was', () => {
   const paths: string[] = [];
   for (let device = 0; device < 100; device++) {
     const folder = `/u${device % 10}-cam${Math.floor(device / 10)}`;
@@ -347,11 +347,9 @@ test('speed smoke: 10,000 one-file datums, then one new file leaves every other 
   }
   const files = paths.sort().map((p) => file(p));
   const input = raw('/*/*');
-  const started = performance.now();
+  // How fast is bench/engine-job-start.ts's business (engine-make-datums).
   const datums = makeDatums(input, () => ({ commit: 'c1', files }), '');
-  const ms = performance.now() - started;
   assert.equal(datums.length, 10_000);
-  assert.ok(ms < 2000, `10,000 datums took ${ms.toFixed(0)} ms`);
 
   const next = makeDatums(input, () => ({ commit: 'c2', files: [...files, file('/u0-cam0/20261126T050000Z.jpg')] }), '');
   const previous = new Set(datums.map((d) => `${d.id} ${d.hash}`));

@@ -6,20 +6,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES, checkPathLength } from '../../src/engine/store/names.js';
-import { applyChange } from '../../src/engine/store/tree.js';
+import { MemoryNodeStorage } from '../../src/engine/store/mst.js';
+import { applyChange, FileTree, fileTrees } from '../../src/engine/store/tree.js';
 import { VigilError } from '../../src/pfs/errors.js';
 
 const entry = (path: string) => ({ path, sha256: 'a'.repeat(64), size: 1 });
+const trees = fileTrees(new MemoryNodeStorage());
+/** The paths of the tree a change to `base` makes. */
+const paths = (base: string | null, change: Parameters<typeof applyChange>[2]) =>
+  FileTree.open(trees, applyChange(trees, base, change, 'raw@master').hash)
+    .list()
+    .map((e) => e.path);
 
 test('a name of 255 bytes is put; 256 bytes are refused, naming the path and the limit', () => {
   const longest = `/u1-cam1/${'x'.repeat(MAX_NAME_BYTES - 4)}.jpg`;
-  assert.deepEqual(
-    applyChange([], { put: [entry(longest)] }, 'raw@master').map((e) => e.path),
-    [longest],
-  );
+  assert.deepEqual(paths(null, { put: [entry(longest)] }), [longest]);
   const over = `/u1-cam1/${'x'.repeat(MAX_NAME_BYTES - 3)}.jpg`;
   assert.throws(
-    () => applyChange([], { put: [entry(over)] }, 'raw@master'),
+    () => applyChange(trees, null, { put: [entry(over)] }, 'raw@master'),
     (e: Error) =>
       e instanceof VigilError &&
       e.message ===
@@ -34,16 +38,18 @@ test('names are measured in bytes, not characters; a path over 1024 bytes is ref
   const deep = `/${Array.from({ length: 6 }, () => 'd'.repeat(200)).join('/')}/x.jpg`;
   assert.ok(Buffer.byteLength(deep) > MAX_PATH_BYTES);
   assert.throws(
-    () => applyChange([], { put: [entry(deep)] }, 'raw@master'),
+    () => applyChange(trees, null, { put: [entry(deep)] }, 'raw@master'),
     new RegExp(`is ${Buffer.byteLength(deep)} bytes long; a path is at most 1024 bytes`),
   );
 });
 
 test('a path already in the parent tree is carried, not checked again: an old store stays readable', () => {
-  const old = [entry(`/${'o'.repeat(300)}.jpg`)];
-  const next = applyChange(old, { put: [entry('/new.jpg')] }, 'raw@master');
+  // An old store's tree, written before the check: made below applyChange.
+  const edit = trees.edit(null);
+  edit.put(`/${'o'.repeat(300)}.jpg`, { sha256: 'a'.repeat(64), size: 1 });
+  const old = edit.persist().hash;
   assert.deepEqual(
-    next.map((e) => e.path.length),
+    paths(old, { put: [entry('/new.jpg')] }).map((p) => p.length),
     [8, 305],
   );
 });

@@ -96,13 +96,12 @@ async function checkBranchTarget(store: Store, target: FileArg): Promise<void> {
   }
 }
 
-/** The files of the resolved `arg`, and which of them `arg.path` names (the file itself, or a folder's files). */
+/** What `arg.path` names in the resolved commit: the file itself, or a folder's files (read from that folder alone). */
 async function filesAt(store: Store, arg: FileArg): Promise<{ commit: CommitInfo; file?: FileEntry; below: FileEntry[] }> {
   const commit = await store.resolveCommit(arg.repo, arg.ref);
-  const tree = await store.listFiles(arg.repo, commit.id);
-  const file = tree.find((e) => e.path === arg.path);
-  const prefix = arg.path === '/' ? '/' : `${arg.path}/`;
-  const below = file ? [] : tree.filter((e) => e.path.startsWith(prefix));
+  const tree = await store.tree(arg.repo, commit.id);
+  const file = tree.get(arg.path) ?? undefined;
+  const below = file ? [] : tree.list(arg.path);
   if (!file && below.length === 0 && arg.path !== '/') throw new VigilError(`file "${arg.path}" not found in ${arg.repo}@${arg.ref}`);
   return { commit, file, below };
 }

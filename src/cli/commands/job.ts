@@ -86,18 +86,18 @@ export const commands: CliCommand[] = [
     builder: (y) => withRoot(y).option('raw', rawOption),
     handler: async (args) => {
       const store = await openStore(args);
-      const { datumInfoJson, readDatums } = await import('../../engine/pps/job-records.js');
+      const { datumInfoJson, matchPath, readDatums } = await import('../../engine/pps/job-records.js');
       const job = await resolveJob(store, args.job);
-      const datums = await readDatums(store.root, job.pipeline, job.id);
+      const datums = await readDatums(store, job);
       if (args.raw) return printRaw(datums.map((d) => datumInfoJson(job, d)));
       printTable(
-        ['ID', 'STATE', 'FILES', 'REASON'],
+        ['ID', 'STATE', 'DATA', 'REASON'],
         datums.map((d) => {
-          const files = d.inputs.flatMap((i) => i.files.map((f) => `${i.repo}@${i.commit.slice(0, 8)}:${f.path}`));
+          const data = d.inputs.map((i) => `${i.repo}@${i.commit.slice(0, 8)}:${matchPath(i)}`);
           return [
             d.id,
             d.state,
-            files.length > 3 ? `${files.slice(0, 3).join(', ')} (+${files.length - 3})` : files.join(', '),
+            data.length > 3 ? `${data.slice(0, 3).join(', ')} (+${data.length - 3})` : data.join(', '),
             d.reason ?? '',
           ];
         }),

@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile } from '../../pfs/durable.js';
 import { readJsonFile } from '../../pfs/files.js';
-import type { DatumInput } from '../datum/create.js';
+import type { DatumMatch } from '../datum/create.js';
 import { ppsDir } from './pipelines.js';
-import type { FileEntry } from '../store/store.js';
+import type { FileEntry, Store } from '../store/store.js';
 import { commitJson } from '../store/pfs-json.js';
+import { type DatumRoots, DatumTrees, type StoredDatum } from './datum-state.js';
 
 /**
- * Job and datum records, kept per pipeline under `<root>/pps/jobs/<pipeline>/`: `<job>.json`
- * (the job), `<job>.datums.json` (its datum table, written once when the job ends: the next
- * job diffs against it in memory) and `latest.json` (the last job, and the last successful one);
- * `<root>/pps/running.json` names the job in progress.
+ * Job records, kept per pipeline under `<root>/pps/jobs/<pipeline>/`: `<job>.json` (the job,
+ * naming the roots of the datum state it left: datum-state.ts) and `latest.json` (the last job,
+ * and the last successful one); `<root>/pps/running.json` names the job in progress. Datums are
+ * read through readDatums and datumWriting, from the state a job names.
  */
 
 /** Pachyderm's JobState names. */
@@ -48,13 +49,20 @@ export interface JobRecord {
   finished?: string;
   /** The `vigil run` process that ran it. */
   pid: number;
+  /** The datum state the job left (absent for a job stopped before it ended). */
+  datums?: DatumRoots;
+  /** Datums this job recovered: the next job runs them again. */
+  recoveredDatums?: string[];
 }
 
+/** A datum of a job, as `list datum` shows it. */
 export interface DatumRecord {
   id: string;
   hash: string;
+  /** SKIPPED when another job processed it: its output was carried over. */
   state: DatumState;
-  inputs: DatumInput[];
+  /** Each input's match, at the job's input commit. */
+  inputs: Omit<DatumMatch, 'files'>[];
   /** What the datum put in the output repo (carried over while it is skipped). */
   outputs: FileEntry[];
   reason?: string;
@@ -86,17 +94,9 @@ export async function startJob(root: string, job: JobRecord): Promise<void> {
   await atomicWriteFile(runningPath(root), `${JSON.stringify({ pipeline: job.pipeline, id: job.id })}\n`);
 }
 
-/** Writes the job's datum table (one datum a line); finishJob must wait for it. */
-export async function saveDatums(root: string, job: JobRecord, datums: DatumRecord[]): Promise<void> {
-  await atomicWriteFile(
-    join(jobsDir(root, job.pipeline), `${job.id}.datums.json`),
-    `[\n${datums.map((d) => JSON.stringify(d)).join(',\n')}\n]\n`,
-  );
-}
-
 /**
- * Writes the finished job, then moves the `latest` pointers. Its datum table must be saved
- * first: a crash anywhere leaves either the older job current or this one complete.
+ * Writes the finished job, then moves the `latest` pointers. The datum state it names must be
+ * durable first: a crash anywhere leaves either the older job current or this one complete.
  */
 export async function finishJob(root: string, job: JobRecord): Promise<void> {
   const dir = jobsDir(root, job.pipeline);
@@ -116,8 +116,29 @@ export async function latestJobs(root: string, pipeline: string): Promise<{ last
   return { last: await read(latest?.last), lastSuccess: await read(latest?.lastSuccess) };
 }
 
-export async function readDatums(root: string, pipeline: string, jobId: string): Promise<DatumRecord[]> {
-  return (await readJsonFile<DatumRecord[]>(join(jobsDir(root, pipeline), `${jobId}.datums.json`))) ?? [];
+/** Every datum of the job, by id. */
+export function readDatums(store: Store, job: JobRecord): DatumRecord[] {
+  if (!job.datums) return [];
+  const out: DatumRecord[] = [];
+  for (const e of new DatumTrees(store).datums.entries(job.datums.datums)) out.push(asDatumRecord(job, e.key, e.value));
+  return out;
+}
+
+/** The datum of the job that wrote (or carried) the output `path`, if any. */
+export function datumWriting(store: Store, job: JobRecord, path: string): DatumRecord | undefined {
+  if (!job.datums) return undefined;
+  const trees = new DatumTrees(store);
+  const id = trees.outputs.get(job.datums.outputs, path);
+  const datum = id === undefined ? undefined : trees.datums.get(job.datums.datums, id);
+  return datum && asDatumRecord(job, id!, datum);
+}
+
+function asDatumRecord(job: JobRecord, id: string, datum: StoredDatum): DatumRecord {
+  const commitOf = (repo: string, branch: string) => job.inputCommits.find((c) => c.repo === repo && c.branch === branch)?.id ?? '';
+  const inputs = datum.inputs.map((input) => ({ ...input, commit: commitOf(input.repo, input.branch) }));
+  const base = { id, hash: datum.hash, inputs, outputs: datum.outputs };
+  if (datum.job !== job.id) return { ...base, state: 'SKIPPED' };
+  return { ...base, state: datum.state, ...(datum.reason ? { reason: datum.reason } : {}), ...(datum.tries ? { tries: datum.tries } : {}) };
 }
 
 /** The ids of every job of `pipeline` (none before its first job), in no order. */
@@ -208,19 +229,26 @@ export function jobInfoJson(job: JobRecord): Record<string, unknown> {
   };
 }
 
-/** A datum as Pachyderm's DatumInfo in JSON: `data` lists its input files. `reason` is Vigil's addition. */
+/** Where a datum input's match is, as Pachyderm writes it: a folder ends in `/`. */
+export function matchPath(input: Pick<DatumMatch, 'path' | 'type'>): string {
+  return input.type === 'dir' && input.path !== '/' ? `${input.path}/` : input.path;
+}
+
+/**
+ * A datum as Pachyderm's DatumInfo in JSON: `data` holds one FileInfo per input, its glob's
+ * match (a folder for `/` or a folder match), as Pachyderm's convertDatumMetaToInfo makes it
+ * (src/server/pps/server/api_server.go). `reason` is Vigil's addition.
+ */
 export function datumInfoJson(job: JobRecord, datum: DatumRecord): Record<string, unknown> {
   return {
     datum: { job: { pipeline: { name: job.pipeline, project: PROJECT }, id: job.id }, id: datum.id },
     state: datum.state,
-    data: datum.inputs.flatMap((input) =>
-      input.files.map((f) => ({
-        file: { commit: commitJson({ repo: input.repo, id: input.commit }, input.branch), path: f.path },
-        fileType: 'FILE',
-        sizeBytes: f.size,
-        hash: Buffer.from(f.sha256, 'hex').toString('base64'),
-      })),
-    ),
+    data: datum.inputs.map((input) => ({
+      file: { commit: commitJson({ repo: input.repo, id: input.commit }, input.branch), path: matchPath(input) },
+      fileType: input.type === 'dir' ? 'DIR' : 'FILE',
+      sizeBytes: input.size,
+      hash: Buffer.from(input.digest, 'hex').toString('base64'),
+    })),
     ...(datum.reason ? { reason: datum.reason } : {}),
   };
 }

@@ -1,37 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VigilError } from '../../pfs/errors.js';
-import { makeDatums, type Datum } from '../datum/create.js';
+import type { Datum } from '../datum/create.js';
 import { processDatums } from '../worker/driver.js';
 import type { DatumResult } from '../worker/job-context.js';
-import type { WarmWorkers } from '../worker/warm-workers.js';
-import {
-  finishJob,
-  latestJobs,
-  markAbandonedJob,
-  readDatums,
-  saveDatums,
-  startJob,
-  type CommitPointer,
-  type DatumRecord,
-  type JobRecord,
-} from './job-records.js';
+import { finishJob, latestJobs, markAbandonedJob, startJob, type CommitPointer, type JobRecord } from './job-records.js';
 import { acquireLock } from '../store/lock.js';
 import { JobLog } from './logs.js';
 import { dependencyOrder, inspectPipeline, listPipelines, ppsDir, type PipelineRecord } from './pipelines.js';
 import { inputBranches } from './inputs.js';
+import type { Store } from '../store/store.js';
+import type { WarmWorkers } from '../worker/warm-workers.js';
 import { stepEnvironment } from './step-env.js';
 import { tickCronInputs } from './ticker.js';
-import type { FileEntry, Store } from '../store/store.js';
+import { DatumTrees } from './datum-state.js';
+import { planJob, type JobPlan } from './job-plan.js';
+import { commitJob, keepFailedJob } from './job-output.js';
 
 /**
  * Brings pipelines up to date, upstream first, one job per pipeline whose inputs (or spec)
- * changed since its last job. A job diffs its datums against the last successful job's datum
- * table in memory: a datum whose hash is there is skipped and its output carried over, the
- * others run through the step (worker/driver.ts). The output commit is exactly the carried
- * and the new outputs (so the outputs of datums whose inputs disappeared are gone), its
- * provenance the input commits, its id the job's.
+ * changed since its last job. A job plans its datums against the last successful job's datum
+ * state (job-plan.ts: from the diffs of its input trees when it can); the datums that changed
+ * run through the step (worker/driver.ts), the others are skipped and their outputs carried
+ * over. The output commit is the previous one with the outputs of gone and re-run datums
+ * replaced by the new ones (job-output.ts), its provenance the input commits, its id the job's.
  */
 
 export interface RunProgress {
@@ -148,52 +140,32 @@ async function runPipeline(store: Store, record: PipelineRecord, opts: RunOption
     started: now,
     pid: process.pid,
   };
-  const table: DatumRecord[] = [];
-  // Every datum; the skipped ones go straight into the table, their outputs carried over.
-  const plan = (async (): Promise<Datum[]> => {
-    const trees = new Map<string, { commit: string; files: FileEntry[] }>();
-    for (const [i, b] of branches.entries()) {
-      const head = heads[i];
-      if (head) trees.set(`${b.repo}@${b.branch}`, { commit: head.id, files: await store.listFiles(b.repo, head.id) });
-    }
-    const datums = makeDatums(spec.input, (repo, branch) => trees.get(`${repo}@${branch}`) ?? null, record.salt);
-    // Skippable: what the last successful job processed or carried (a recovered datum's output was dropped: it runs again).
-    const previous = new Map<string, DatumRecord>();
-    if (lastSuccess && spec.reprocessSpec !== 'every_job') {
-      for (const d of await readDatums(root, spec.name, lastSuccess.id))
-        if (d.state === 'SUCCESS' || d.state === 'SKIPPED') previous.set(d.hash, d);
-    }
-    const toProcess: Datum[] = [];
-    for (const datum of datums) {
-      const prev = previous.get(datum.hash);
-      if (prev) table.push({ id: datum.id, hash: datum.hash, state: 'SKIPPED', inputs: datum.inputs, outputs: prev.outputs });
-      else toProcess.push(datum);
-    }
-    job.dataTotal = datums.length;
-    job.dataSkipped = table.length;
+  const trees = new DatumTrees(store);
+  const results: DatumResult[] = [];
+  let plan: JobPlan | undefined;
+  const planned = (async (): Promise<Datum[]> => {
+    plan = await planJob(store, trees, record, lastSuccess, branches, heads);
+    job.dataTotal = plan.total;
+    job.dataSkipped = plan.total - plan.toProcess.length;
     await startJob(root, job);
-    opts.progress?.jobStarted(job, toProcess.length);
-    return toProcess;
+    opts.progress?.jobStarted(job, plan.toProcess.length);
+    return plan.toProcess;
   })();
-  plan.catch(() => {}); // processDatums awaits it and throws its error; until then it must not count as unhandled
+  planned.catch(() => {}); // processDatums awaits it and throws its error; until then it must not count as unhandled
 
-  const { fatal, stopped } = await executeJob(store, record, job, plan, opts, (result) => {
-    const { datum, state, outputs, reason, tries } = result;
-    table.push({ id: datum.id, hash: datum.hash, state, inputs: datum.inputs, outputs, ...(reason ? { reason } : {}), tries });
-    if (state === 'SUCCESS') job.dataProcessed++;
-    else if (state === 'FAILED') job.dataFailed++;
+  const { fatal, stopped } = await executeJob(store, record, job, planned, opts, (result) => {
+    results.push(result);
+    if (result.state === 'SUCCESS') job.dataProcessed++;
+    else if (result.state === 'FAILED') job.dataFailed++;
     else job.dataRecovered++;
     opts.progress?.datumDone(job, result);
   });
 
-  table.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const failure = opts.signal?.aborted ? { state: 'JOB_KILLED' as const, reason: 'interrupted' } : jobFailure(table, fatal ?? stopped);
-  // The datum table does not depend on the commit: both wait on the disk at once.
-  const tableSaved = saveDatums(root, job, table);
-  tableSaved.catch(() => {}); // awaited below
-  Object.assign(job, failure ?? (await commitOutput(store, record, job, table)));
+  const end = { record, job, plan: plan!, results, base: lastSuccess };
+  const failure = opts.signal?.aborted ? { state: 'JOB_KILLED' as const, reason: 'interrupted' } : jobFailure(results, fatal ?? stopped);
+  const outcome = failure ?? (await commitJob(store, trees, end));
+  Object.assign(job, outcome, outcome.state === 'JOB_SUCCESS' ? {} : await keepFailedJob(trees, end));
   job.finished = new Date().toISOString();
-  await tableSaved;
   await finishJob(root, job);
   opts.progress?.jobFinished(job);
   return { pipeline: spec.name, job, last };
@@ -234,49 +206,13 @@ async function executeJob(
   }
 }
 
-/** The job's output commit: exactly the carried and the new outputs. An output tree the store refuses fails the job. */
-async function commitOutput(store: Store, record: PipelineRecord, job: JobRecord, table: DatumRecord[]): Promise<Partial<JobRecord>> {
-  const { name, outputBranch } = record.spec;
-  try {
-    const info = await store.commit(
-      name,
-      outputBranch,
-      { put: table.flatMap((d) => d.outputs), replace: true },
-      {
-        provenance: job.inputCommits.map((c) => ({ repo: c.repo, id: c.id })),
-        description: `output of job ${job.id}`,
-        started: new Date(job.started),
-        id: job.id,
-      },
-    );
-    return { state: 'JOB_SUCCESS', outputCommit: { repo: name, branch: outputBranch, id: info.id } };
-  } catch (e) {
-    // E.g. one datum wrote /a and another /a/b: a path cannot be a file and a folder.
-    if (e instanceof VigilError) return { state: 'JOB_FAILURE', reason: `the output cannot be committed: ${e.message}` };
-    throw e;
-  }
-}
-
-/**
- * Why the job failed, or null: the step could not run or the job was stopped, a datum failed,
- * or two datums (processed or carried over) wrote one path, where neither output may win silently.
- */
-function jobFailure(table: DatumRecord[], stopped: string | undefined): { state: 'JOB_FAILURE'; reason: string } | null {
+/** Why the job failed before its output, or null: the step could not run or the job was stopped, or a datum failed. */
+function jobFailure(results: DatumResult[], stopped: string | undefined): { state: 'JOB_FAILURE'; reason: string } | null {
   if (stopped) return { state: 'JOB_FAILURE', reason: stopped };
-  const failed = table.filter((d) => d.state === 'FAILED');
+  const failed = results.filter((d) => d.state === 'FAILED').sort((a, b) => (a.datum.id < b.datum.id ? -1 : 1));
   if (failed.length > 0) {
     const more = failed.length > 1 ? ` (and ${failed.length - 1} more datums failed)` : '';
-    return { state: 'JOB_FAILURE', reason: `datum ${failed[0]!.id} failed: ${failed[0]!.reason}${more}` };
-  }
-  const writer = new Map<string, string>();
-  for (const datum of table) {
-    for (const file of datum.outputs) {
-      const other = writer.get(file.path);
-      if (other !== undefined) {
-        return { state: 'JOB_FAILURE', reason: `output path ${file.path} was written by two datums: ${other} and ${datum.id}` };
-      }
-      writer.set(file.path, datum.id);
-    }
+    return { state: 'JOB_FAILURE', reason: `datum ${failed[0]!.datum.id} failed: ${failed[0]!.reason}${more}` };
   }
   return null;
 }

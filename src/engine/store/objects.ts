@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { sha256 as sha256Of } from '../../pfs/files.js';
 import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../../pfs/durable.js';
+import type { NodeStorage } from './mst.js';
 import { mapLimit } from './parallel.js';
 
 /** Sources up to this size are read whole; larger ones (and streams) are hashed while copied. */
@@ -45,6 +46,11 @@ export class ObjectStore {
 
   path(sha256: string): string {
     return join(this.dir, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  /** Where the object's bytes are now: its place, or its temporary file while it waits for a flush. */
+  currentPath(sha256: string): string {
+    return this.pending.get(sha256) ?? this.path(sha256);
   }
 
   async add(source: ObjectSource, opts: { batch?: boolean } = {}): Promise<{ sha256: string; size: number }> {
@@ -199,4 +205,25 @@ function sourceError(path: string, e: NodeJS.ErrnoException): Error {
   if (e.code === 'EACCES' || e.code === 'EPERM') return new VigilError(`cannot read "${path}": permission denied`);
   if (e.code === 'EISDIR') return new VigilError(`"${path}" is a folder, not a file`);
   return e;
+}
+
+/**
+ * Tree nodes (mst.ts) kept as objects, written in a batch: whoever names a tree's root in a
+ * record flushes its new nodes (Persisted.written) first.
+ */
+export class ObjectNodes implements NodeStorage {
+  constructor(private readonly objects: ObjectStore) {}
+
+  read(hash: string): Uint8Array {
+    try {
+      return readFileSync(this.objects.currentPath(hash));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`tree node ${hash} is missing from the store's objects`);
+      throw e;
+    }
+  }
+
+  write(bytes: Uint8Array): string {
+    return this.objects.addBatchSync(bytes).sha256;
+  }
 }

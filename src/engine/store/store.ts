@@ -6,11 +6,13 @@ import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from '../../pfs/durab
 import { readJsonFile } from '../../pfs/files.js';
 import { acquireLock } from './lock.js';
 import { checkBranchName, checkRepoName, parseAncestry } from './names.js';
-import { ObjectStore, type ObjectSource } from './objects.js';
+import type { Mst } from './mst.js';
+import { ObjectNodes, ObjectStore, type ObjectSource } from './objects.js';
 import { mapLimit } from './parallel.js';
-import { applyChange, parseTree, serializeTree, type FileEntry, type TreeChange } from './tree.js';
+import { applyChange, FileTree, fileTrees, type FileEntry, type FileValue, type TreeChange } from './tree.js';
 
-export type { FileEntry, TreeChange } from './tree.js';
+export type { FileChange, FileEntry, TreeChange } from './tree.js';
+export { FileTree } from './tree.js';
 export type { ObjectSource } from './objects.js';
 
 export interface CommitRef {
@@ -28,6 +30,8 @@ export interface CommitInfo {
   finished: string;
   /** Total size of the commit's files. */
   sizeBytes: number;
+  /** How many files the commit holds. */
+  fileCount: number;
   /** The input commits this commit was computed from (empty for a user's commit). */
   provenance: CommitRef[];
   description?: string;
@@ -48,9 +52,9 @@ export interface StoreOptions {
   lockWaitMs?: number;
 }
 
-/** A commit as stored: its info plus the object holding its whole tree. */
+/** A commit as stored: its info plus the root node of its tree (null when empty). */
 interface CommitRecord extends CommitInfo {
-  tree: string;
+  root: string | null;
 }
 
 interface RepoRecord {
@@ -59,7 +63,8 @@ interface RepoRecord {
   description?: string;
 }
 
-const FORMAT = 1;
+/** Format 1 kept each commit's whole tree as one manifest object; migrate.ts converts it. */
+export const STORE_FORMAT = 2;
 const DEFAULT_BRANCH = 'master';
 const COMMIT_ID = /^[0-9a-f]{32}$/;
 const DELETED_PREFIX = '.deleted-';
@@ -71,8 +76,8 @@ const writeQueues = new Map<string, Promise<void>>();
 /**
  * The versioned store: repos of immutable commits over content-addressed objects, in one folder.
  *
- *   store.json                      format marker, written last when the store is created
- *   objects/<sha[0:2]>/<sha[2:]>    file contents and commit trees, by sha256 (mode 0444)
+ *   store.json                      format marker (2), written last when the store is created
+ *   objects/<sha[0:2]>/<sha[2:]>    file contents and tree nodes (mst.ts), by sha256 (mode 0444)
  *   repos/<repo>/repo.json          name, created, description
  *   repos/<repo>/commits/<id>.json  one finished commit (CommitRecord): never rewritten
  *   repos/<repo>/branches/<branch>  the branch's head commit id
@@ -80,20 +85,22 @@ const writeQueues = new Map<string, Promise<void>>();
  *   lock                            held by the one process writing metadata
  *
  * A commit becomes durable in this order, each step fsynced before the next: its objects, its
- * tree (an object), its record, and last the branch head, replaced atomically by rename. A
+ * tree's new nodes (objects), its record, and last the branch head, replaced atomically by rename. A
  * process killed anywhere leaves the head on the old commit or the new one; a record that no
  * head reaches yet is invisible (listCommits walks from heads). Readers take no lock: everything
  * they read is immutable except heads, which change atomically.
  */
 export class Store {
   private readonly commitCache = new Map<string, CommitRecord>();
-  private readonly treeCache = new Map<string, FileEntry[]>();
+  private readonly trees: Mst<FileValue>;
 
   private constructor(
     readonly root: string,
     private readonly objects: ObjectStore,
     private readonly lockWaitMs: number,
-  ) {}
+  ) {
+    this.trees = fileTrees(new ObjectNodes(objects));
+  }
 
   /** Opens the store in `root`, creating it if absent and cleaning what a killed process left. */
   static async open(root: string, opts: StoreOptions = {}): Promise<Store> {
@@ -130,8 +137,7 @@ export class Store {
     const marker = join(this.root, 'store.json');
     const existing = await readFile(marker, 'utf8').catch(() => null);
     if (existing !== null) {
-      const format = (JSON.parse(existing) as { format?: number }).format;
-      if (format !== FORMAT) throw new VigilError(`the store ${this.root} has format ${format}; this vigil reads format ${FORMAT}`);
+      checkFormat(this.root, (JSON.parse(existing) as { format?: number }).format);
       return;
     }
     const fanout = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -139,7 +145,9 @@ export class Store {
     await mkdir(this.reposDir, { recursive: true });
     await mapLimit(fanout, 32, (d) => mkdir(join(this.root, 'objects', d), { recursive: true }));
     await fsyncPath(join(this.root, 'objects'));
-    await atomicWriteFile(marker, `${JSON.stringify({ format: FORMAT, created: new Date().toISOString() })}\n`, { tmpDir: this.tmpDir });
+    await atomicWriteFile(marker, `${JSON.stringify({ format: STORE_FORMAT, created: new Date().toISOString() })}\n`, {
+      tmpDir: this.tmpDir,
+    });
   }
 
   /** Finishes deletions a killed process started (deleteRepo renames a repo away before removing it). */
@@ -350,19 +358,32 @@ export class Store {
       .map(toInfo);
   }
 
-  /** The whole tree of a commit, sorted by path. One file read and one JSON.parse, whatever the size. */
+  /** The whole tree of a commit, sorted by path: O(files), for what needs them all; see tree() for lookups and folders. */
   async listFiles(repo: string, commitId: string): Promise<FileEntry[]> {
-    await this.requireRepo(repo);
-    return (await this.readTree((await this.readCommit(repo, commitId)).tree)).slice();
+    return (await this.tree(repo, commitId)).list();
   }
 
-  private async readTree(sha256: string): Promise<FileEntry[]> {
-    let tree = this.treeCache.get(sha256);
-    if (!tree) {
-      tree = parseTree(await readFile(this.objects.path(sha256), 'utf8'));
-      this.treeCache.set(sha256, tree);
-    }
-    return tree;
+  /** A commit's tree (an empty one for null), to look files up, list a folder or diff against another commit's, each in O(log N). */
+  async tree(repo: string, commitId: string | null): Promise<FileTree> {
+    await this.requireRepo(repo);
+    if (commitId === null) return new FileTree(this.trees, null, 0, 0);
+    const record = await this.readCommit(repo, commitId);
+    return new FileTree(this.trees, record.root, record.fileCount, record.sizeBytes);
+  }
+
+  /** The file at `path` in a commit, or null (also when `path` is a folder). */
+  async fileAt(repo: string, commitId: string, path: string): Promise<FileEntry | null> {
+    return (await this.tree(repo, commitId)).get(path);
+  }
+
+  /** Node storage over this store's objects for other trees (a pipeline's datum state); see flushNodes. */
+  nodeStorage(): ObjectNodes {
+    return new ObjectNodes(this.objects);
+  }
+
+  /** Makes tree nodes written through nodeStorage() durable (Persisted.written), before a record names their root. */
+  flushNodes(written: string[]): Promise<void> {
+    return this.mapWriteErrors(() => this.objects.flush(written));
   }
 
   // ---- objects ----
@@ -407,6 +428,8 @@ export class Store {
       started?: Date;
       /** The new commit's id, chosen beforehand (a pipeline job's, which its step saw as PACH_OUTPUT_COMMIT_ID); 32 hex digits. */
       id?: string;
+      /** The commit of this repo whose tree the change applies to (a job's previous output), instead of the branch head's. */
+      onto?: string;
     } = {},
   ): Promise<CommitInfo> {
     checkBranchName(branch);
@@ -420,8 +443,20 @@ export class Store {
         `commit to ${repo}@${branch}: ${missing.length} object(s) not in the store (e.g. ${missing[0]}); add them with addObject first`,
       );
     }
-    // Objects need no lock (content-addressed, renamed into place whole), so the slow part runs before it.
-    await this.mapWriteErrors(() => this.objects.flush(putShas));
+    // The tree is made before the lock from the head as it is now, and its new nodes flushed with
+    // the change's objects, one flush for both (objects need no lock: content-addressed, renamed
+    // into place whole). Under the lock it stands unless another writer moved the head meanwhile.
+    const makeTree = (base: CommitRecord | null | undefined) => {
+      try {
+        return applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`);
+      } catch (e) {
+        throw this.writeError(e);
+      }
+    };
+    const onto = opts.onto !== undefined ? await this.readCommit(repo, opts.onto) : undefined;
+    let parent = await this.headRecord(repo, branch);
+    let tree = makeTree(onto ?? parent);
+    await this.mapWriteErrors(() => this.objects.flush([...putShas, ...tree.written]));
 
     return this.locked(async () => {
       await this.requireRepo(repo);
@@ -430,11 +465,14 @@ export class Store {
         await this.readCommit(p.repo, p.id);
       }
       if (opts.id !== undefined) await this.checkIdUnused(repo, opts.id);
-      const parent = await this.headRecord(repo, branch);
-      const tree = applyChange(parent ? await this.readTree(parent.tree) : [], change, `${repo}@${branch}`);
-      const treeObject = await this.objects.add(Buffer.from(serializeTree(tree)), { batch: true });
-      await this.objects.flush([treeObject.sha256]);
-      this.treeCache.set(treeObject.sha256, tree);
+      const head = await this.headRecord(repo, branch);
+      if (head?.id !== parent?.id) {
+        parent = head;
+        if (!onto) {
+          tree = makeTree(parent);
+          await this.objects.flush(tree.written);
+        }
+      }
 
       const record: CommitRecord = {
         repo,
@@ -443,10 +481,11 @@ export class Store {
         parent: parent?.id ?? null,
         started,
         finished: new Date().toISOString(),
-        sizeBytes: tree.reduce((sum, e) => sum + e.size, 0),
+        sizeBytes: tree.weight,
+        fileCount: tree.count,
         provenance: (opts.provenance ?? []).map((p) => ({ repo: p.repo, id: p.id })),
         ...(opts.description ? { description: opts.description } : {}),
-        tree: treeObject.sha256,
+        root: tree.hash,
       };
       const dir = this.repoDir(repo);
       await atomicWriteFile(join(dir, 'commits', `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`, { tmpDir: this.tmpDir });
@@ -486,6 +525,17 @@ export class Store {
 }
 
 function toInfo(record: CommitRecord): CommitInfo {
-  const { tree: _tree, ...info } = record;
+  const { root: _root, ...info } = record;
   return info;
+}
+
+/** Refuses a store of another format, pointing at `vigil migrate` for an older one. */
+export function checkFormat(root: string, format: number | undefined): void {
+  if (format === STORE_FORMAT) return;
+  if (format === 1) {
+    throw new VigilError(
+      `the store ${root} was written by an older vigil (format 1); run \`vigil migrate --root ${root}\` to upgrade it in place`,
+    );
+  }
+  throw new VigilError(`the store ${root} has format ${format}; this vigil reads format ${STORE_FORMAT}`);
 }

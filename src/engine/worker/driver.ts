@@ -85,7 +85,7 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
  * hashes: in id order nearly every datum would show files in other folders than the one before
  * it, and cost a worker's datum root a folder removed and one created (two journaled metadata
  * changes) where sibling datums cost one unlink and one link. The results do not depend on the
- * order; the job's datum table is sorted by id all the same.
+ * order; the datum state is kept by id all the same.
  */
 function inPathOrder(datums: Datum[]): Datum[] {
   const keyed = datums.map((datum) => ({ datum, key: datum.inputs.map((i) => `${i.name}\0${i.path}`).join('\0') }));
