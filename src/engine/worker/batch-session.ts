@@ -1,9 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Datum } from '../datum/create.js';
+import { WORKER_PORT_VAR } from '../../pfs/datums.js';
 import type { DatumRoot } from './datum-root.js';
-import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext } from './job-context.js';
+import type { Datum } from '../datum/create.js';
+import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext, type WorkerPod } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
-import { exitFailure, settleFailure, startUserCode, StderrTail, type StepExit, type StepProcess } from './user-code.js';
+import {
+  afterFailedTry,
+  type ErrCmdOutcome,
+  exitFailure,
+  failedResult,
+  startUserCode,
+  StderrTail,
+  type StepExit,
+  type StepProcess,
+} from './user-code.js';
 import type { ParkedStep, WarmWorkers } from './warm-workers.js';
 
 /**
@@ -14,10 +24,11 @@ import type { ParkedStep, WarmWorkers } from './warm-workers.js';
  * RECOVERED and FAILED.
  */
 
-/** A datum a worker took, and which try of it this is (1 for the first). */
+/** A datum a worker took, which try of it this is (1 for the first), and what errCmd made of the tries before. */
 interface DatumTry {
   datum: Datum;
   tries: number;
+  errCmd: ErrCmdOutcome;
 }
 
 /** Why a session ended: what the worker does next. */
@@ -27,7 +38,7 @@ export type SessionEnd =
   /** The step exited between two datums: start it again. */
   | { kind: 'restart' }
   /** The datum failed (an error reported, the step gone mid-datum, datumTimeout, the job stopped): try it again or settle it. */
-  | { kind: 'failed'; datum: Datum; tries: number; reason: string }
+  | { kind: 'failed'; held: DatumTry; reason: string }
   /** The step cannot run, or the worker cannot go on: the job fails. */
   | { kind: 'fatal'; reason: string };
 
@@ -61,18 +72,21 @@ type SessionState =
 export class BatchWorker {
   /** The datum to try again in the next session. */
   private retry: DatumTry | null = null;
-  readonly workerId: string;
-
   constructor(
     readonly ctx: JobContext,
-    index: number,
-    readonly root: DatumRoot,
+    readonly pod: WorkerPod,
     /** Fails the job: the step cannot run, or an output cannot be stored. */
     readonly fatal: (reason: string) => void,
     /** Set when the step may be kept warm for the next job. */
     readonly warm?: WarmSlot,
-  ) {
-    this.workerId = `w${index}`;
+  ) {}
+
+  get workerId(): string {
+    return this.pod.id;
+  }
+
+  get root(): DatumRoot {
+    return this.pod.root;
   }
 
   async run(): Promise<void> {
@@ -82,9 +96,10 @@ export class BatchWorker {
       const end = await BatchSession.run(this);
       if (end.kind === 'fatal') return this.fatal(end.reason);
       if (end.kind !== 'failed') continue;
-      await this.root.clearOut();
-      if (end.tries < ctx.spec.datumTries && !ctx.signal.aborted) this.retry = { datum: end.datum, tries: end.tries + 1 };
-      else ctx.onResult(await settleFailure(ctx, this.workerId, this.root, end.datum, end.reason, end.tries));
+      const { held, reason } = end;
+      await afterFailedTry(ctx, this.pod, held.datum, held.errCmd);
+      if (held.tries < ctx.spec.datumTries && !ctx.signal.aborted) this.retry = { ...held, tries: held.tries + 1 };
+      else ctx.onResult(failedResult(held.datum, reason, held.tries, held.errCmd));
     }
   }
 
@@ -94,7 +109,7 @@ export class BatchWorker {
     this.retry = null;
     if (retry) return retry;
     const datum = takeDatum(this.ctx);
-    return datum ? { datum, tries: 1 } : null;
+    return datum ? { datum, tries: 1, errCmd: { recovered: false } } : null;
   }
 }
 
@@ -146,7 +161,7 @@ class BatchSession implements ParkedStep {
     }
     ctx.signal.addEventListener('abort', this.onAbort, { once: true });
     const { cmd, stdin } = ctx.spec.transform;
-    const env = stepEnv(ctx, worker.root, { PPS_WORKER_GRPC_PORT: String(this.server.port) });
+    const env = stepEnv(ctx, worker.pod, { [WORKER_PORT_VAR]: String(this.server.port) });
     this.proc = startUserCode(ctx, cmd, stdin, env, (line, stream) => {
       this.ctx.log.write(this.worker.workerId, this.datumOfLines(), line);
       if (stream === 'stderr') this.tail.add(line);
@@ -300,7 +315,7 @@ class BatchSession implements ParkedStep {
   };
 
   private failDatum(datum: DatumTry, reason: string): void {
-    this.end({ kind: 'failed', datum: datum.datum, tries: datum.tries, reason });
+    this.end({ kind: 'failed', held: datum, reason });
   }
 
   /**

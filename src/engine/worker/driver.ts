@@ -5,10 +5,11 @@ import type { Datum } from '../datum/create.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { BatchWorker } from './batch-session.js';
 import { DatumRoot } from './datum-root.js';
-import { datumEnvLines, stepEnv, takeDatum, type JobContext, type ProcessDatumsOptions } from './job-context.js';
+import { datumEnvLines, stepEnv, takeDatum, type JobContext, type ProcessDatumsOptions, type WorkerPod } from './job-context.js';
+import { NextDatumServer } from './next-datum-server.js';
 import { Remover } from './remover.js';
 import { WarmWorkers } from './warm-workers.js';
-import { runToEnd, settleFailure } from './user-code.js';
+import { afterFailedTry, failedResult, runToEnd, type ErrCmdOutcome } from './user-code.js';
 
 /**
  * Runs a job's datums through the step, as Pachyderm's worker does: each worker has its own
@@ -56,10 +57,13 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     const root = warm
       ? await warm.pool.root(opts.spec, warm.key, i)
       : await DatumRoot.create(join(opts.workDir, `w${i}`), opts.store, remover);
+    const server = await NextDatumServer.refusing();
+    const pod: WorkerPod = { id: `w${i}`, root, port: server.port };
     try {
-      if (batching) await new BatchWorker(ctx, i, root, fail, warm).run();
-      else await perDatumWorker(ctx, i, root);
+      if (batching) await new BatchWorker(ctx, pod, fail, warm).run();
+      else await perDatumWorker(ctx, pod);
     } finally {
+      server.close();
       if (!warm) await root.remove();
     }
   };
@@ -93,21 +97,23 @@ function inPathOrder(datums: Datum[]): Datum[] {
 }
 
 /** Without datum batching: one process per datum try, the datum's variables in its environment. */
-async function perDatumWorker(ctx: JobContext, index: number, root: DatumRoot): Promise<void> {
-  const workerId = `w${index}`;
+async function perDatumWorker(ctx: JobContext, pod: WorkerPod): Promise<void> {
+  const { id: workerId, root } = pod;
   const { cmd, stdin, acceptReturnCode } = ctx.spec.transform;
   for (let datum = takeDatum(ctx); datum; datum = takeDatum(ctx)) {
     const lines = datumEnvLines(datum, root, ctx.jobId);
-    const env = stepEnv(ctx, root, parseEnvLines(lines));
+    const env = stepEnv(ctx, pod, parseEnvLines(lines));
     let failure: string | null = null;
     let tries = 0;
+    const errCmd: ErrCmdOutcome = { recovered: false };
     while (tries < ctx.spec.datumTries) {
       tries++;
       failure = root.show(datum, lines) ?? (await runToEnd(ctx, workerId, datum, cmd, stdin, env, acceptReturnCode));
-      if (!failure || ctx.signal.aborted) break;
-      await root.clearOut();
+      if (!failure) break;
+      await afterFailedTry(ctx, pod, datum, errCmd);
+      if (ctx.signal.aborted) break;
     }
-    if (failure) ctx.onResult(await settleFailure(ctx, workerId, root, datum, failure, tries));
+    if (failure) ctx.onResult(failedResult(datum, failure, tries, errCmd));
     else ctx.onResult({ datum, state: 'SUCCESS', outputs: await root.collectOutputs(), tries });
   }
 }

@@ -1,3 +1,4 @@
+import { WORKER_PORT_VAR } from '../../pfs/datums.js';
 import type { Datum } from '../datum/create.js';
 import type { JobLog } from '../pps/logs.js';
 import type { PipelineSpec } from '../pps/spec.js';
@@ -72,7 +73,32 @@ export function datumEnvLines(datum: Datum, root: DatumRoot, jobId: string): str
   return lines;
 }
 
-/** The environment of a process the worker starts: the job's, PFS_ROOT, then `extra`. */
-export function stepEnv(ctx: JobContext, root: DatumRoot, extra: Record<string, string>): Record<string, string> {
-  return { ...ctx.env, PFS_ROOT: root.dir, ...extra };
+/**
+ * One worker of a job, as a Pachyderm worker pod: its id (`w<index>`), the datum root its step
+ * sees as PFS_ROOT, and the port of its worker gRPC server, which a pod always has
+ * (PPS_WORKER_GRPC_PORT) and which answers NextDatum with `datum batching not enabled` unless
+ * a datum-batching session runs (next-datum-server.ts).
+ */
+export interface WorkerPod {
+  readonly id: string;
+  readonly root: DatumRoot;
+  readonly port: number;
+}
+
+/**
+ * The environment of a process the worker starts, as Pachyderm's: the job's (the pod's
+ * variables, see podEnvironment in pps/step-env.ts), the worker's own (pps/server/worker_rc.go,
+ * workerPodSpec: PPS_POD_NAME, PPS_WORKER_GRPC_PORT), the job's ids (worker/driver/driver.go,
+ * UserCodeEnv: PACH_JOB_ID, PACH_OUTPUT_COMMIT_ID), PFS_ROOT (Vigil's: where /pfs is), then `extra`.
+ */
+export function stepEnv(ctx: JobContext, pod: WorkerPod, extra: Record<string, string>): Record<string, string> {
+  return {
+    ...ctx.env,
+    PFS_ROOT: pod.root.dir,
+    PPS_POD_NAME: `${ctx.spec.name}-${pod.id}`,
+    [WORKER_PORT_VAR]: String(pod.port),
+    PACH_JOB_ID: ctx.jobId,
+    PACH_OUTPUT_COMMIT_ID: ctx.jobId,
+    ...extra,
+  };
 }
