@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
-import { commitFiles, createPipelines, listDatums, listJobs, pfs, readTree, run } from '../helpers/engine.js';
+import { commitFiles, createPipelines, int64, listDatums, listJobs, pfs, readTree, run } from '../helpers/engine.js';
 
 // Datum batching: the step (test/helpers/batch-step.ts) starts once per worker and loops on
 // NextDatum through forEachDatum, the client every Vigil step uses.
@@ -46,7 +46,7 @@ describe('datum batching', () => {
       '/c.txt': 'SUCCESS',
       '/d.txt': 'SUCCESS',
     });
-    assert.deepEqual([job.dataProcessed, job.dataFailed, job.dataTotal], [3, 1, 4]);
+    assert.deepEqual([int64(job.data_processed), int64(job.data_failed), int64(job.data_total)], [3, 1, 4]);
 
     const runs = await processedBy(root, 'batch');
     const tries = runs.filter((x) => x.datum === byFile['/b.txt']!.datum.id);

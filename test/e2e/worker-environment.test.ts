@@ -59,18 +59,21 @@ describe("a step under a real worker's environment", () => {
     const batched = await tempDir('vigil-probe-');
     await createPipelines(root, probe('single', single, false, { PROBE_NEXT_DATUM: '1' }), probe('batched', batched, true));
     const r = await run(root);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /single: job [0-9a-f]{32} JOB_SUCCESS: 2 processed/);
     assert.match(r.stdout, /batched: job [0-9a-f]{32} JOB_SUCCESS: 2 processed/);
 
     const singleTree = (await readTree(root, 'single'))!;
     assert.deepEqual(singleTree['/a.txt'], 'a');
     assert.deepEqual(singleTree['/b.txt'], 'b');
-    assert.equal(
-      singleTree['/next-datum'],
-      'UNKNOWN: datum batching not enabled',
-      'a non-batching worker answers NextDatum as Pachyderm does (transform/status.go, Status.NextDatum)',
-    );
+    const answers = Object.entries(singleTree).filter(([path]) => path.startsWith('/next-datum/'));
+    assert.equal(answers.length, 2);
+    for (const [, answer] of answers)
+      assert.equal(
+        answer,
+        'UNKNOWN: datum batching not enabled',
+        'a non-batching worker answers NextDatum as Pachyderm does (transform/status.go, Status.NextDatum)',
+      );
     assert.deepEqual(await readTree(root, 'batched'), { '/a.txt': 'a', '/b.txt': 'b' });
 
     const singleRuns = await probedNames(single);

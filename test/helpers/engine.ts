@@ -93,6 +93,11 @@ export function parseRaw<T = Record<string, any>>(stdout: string): T[] {
   }) as T[];
 }
 
+/** A 64-bit count of a `--raw` message as a number: protojson writes it as a string and leaves out 0. */
+export function int64(value: string | undefined): number {
+  return value === undefined ? 0 : Number(value);
+}
+
 export async function listJobs(root: string, pipeline: string): Promise<Record<string, any>[]> {
   return parseRaw(await vigilOk(['list', 'job', '--raw', '-p', pipeline], { root }));
 }

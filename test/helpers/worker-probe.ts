@@ -4,12 +4,12 @@
  * `$PROBE_DIR/<pid>.env` (outside the repos, since a batching step has no datum before
  * NextDatum), then, as a real step, goes through the step kit's forEachDatum and copies each
  * datum's input files to out/. Asked to (PROBE_NEXT_DATUM), a non-batching step first calls
- * NextDatum itself and writes what the worker answered to out/next-datum.
+ * NextDatum itself and writes what the worker answered to out/next-datum/<datum id>.
  *
  * `node --test dist/test/` runs every file under test/, this one too: outside a pipeline
  * (no PROBE_DIR) it does nothing.
  */
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { forEachDatum, WORKER_CHANNEL_OPTIONS, workerService } from '../../src/pfs/datums.js';
@@ -34,7 +34,10 @@ const probeDir = process.env.PROBE_DIR;
 if (probeDir) {
   await writeFile(join(probeDir, `${process.pid}.env`), Object.keys(process.env).sort().join('\n'));
   await forEachDatum(async ({ env }) => {
-    if (env.PROBE_NEXT_DATUM) await writeFile(join(outDir(env), 'next-datum'), await askNextDatum(env.PPS_WORKER_GRPC_PORT!));
+    if (env.PROBE_NEXT_DATUM) {
+      await mkdir(join(outDir(env), 'next-datum'), { recursive: true });
+      await writeFile(join(outDir(env), 'next-datum', env.PACH_DATUM_ID!), await askNextDatum(env.PPS_WORKER_GRPC_PORT!));
+    }
     const inputDir = join(pfsRoot(env), 'raw');
     for (const entry of await readdir(inputDir, { withFileTypes: true, recursive: true })) {
       if (!entry.isFile()) continue;
