@@ -8,6 +8,7 @@ import { AJV_ERROR_OPTIONS, describeErrors } from '../../../specs/errors.js';
 import {
   createPipelineRequestSchema,
   type CreatePipelineRequest,
+  type DatumSetSpec as RequestDatumSetSpec,
   type Input as RequestInput,
   type SecretMount as RequestSecretMount,
 } from '../../../specs/pachyderm/create-pipeline-request.gen.js';
@@ -90,6 +91,8 @@ export interface PipelineSpec {
   /** parallelismSpec.constant; absent or 0: one worker per core (see workerCount in worker/driver.ts). */
   parallelism?: number;
   datumTries: number;
+  /** How the datums are cut into datum sets (worker/datum-sets.ts); absent: spread evenly. */
+  datumSetSpec?: { number?: number; sizeBytes?: number; perWorker?: number };
   datumTimeoutMs?: number;
   jobTimeoutMs?: number;
   /** The salt the spec asks for; the registry picks one when absent. */
@@ -253,12 +256,21 @@ function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<strin
     },
     ...(parallelism ? { parallelism } : {}),
     datumTries: tries,
+    ...(req.datumSetSpec ? { datumSetSpec: datumSetSpec(req.datumSetSpec) } : {}),
     ...(req.datumTimeout ? { datumTimeoutMs: parseDuration(req.datumTimeout) } : {}),
     ...(req.jobTimeout ? { jobTimeoutMs: parseDuration(req.jobTimeout) } : {}),
     ...(req.salt ? { salt: req.salt } : {}),
     reprocessSpec: reprocess as ReprocessSpec,
     outputBranch: req.outputBranch || 'master',
     request: req,
+  };
+}
+
+function datumSetSpec(spec: NonNullable<RequestDatumSetSpec>): NonNullable<PipelineSpec['datumSetSpec']> {
+  return {
+    ...(spec.number ? { number: Number(spec.number) } : {}),
+    ...(spec.sizeBytes ? { sizeBytes: Number(spec.sizeBytes) } : {}),
+    ...(spec.perWorker ? { perWorker: Number(spec.perWorker) } : {}),
   };
 }
 

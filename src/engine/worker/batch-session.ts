@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { WORKER_PORT_VAR } from '../../pfs/datums.js';
 import type { DatumRoot } from './datum-root.js';
+import { DatumSet } from './datum-sets.js';
 import type { Datum } from '../datum/create.js';
 import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext, type WorkerPod } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
@@ -72,6 +73,8 @@ type SessionState =
 export class BatchWorker {
   /** The datum to try again in the next session. */
   private retry: DatumTry | null = null;
+  /** The datum set the step's process serves (see datum-sets.ts). */
+  private set: DatumSet | null = null;
   constructor(
     readonly ctx: JobContext,
     readonly pod: WorkerPod,
@@ -103,13 +106,26 @@ export class BatchWorker {
     }
   }
 
-  /** The datum for the step's next NextDatum call: the one to try again, else the job's next; null when none is left. */
+  /** A new process of the step serves a new datum set, unless it takes over one a failed datum cut short. */
+  beginProcess(): void {
+    if (this.set?.full) this.set = null;
+  }
+
+  /**
+   * The datum for the step's next NextDatum call: the one to try again, else the job's next;
+   * null when none is left, or when the process's datum set is complete (it is then ended, and
+   * the next set gets a new one).
+   */
   take(): DatumTry | null {
     const retry = this.retry;
     this.retry = null;
     if (retry) return retry;
+    this.set ??= new DatumSet(this.ctx.setLimit);
+    if (this.set.full) return null;
     const datum = takeDatum(this.ctx);
-    return datum ? { datum, tries: 1, errCmd: { recovered: false } } : null;
+    if (!datum) return null;
+    this.set.add(datum.inputs.reduce((sum, input) => sum + input.size, 0));
+    return { datum, tries: 1, errCmd: { recovered: false } };
   }
 }
 
@@ -137,6 +153,7 @@ class BatchSession implements ParkedStep {
     const { warm } = worker;
     const parked = warm?.pool.take(worker.ctx.spec, warm.key, warm.index);
     if (parked) return parked.resume(worker);
+    worker.beginProcess();
     // No process knows the server's port before the session has started one, so no call comes before `session` is set.
     let session!: BatchSession;
     const server = await NextDatumServer.start((error) => session.onNextDatum(error));

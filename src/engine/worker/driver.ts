@@ -7,6 +7,7 @@ import { BatchWorker } from './batch-session.js';
 import { DatumRoot } from './datum-root.js';
 import { datumEnvLines, stepEnv, takeDatum, type JobContext, type ProcessDatumsOptions, type WorkerPod } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
+import { datumSetLimit, UNLIMITED_SET } from './datum-sets.js';
 import { Remover } from './remover.js';
 import { WarmWorkers } from './warm-workers.js';
 import { afterFailedTry, failedResult, runToEnd, type ErrCmdOutcome } from './user-code.js';
@@ -14,8 +15,8 @@ import { afterFailedTry, failedResult, runToEnd, type ErrCmdOutcome } from './us
 /**
  * Runs a job's datums through the step, as Pachyderm's worker does: each worker has its own
  * root (PFS_ROOT) showing one datum at a time. Without datum batching a worker starts the step
- * once per datum (here); with it, once per worker, and the step loops on NextDatum
- * (batch-session.ts). A failing datum is tried `datumTries` times; after the last try
+ * once per datum (here); with it, once per datum set (datum-sets.ts), and the step loops on
+ * NextDatum (batch-session.ts). A failing datum is tried `datumTries` times; after the last try
  * `errCmd`, if any, decides between RECOVERED and FAILED.
  */
 
@@ -34,14 +35,19 @@ export function workerCount(spec: PipelineSpec, datums: number): number {
  */
 export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Datum[]>): Promise<{ fatal?: string }> {
   const stop = new AbortController();
+  const batching = opts.spec.transform.datumBatching;
+  const warmKey = batching && opts.workers ? WarmWorkers.keyOf(opts.spec, opts.env) : undefined;
   const ctx: JobContext = {
     ...opts,
     signal: AbortSignal.any([opts.signal, stop.signal]),
     fatal: undefined,
     next: 0,
     datums: [],
+    setLimit: UNLIMITED_SET,
     planned: plan.then((datums) => {
       ctx.datums = inPathOrder(datums);
+      // A warm worker of `vigil serve` keeps its step across sets and jobs (README, "Running on Pachyderm").
+      if (!warmKey) ctx.setLimit = datumSetLimit(opts.spec, datums.length, workerCount(opts.spec, datums.length));
     }),
   };
   const fail = (reason: string) => {
@@ -49,8 +55,6 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     stop.abort(new Error(reason));
   };
   const remover = new Remover();
-  const batching = opts.spec.transform.datumBatching;
-  const warmKey = batching && opts.workers ? WarmWorkers.keyOf(opts.spec, opts.env) : undefined;
   const startWorker = async (i: number) => {
     // A warm worker keeps its root (its step's PFS_ROOT) from job to job; any other has one for the job.
     const warm = opts.workers && warmKey ? { pool: opts.workers, key: warmKey, index: i } : undefined;

@@ -4,6 +4,7 @@ import type { JobLog } from '../pps/logs.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import type { FileEntry, Store } from '../store/store.js';
 import type { DatumRoot } from './datum-root.js';
+import type { DatumSetLimit } from './datum-sets.js';
 import type { WarmWorkers } from './warm-workers.js';
 
 /**
@@ -44,6 +45,8 @@ export interface JobContext extends ProcessDatumsOptions {
   planned: Promise<void>;
   /** The next datum no worker has taken. */
   next: number;
+  /** How much a datum-batching step's process serves before it is restarted, once `planned` has settled (datum-sets.ts). */
+  setLimit: DatumSetLimit;
 }
 
 /** The next datum no worker has taken; none once the job is stopped. */
