@@ -1,6 +1,7 @@
 /** How the CLI prints: aligned tables for people, pachctl's JSON or YAML for `--raw`. */
 import type { Argv } from 'yargs';
 import { stringify } from 'yaml';
+import { VigilError } from '../pfs/errors.js';
 
 /** Columns padded to their widest cell, as pachctl's tables; the last column is not padded. */
 export function printTable(header: string[], rows: string[][]): void {
@@ -19,7 +20,7 @@ export function withRawOutput<T>(y: Argv<T>): Argv<T & { raw: boolean | undefine
     .option('raw', { type: 'boolean', describe: 'print the records as pachctl --raw does: JSON (or YAML with -o yaml), proto field names' })
     .option('output', { alias: 'o', choices: ['json', 'yaml'] as const, describe: 'with --raw: "json" (default) or "yaml"' })
     .check((argv) => {
-      if (argv.output !== undefined && !argv.raw) throw new Error('cannot set --output (-o) without --raw');
+      if (argv.output !== undefined && !argv.raw) throw new VigilError('cannot set --output (-o) without --raw');
       return true;
     });
 }

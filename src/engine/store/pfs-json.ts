@@ -21,8 +21,8 @@ export interface PfsCommit {
 }
 
 /** An int64 or uint64 field as protojson writes it (a string), left out when 0. */
-export function int64Field(name: string, n: number): Record<string, string> {
-  return n ? { [name]: String(n) } : {};
+export function int64Field<K extends string>(name: K, n: number): Partial<Record<K, string>> {
+  return (n ? { [name]: String(n) } : {}) as Partial<Record<K, string>>;
 }
 
 /** A Timestamp as protojson writes it: RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits (none for a whole second). */
