@@ -79,7 +79,7 @@ export function stepEnvironment(caller: NodeJS.ProcessEnv, spec: PipelineSpec): 
  * PPS_WORKER_GRPC_PORT) and the job's come from worker/job-context.ts, stepEnv. Those naming
  * the cluster's services (PACH_ROOT, STORAGE_*, POSTGRES_*, PG_BOUNCER_*, LOKI_*, PEER_PORT,
  * PPS_ETCD_PREFIX, GOCOVERDIR) and FILESET_ID have nothing to point at here and are not set
- * (README, "Running on Pachyderm").
+ * (README, "Run on Pachyderm", "What still differs").
  */
 export function podEnvironment(record: PipelineRecord): Record<string, string> {
   return {

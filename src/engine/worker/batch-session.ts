@@ -18,11 +18,11 @@ import {
 import type { ParkedStep, WarmWorkers } from './warm-workers.js';
 
 /**
- * The datum-batching worker (transform.datumBatching), as Pachyderm's: the step starts once and
- * loops on NextDatum. Each call closes the datum the step held, with the error it reports ('' for
- * success), and is answered with the next datum's variables. A datum that fails is tried again
- * in a restarted step, up to datumTries; after the last try errCmd, if any, decides between
- * RECOVERED and FAILED.
+ * The datum-batching worker (transform.datumBatching), as Pachyderm's: the step starts once per
+ * datum set (datum-sets.ts) and loops on NextDatum. Each call closes the datum the step held,
+ * with the error it reports ('' for success), and is answered with the next datum's variables.
+ * A datum that fails is tried again in a restarted step, up to datumTries, errCmd (if any)
+ * running after each failed try (user-code.ts, afterFailedTry).
  */
 
 /** A datum a worker took, which try of it this is (1 for the first), and what errCmd made of the tries before. */

@@ -16,8 +16,8 @@ import { afterFailedTry, failedResult, runToEnd, type ErrCmdOutcome } from './us
  * Runs a job's datums through the step, as Pachyderm's worker does: each worker has its own
  * root (PFS_ROOT) showing one datum at a time. Without datum batching a worker starts the step
  * once per datum (here); with it, once per datum set (datum-sets.ts), and the step loops on
- * NextDatum (batch-session.ts). A failing datum is tried `datumTries` times; after the last try
- * `errCmd`, if any, decides between RECOVERED and FAILED.
+ * NextDatum (batch-session.ts). A failing datum is tried `datumTries` times, `errCmd` (if any)
+ * running after each failed try; it ends RECOVERED when errCmd ever succeeded, else FAILED.
  */
 
 /**
@@ -46,7 +46,7 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     setLimit: UNLIMITED_SET,
     planned: plan.then((datums) => {
       ctx.datums = inPathOrder(datums);
-      // A warm worker of `vigil serve` keeps its step across sets and jobs (README, "Running on Pachyderm").
+      // A warm worker of `vigil serve` keeps its step across sets and jobs (README, "Run on Pachyderm", "What still differs").
       if (!warmKey) ctx.setLimit = datumSetLimit(opts.spec, datums.length, workerCount(opts.spec, datums.length));
     }),
   };
