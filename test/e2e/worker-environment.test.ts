@@ -48,6 +48,8 @@ function probe(name: string, probeDir: string, batching: boolean, extraEnv: Reco
     input: pfs('raw', '/*'),
     transform: { cmd: [process.execPath, PROBE], datumBatching: batching, env: { PROBE_DIR: probeDir, ...extraEnv } },
     parallelismSpec: { constant: 1 },
+    // One datum set of both datums (test/e2e/datum-sets.test.ts): one batching process serves them.
+    datumSetSpec: { number: 2 },
   };
 }
 
