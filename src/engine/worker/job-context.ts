@@ -27,7 +27,7 @@ export interface ProcessDatumsOptions {
   jobId: string;
   /** The job's scratch folder; worker i's PFS_ROOT is `<workDir>/w<i>`. */
   workDir: string;
-  /** What every process of the job starts from: the caller's environment, the spec's env, VIGIL_ROOT. */
+  /** What every process of the job starts from: the caller's environment, the spec's env and secrets, the pod's variables, VIGIL_ROOT. */
   env: Record<string, string>;
   log: JobLog;
   /** Job timeout or user interrupt: processes are killed, datums in flight fail with the signal's reason. */
