@@ -36,12 +36,6 @@ export interface PfsInput {
   outerJoin?: boolean;
   groupBy?: string;
   emptyFiles?: boolean;
-  /**
-   * Files the step reads on demand. Locally every file is a hard link to the store's object (no
-   * copy is made up front either), so the step reads the same bytes; a step that links the
-   * file into out/ stores the file itself, as on Pachyderm (worker/datum.go, handleSymlinks).
-   */
-  lazy?: boolean;
   /** A cron input, as Pachyderm turns one into a pfs input: repo `<pipeline>_<name>`, glob `/*`, ticked by ticker.ts. */
   cron?: CronInput;
 }
@@ -348,9 +342,11 @@ function normaliseInput(node: RequestInput, at: string, fail: (msg: string) => n
       ...(pfs.joinOn ? { joinOn: pfs.joinOn } : {}),
       ...(pfs.outerJoin ? { outerJoin: true } : {}),
       ...(pfs.groupBy ? { groupBy: pfs.groupBy } : {}),
-      // With both, the worker downloads lazily (internal/pfssync/sync.go): the files are there.
+      // `lazy` needs nothing here: every file is a hard link to the store's object, nothing is
+      // copied up front, and the step reads the same bytes; a link to one in out/ stores the file,
+      // as Pachyderm's handleSymlinks copies it. With emptyFiles too, the worker downloads lazily
+      // (internal/pfssync/sync.go): the files are there.
       ...(pfs.emptyFiles && !pfs.lazy ? { emptyFiles: true } : {}),
-      ...(pfs.lazy ? { lazy: true } : {}),
     },
   };
 }
