@@ -29,7 +29,7 @@ export function fileRoutes(app: ServeApp, p: PortalParts, signedIn: SignedIn): v
       // The viewer's right to the path is decided before the store is asked anything.
       if (!address || !maySeeFile(ctx.viewer, address.repo, address.path)) throw notFound('file');
       const commit = await p.store.resolveCommit(address.repo, address.ref).catch(() => null);
-      const entry = commit ? (await p.store.listFiles(address.repo, commit.id)).find((f) => f.path === address.path) : undefined;
+      const entry = commit ? await p.store.fileAt(address.repo, commit.id, address.path) : null;
       if (!commit || !entry) throw notFound('file');
       const bytes = await readFile(p.store.objectPath(entry.sha256));
       const format = sniffFormat(bytes.subarray(0, 12));
