@@ -27,7 +27,7 @@ const SIZES = [1_000, 50_000] as const;
 const CAMERA = 'u1-cam1';
 /** The new frame: 23:10 on a Wednesday in New York, when rule 200 (a person after hours) applies. */
 const NEW_FRAME_AT = Date.UTC(2026, 10, 26, 4, 10);
-const STAGES = ['validated', 'detections', 'matches', 'alerts', 'warehouse', 'reports'] as const;
+const STAGES = ['validated', 'detections', 'matches', 'alerts', 'deliveries', 'warehouse', 'reports'] as const;
 const STANDINS = { validated: 'validate', detections: 'detect' } as const;
 
 interface JobInfo {

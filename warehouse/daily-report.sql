@@ -11,8 +11,8 @@ SELECT
   (SELECT count(DISTINCT (user, device)) FROM daily_threats WHERE day = $day)::INTEGER AS "devicesWithThreats",
   (SELECT count(DISTINCT path) FROM frames_rejected WHERE day = $day)::INTEGER AS "rejectedFrames",
   (SELECT count(DISTINCT incident_id) FROM alerts WHERE day = $day)::INTEGER AS "incidents",
-  (SELECT count(*) FROM alerts WHERE day = $day AND status = 'sent')::INTEGER AS "alertsSent",
-  (SELECT count(*) FROM alerts WHERE day = $day AND status = 'failed')::INTEGER AS "alertsFailed";
+  (SELECT count(*) FROM deliveries WHERE day = $day AND kind = 'notification' AND status = 'sent')::INTEGER AS "alertsSent",
+  (SELECT count(*) FROM deliveries WHERE day = $day AND kind = 'notification' AND status = 'failed')::INTEGER AS "alertsFailed";
 
 -- name: threatsByUser
 SELECT user, threats, devices, critical, error, warning, info
@@ -51,8 +51,8 @@ ORDER BY frames DESC, code;
 
 -- name: alertOutcomes
 SELECT channel, status, count(*)::INTEGER AS deliveries
-FROM alerts
-WHERE day = $day AND channel IS NOT NULL
+FROM deliveries
+WHERE day = $day AND kind = 'notification'
 GROUP BY channel, status
 ORDER BY channel, status;
 

@@ -205,7 +205,7 @@ COMMENT ON COLUMN alerts.frame_count IS 'How many frames the incident groups.';
 COMMENT ON COLUMN alerts.channel IS 'email, pagerduty or webhook; NULL: the incident had no target.';
 COMMENT ON COLUMN alerts.target IS 'Stable key of the target within the user''s alert targets.';
 COMMENT ON COLUMN alerts.recipient IS 'Email: the masked address; PagerDuty: the routing key''s variable name; webhook: the URL without query or credentials.';
-COMMENT ON COLUMN alerts.status IS 'sent, failed, skipped or grouped.';
+COMMENT ON COLUMN alerts.status IS 'sent, failed, skipped, held (over the user''s hourly cap: see deliveries for its digest) or grouped.';
 COMMENT ON COLUMN alerts.attempts IS 'How many attempts the delivery took.';
 COMMENT ON COLUMN alerts.response_status IS 'The provider''s HTTP status or SMTP reply code.';
 COMMENT ON COLUMN alerts.response_body IS 'What the provider answered.';
@@ -221,6 +221,76 @@ COMMENT ON COLUMN alerts.repo IS 'Lineage: the repo of the alert record the row 
 COMMENT ON COLUMN alerts.path IS 'Lineage: the record''s path, /<user>-<device>/<incident_id>.json.';
 COMMENT ON COLUMN alerts.sha256 IS 'Lineage: sha256 of the record''s bytes.';
 COMMENT ON COLUMN alerts.commit IS 'Lineage: the commit of the repo the record was read at.';
+
+CREATE TABLE deliveries (
+  incident_id          VARCHAR NOT NULL,
+  user                 VARCHAR NOT NULL,
+  device               VARCHAR NOT NULL,
+  timezone             VARCHAR NOT NULL,
+  rule_id              INTEGER NOT NULL,
+  rule_name            VARCHAR NOT NULL,
+  severity             VARCHAR NOT NULL,
+  first_captured_at    TIMESTAMP NOT NULL,
+  state                VARCHAR NOT NULL,
+  withdrawn_at         TIMESTAMP,
+  withdrawn_reason     VARCHAR,
+  kind                 VARCHAR,
+  digest               VARCHAR,
+  channel              VARCHAR,
+  target               VARCHAR,
+  recipient            VARCHAR,
+  status               VARCHAR,
+  attempts             INTEGER,
+  response_status      INTEGER,
+  response_body        VARCHAR,
+  response_message_id  VARCHAR,
+  error                VARCHAR,
+  first_attempt_at     TIMESTAMP,
+  last_attempt_at      TIMESTAMP,
+  first_frame_path     VARCHAR NOT NULL,
+  first_frame_sha256   VARCHAR NOT NULL,
+  first_match_path     VARCHAR NOT NULL,
+  model_commit         VARCHAR NOT NULL,
+  rules_commit         VARCHAR NOT NULL,
+  repo                 VARCHAR NOT NULL,
+  path                 VARCHAR NOT NULL,
+  sha256               VARCHAR NOT NULL,
+  commit               VARCHAR
+);
+COMMENT ON TABLE deliveries IS 'Everything customers were told, from the deliveries repo: one row per notification, PagerDuty resolve and digest of an incident, withdrawn incidents included (alerts holds only the incidents the current model and rules still find). An incident whose every notification was skipped is one row with NULL kind.';
+COMMENT ON COLUMN deliveries.incident_id IS 'The incident: <user>-<device>-r<rule>-<first frame''s UTC time>.';
+COMMENT ON COLUMN deliveries.user IS 'The camera''s owner.';
+COMMENT ON COLUMN deliveries.device IS 'The camera, within its owner''s.';
+COMMENT ON COLUMN deliveries.timezone IS 'The camera''s IANA time zone.';
+COMMENT ON COLUMN deliveries.rule_id IS 'The rule whose matches made the incident.';
+COMMENT ON COLUMN deliveries.rule_name IS 'The rule''s name.';
+COMMENT ON COLUMN deliveries.severity IS 'critical, error, warning or info.';
+COMMENT ON COLUMN deliveries.first_captured_at IS 'Capture time of the incident''s first frame, UTC.';
+COMMENT ON COLUMN deliveries.state IS 'active: alerts still holds the incident; withdrawn: a new model or rules commit no longer finds it.';
+COMMENT ON COLUMN deliveries.withdrawn_at IS 'When the incident was found gone, UTC.';
+COMMENT ON COLUMN deliveries.withdrawn_reason IS 'Why: the new model or rules commit (and the one the incident was found with).';
+COMMENT ON COLUMN deliveries.kind IS 'notification (the incident''s own), resolve (of a withdrawn incident''s PagerDuty alert) or digest (that summarised a held notification).';
+COMMENT ON COLUMN deliveries.digest IS 'For a digest: its id, digest-<user>-<last UTC hour it covers>.';
+COMMENT ON COLUMN deliveries.channel IS 'email, pagerduty or webhook.';
+COMMENT ON COLUMN deliveries.target IS 'Stable key of the target within the user''s alert targets.';
+COMMENT ON COLUMN deliveries.recipient IS 'Email: the masked address; PagerDuty: the routing key''s variable name; webhook: the URL without query or credentials.';
+COMMENT ON COLUMN deliveries.status IS 'sent, failed or held (over the user''s hourly cap: see the digest rows).';
+COMMENT ON COLUMN deliveries.attempts IS 'How many attempts the delivery took.';
+COMMENT ON COLUMN deliveries.response_status IS 'The provider''s HTTP status or SMTP reply code.';
+COMMENT ON COLUMN deliveries.response_body IS 'What the provider answered (a short excerpt).';
+COMMENT ON COLUMN deliveries.response_message_id IS 'The provider''s id for the message.';
+COMMENT ON COLUMN deliveries.error IS 'A network failure, or why the delivery was held.';
+COMMENT ON COLUMN deliveries.first_attempt_at IS 'When the first attempt started, UTC.';
+COMMENT ON COLUMN deliveries.last_attempt_at IS 'When the last (for sent: the accepted) attempt started, UTC.';
+COMMENT ON COLUMN deliveries.first_frame_path IS 'The validated frame of the incident''s first match.';
+COMMENT ON COLUMN deliveries.first_frame_sha256 IS 'sha256 of that frame''s bytes.';
+COMMENT ON COLUMN deliveries.first_match_path IS 'The incident''s first match record (matches.path).';
+COMMENT ON COLUMN deliveries.model_commit IS 'The models commit the incident was found with.';
+COMMENT ON COLUMN deliveries.rules_commit IS 'The rules commit the incident was found with.';
+COMMENT ON COLUMN deliveries.repo IS 'Lineage: the repo of the deliveries record the row was read from.';
+COMMENT ON COLUMN deliveries.path IS 'Lineage: the record''s path, /<user>-<device>/<incident_id>.json.';
+COMMENT ON COLUMN deliveries.sha256 IS 'Lineage: sha256 of the record''s bytes.';
+COMMENT ON COLUMN deliveries.commit IS 'Lineage: the commit of the repo the record was read at.';
 
 CREATE TABLE load_errors (
   table_name           VARCHAR NOT NULL,

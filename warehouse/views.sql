@@ -1,5 +1,6 @@
 -- The warehouse's views, over the tables of tables.sql as every reader opens them: with the
--- partition keys `day` (the record's UTC day: captured_at's, first_captured_at's for alerts)
+-- partition keys `day` (the record's UTC day: captured_at's, first_captured_at's for alerts and
+-- deliveries)
 -- and `camera` as columns. Filtering on `day` reads only that day's partitions. Days and hours
 -- are UTC; counts are INTEGER so they read as plain numbers in every client.
 
@@ -50,9 +51,9 @@ COMMENT ON COLUMN rejections_by_reason.frames IS 'Frames refused for this reason
 CREATE VIEW delivery_latency AS
 SELECT day, channel, incident_id, user, device,
        epoch(last_attempt_at) - epoch(first_captured_at) AS latency_seconds
-FROM alerts
-WHERE status = 'sent' AND last_attempt_at IS NOT NULL;
-COMMENT ON VIEW delivery_latency IS 'Every delivery that reached the customer, with the time from the incident''s first frame to the accepted attempt.';
+FROM deliveries
+WHERE kind = 'notification' AND status = 'sent' AND last_attempt_at IS NOT NULL;
+COMMENT ON VIEW delivery_latency IS 'Every notification that reached the customer (withdrawn incidents included), with the time from the incident''s first frame to the accepted attempt.';
 COMMENT ON COLUMN delivery_latency.day IS 'The UTC day of the incident''s first frame.';
 COMMENT ON COLUMN delivery_latency.channel IS 'email, pagerduty or webhook.';
 COMMENT ON COLUMN delivery_latency.incident_id IS 'The incident.';
@@ -135,6 +136,7 @@ SELECT DISTINCT day FROM (
   UNION ALL SELECT day FROM matches
   UNION ALL SELECT day FROM frames_rejected
   UNION ALL SELECT day FROM alerts
+  UNION ALL SELECT day FROM deliveries
 )
 WHERE day IS NOT NULL;
 COMMENT ON VIEW days IS 'Every UTC day that has a record: the days with a daily report.';

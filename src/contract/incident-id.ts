@@ -17,6 +17,8 @@ export interface IncidentIdParts {
   ruleId: number;
   /** The incident's first frame's capture time. */
   start: Date;
+  /** The UTC day of its start, `YYYYMMDD`: the device-day (one alerts datum) the incident belongs to. */
+  day: string;
 }
 
 export function incidentId(user: string, device: string, ruleId: number, firstCapturedAt: Date): string {
@@ -29,7 +31,7 @@ export function parseIncidentId(id: string): IncidentIdParts | null {
   if (!m) return null;
   const start = parseTimestamp(m[4]);
   if (!(start instanceof Date)) return null;
-  return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start };
+  return { user: m[1], device: m[2], source: `${m[1]}-${m[2]}`, ruleId: Number(m[3]), start, day: m[4].slice(0, 8) };
 }
 
 /** Where the alerts repo keeps an incident: its record, and its snapshot beside it. */
@@ -40,6 +42,15 @@ export function incidentPaths(id: string): { record: string; snapshot: string } 
 
 /** The incident id of an alerts repo path that is an incident's record, or null (a snapshot, anything else). */
 export function incidentOfRecordPath(path: string): string | null {
-  const m = /^\/[^/]+\/([^/]+)\.json$/.exec(path);
-  return m && parseIncidentId(m[1]!) ? m[1]! : null;
+  return incidentOfPath(path, 'json');
+}
+
+/** The incident id of an alerts repo path that is an incident's snapshot, or null. */
+export function incidentOfSnapshotPath(path: string): string | null {
+  return incidentOfPath(path, 'jpg');
+}
+
+function incidentOfPath(path: string, ext: 'json' | 'jpg'): string | null {
+  const m = /^\/[^/]+\/([^/]+)\.(json|jpg)$/.exec(path);
+  return m && m[2] === ext && parseIncidentId(m[1]!) ? m[1]! : null;
 }

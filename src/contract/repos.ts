@@ -16,6 +16,10 @@ export const REPOS = {
   detections: 'detections',
   matches: 'matches',
   alerts: 'alerts',
+  /** What customers were told about each incident, withdrawals included (the deliveries pipeline). */
+  deliveries: 'deliveries',
+  /** The marks of the incidents the latest digest tick summarised (the digests pipeline). */
+  digests: 'digests',
   warehouse: 'warehouse',
   reports: 'reports',
   modelEval: 'model-eval',

@@ -21,7 +21,8 @@ export const PARTITION_KEYS = [
   {
     name: 'day',
     type: 'DATE',
-    comment: 'Partition key: the UTC day of the record (of captured_at; of first_captured_at for alerts); NULL when its path names none.',
+    comment:
+      'Partition key: the UTC day of the record (of captured_at; of first_captured_at for alerts and deliveries); NULL when its path names none.',
   },
   { name: 'camera', type: 'VARCHAR', comment: "Partition key: the camera, <user>-<device>; NULL when the record's path names none." },
 ] as const;
@@ -65,11 +66,11 @@ export function utcDay(at: Date): string {
 /**
  * The partition a record file of one of the warehouse's input repos belongs to, read from its
  * path alone: a frame's record (detections, matches, validated's rejections) by its camera and
- * capture time, an incident (alerts) by its camera and first frame. Null when the path names
- * no camera and day.
+ * capture time, an incident (alerts, deliveries) by its camera and first frame. Null when the
+ * path names no camera and day.
  */
 export function recordPartition(repo: string, path: string): Partition | null {
-  if (repo === REPOS.alerts) {
+  if (repo === REPOS.alerts || repo === REPOS.deliveries) {
     const [, source, file, ...rest] = path.split('/');
     const incident = rest.length === 0 && file?.endsWith('.json') ? parseIncidentId(file.slice(0, -'.json'.length)) : null;
     return incident && incident.source === source ? { day: utcDay(incident.start), camera: incident.source } : null;

@@ -3,7 +3,9 @@ import { REPOS } from '../contract/repos.js';
 import { hopName, type Hop, type HopKind } from './hop.js';
 
 export const HOP_LABEL: Record<HopKind, string> = {
+  deliveries: 'deliveries of incident',
   alert: 'incident',
+  snapshot: 'snapshot',
   match: 'match',
   detection: 'detection',
   validated: 'validated frame',
@@ -42,6 +44,7 @@ export function hopLines(hop: Hop): string[] {
   }
   if (hop.summary) lines.push(hop.summary);
   for (const d of hop.deliveries ?? []) lines.push(`${d.channel} to ${d.recipient}: ${d.status} (${plural(d.attempts, 'attempt')})`);
+  for (const d of hop.resolves ?? []) lines.push(`${d.channel} resolve to ${d.recipient}: ${d.status} (${plural(d.attempts, 'attempt')})`);
   for (const problem of hop.problems) lines.push(`✗ ${problem}`);
   return lines;
 }

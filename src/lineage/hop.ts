@@ -3,12 +3,12 @@
  * out, and the files it was made from (backward) or that were made from it (forward).
  */
 import type { Delivery, ModelVersion, RulesVersion } from '../../specs/index.js';
-import { incidentOfRecordPath } from '../contract/incident-id.js';
+import { incidentOfRecordPath, incidentOfSnapshotPath } from '../contract/incident-id.js';
 import { REPOS, inValidatedFolder } from '../contract/repos.js';
 import type { DatumState, JobState } from '../engine/pps/job-records.js';
 
 /** What a traced file is, by the repo and folder the architecture puts it in. */
-export type HopKind = 'alert' | 'match' | 'detection' | 'validated' | 'rejection' | 'raw' | 'warehouse';
+export type HopKind = 'deliveries' | 'alert' | 'snapshot' | 'match' | 'detection' | 'validated' | 'rejection' | 'raw' | 'warehouse';
 
 export interface HopJob {
   pipeline: string;
@@ -40,6 +40,8 @@ export interface Hop {
   summary?: string;
   /** An incident's notifications: the API calls made to the customer and how they ended. */
   deliveries?: Array<Pick<Delivery, 'channel' | 'recipient' | 'status' | 'attempts'>>;
+  /** A withdrawn incident's PagerDuty resolves, likewise. */
+  resolves?: Array<Pick<Delivery, 'channel' | 'recipient' | 'status' | 'attempts'>>;
   /** Why this hop does not check out: a hash that differs, a commit or file that is missing. */
   problems: string[];
   /** Backward: the files this one was made from. Forward: the files made from it. */
@@ -96,8 +98,10 @@ export function hopKind(repo: string, path: string): HopKind | null {
     case REPOS.matches:
       return 'match';
     case REPOS.alerts:
-      // Beside each incident's record lies its snapshot (.jpg), an image with no lineage of its own.
-      return incidentOfRecordPath(path) !== null ? 'alert' : null;
+      // Beside each incident's record lies its snapshot (.jpg), which that record names.
+      return incidentOfRecordPath(path) !== null ? 'alert' : incidentOfSnapshotPath(path) !== null ? 'snapshot' : null;
+    case REPOS.deliveries:
+      return incidentOfRecordPath(path) !== null ? 'deliveries' : null;
     case REPOS.warehouse:
       return path.endsWith('.parquet') ? 'warehouse' : null;
     default:

@@ -1,6 +1,8 @@
 /**
- * The readers of the pipeline's JSON records: how an alert, a match, a detection and a rejection
- * each name the files they were made from, and what of them a trace shows in one line.
+ * The readers of the pipeline's JSON records: how a deliveries record, an alert, a match, a
+ * detection and a rejection each name the files they were made from, and what of them a trace
+ * shows in one line. A deliveries record outlives its alert record (a withdrawn incident's is
+ * gone from alerts@master), so it names the incident's first match, at the commit that still holds it.
  */
 import { readFile } from 'node:fs/promises';
 import type { Match, SchemaName, SchemaTypes } from '../../specs/index.js';
@@ -25,6 +27,18 @@ const ALERT: RecordKind<'alert'> = {
     hop.summary = `incident ${a.id}: rule ${a.rule.id} "${a.rule.name}" (${a.rule.severity}), ${frames} from ${a.first.capturedAt} to ${a.last.capturedAt}`;
     hop.deliveries = a.deliveries.map(({ channel, recipient, status, attempts }) => ({ channel, recipient, status, attempts }));
     return { sources: a.matches.map((ref) => ({ ref, kinds: ['match'] })) };
+  },
+};
+
+const DELIVERIES: RecordKind<'deliveries'> = {
+  schema: 'deliveries',
+  read(d, hop) {
+    const { incident } = d;
+    const state = d.withdrawn ? `withdrawn ${d.withdrawn.at}: ${d.withdrawn.reason}` : 'active';
+    hop.summary = `incident ${incident.id}: rule ${incident.rule.id} "${incident.rule.name}" (${incident.rule.severity}) from ${incident.firstCapturedAt}, ${state}`;
+    hop.deliveries = d.deliveries.map(({ channel, recipient, status, attempts }) => ({ channel, recipient, status, attempts }));
+    hop.resolves = d.resolves.map(({ channel, recipient, status, attempts }) => ({ channel, recipient, status, attempts }));
+    return { sources: [{ ref: incident.match, kinds: ['match'] }] };
   },
 };
 
@@ -100,8 +114,12 @@ function recordReader<K extends SchemaName>(kind: RecordKind<K>, view: StoreView
   };
 }
 
-export function recordReaders(view: StoreView, versions: VersionChecks): Record<'alert' | 'match' | 'detection' | 'rejection', Reader> {
+export function recordReaders(
+  view: StoreView,
+  versions: VersionChecks,
+): Record<'deliveries' | 'alert' | 'match' | 'detection' | 'rejection', Reader> {
   return {
+    deliveries: recordReader(DELIVERIES, view, versions),
     alert: recordReader(ALERT, view, versions),
     match: recordReader(MATCH, view, versions),
     detection: recordReader(DETECTION, view, versions),

@@ -1,10 +1,10 @@
 /**
- * File-level provenance, checked (`vigil trace`). Backward: from any record of alerts, matches,
- * detections, validated or a warehouse partition, along the lineage each record carries, to the
- * camera frame in raw. Forward: from a frame to what the heads of the downstream repos derived
- * from it. Every hop is re-hashed from the bytes the store holds and compared with the sha256
- * the record that names it recorded (walk.ts); each kind of file is read by its own reader
- * (records.ts, validated.ts, warehouse.ts).
+ * File-level provenance, checked (`vigil trace`). Backward: from any record of deliveries, alerts
+ * (or an alert's snapshot), matches, detections, validated or a warehouse partition, along the
+ * lineage each record carries, to the camera frame in raw. Forward: from a frame to what the
+ * heads of the downstream repos derived from it. Every hop is re-hashed from the bytes the store
+ * holds and compared with the sha256 the record that names it recorded (walk.ts); each kind of
+ * file is read by its own reader (records.ts, snapshot.ts, validated.ts, warehouse.ts).
  */
 import { REPOS } from '../contract/repos.js';
 import type { Store } from '../engine/store/store.js';
@@ -12,6 +12,7 @@ import { VigilError } from '../pfs/errors.js';
 import { Forward } from './forward.js';
 import { hopKind, hopName, type FileTarget, type Hop, type HopKind, type Ref, type Trace, type TracedFrame } from './hop.js';
 import { recordReaders } from './records.js';
+import { snapshotReader } from './snapshot.js';
 import { StoreView } from './store-view.js';
 import { validatedReader } from './validated.js';
 import { VersionChecks } from './versions.js';
@@ -25,6 +26,7 @@ export { isRawSourceOf, onlySource } from './validated.js';
 function walkOver(view: StoreView): Walk {
   return new Walk(view, {
     raw: async () => ({ sources: [] }),
+    snapshot: snapshotReader(view),
     validated: validatedReader(view),
     warehouse: warehouseReader(view),
     ...recordReaders(view, new VersionChecks(view)),
@@ -36,7 +38,7 @@ async function start(view: StoreView, target: FileTarget): Promise<{ kind: HopKi
   const kind = hopKind(target.repo, target.path);
   if (!kind) {
     throw new VigilError(
-      `vigil trace follows files of alerts, matches, detections, validated (/valid/, /rejected/), warehouse (*.parquet) and raw; ${target.repo}:${target.path} is none of them`,
+      `vigil trace follows files of deliveries, alerts (records and snapshots), matches, detections, validated (/valid/, /rejected/), warehouse (*.parquet) and raw; ${target.repo}:${target.path} is none of them`,
     );
   }
   const commit = await view.store.resolveCommit(target.repo, target.ref);

@@ -5,13 +5,15 @@
  * and debounced, so frames that arrive together share their jobs. The path to an alert (the
  * `urgent` pipeline and everything upstream of it) runs first, every time; the other pipelines
  * (warehouse, reports) wait and run at most once per `batchIntervalMs`, when no urgent work is
- * pending.
+ * pending. A cron input whose tick has come due wakes the same run (runPipelines commits the
+ * tick, as `vigil run` does), so a schedule ticks with no frame arriving.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inputBranches } from '../engine/pps/inputs.js';
 import type { JobRecord } from '../engine/pps/job-records.js';
 import { runPipelines, type PipelineOutcome, type RunProgress } from '../engine/pps/job-runner.js';
 import { listPipelines } from '../engine/pps/pipelines.js';
+import { dueTicks } from '../engine/pps/ticker.js';
 import type { Store } from '../engine/store/store.js';
 import type { WarmWorkers } from '../engine/worker/warm-workers.js';
 import { VigilError } from '../pfs/errors.js';
@@ -149,10 +151,14 @@ export class PipelineScheduler {
     },
   };
 
-  /** Notices commits that other processes made to the input repos (those no pipeline writes). */
+  /** Notices commits that other processes made to the input repos (those no pipeline writes), and cron ticks that are due. */
   private async pollInputs(): Promise<void> {
     try {
       const records = await listPipelines(this.opts.store);
+      if ((await dueTicks(this.opts.store, records, new Date())).length > 0) {
+        this.batchDue = true;
+        this.wake?.();
+      }
       const outputs = new Set(records.map((r) => r.name));
       const inputs = [
         ...new Set(

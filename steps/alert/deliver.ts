@@ -4,7 +4,8 @@
  * a process killed after the provider accepted a message and before the ledger holds it. A
  * user's `maxPerHour` caps each channel: a delivery first claims one of the hour's slots in the
  * ledger (first writer wins, so parallel datums cannot exceed it); without a free slot it is
- * recorded `held`, and the deliveries pipeline's next tick sends one digest for the held ones.
+ * recorded `held`, and listed under its hour for the digests pipeline, which sends one digest
+ * for them once the hour has closed (digest.ts).
  */
 import type { Delivery } from '../../specs/index.js';
 import { parseIncidentId } from '../../src/contract/incident-id.js';
@@ -13,7 +14,16 @@ import { sendEmail } from './channels/email.js';
 import { sendPagerDuty } from './channels/pagerduty.js';
 import { sendWebhook } from './channels/webhook.js';
 import type { Incident } from './core.js';
-import { capScope, incidentSummary, SUMMARY_KEY, type SlotHolder } from './ledger/entries.js';
+import {
+  capScope,
+  heldKey,
+  heldScope,
+  hourOf,
+  incidentSummary,
+  SUMMARY_KEY,
+  type HeldDelivery,
+  type SlotHolder,
+} from './ledger/entries.js';
 import type { Ledger } from './ledger/ledger.js';
 import { expandTargets, type Target } from './targets.js';
 
@@ -40,10 +50,11 @@ async function earlierDelivery(
   incident: Incident,
   target: string,
 ): Promise<{ id: string; delivery: Delivery } | undefined> {
-  const source = `${incident.user}-${incident.device}`;
+  const { source, day } = parseIncidentId(incident.id)!;
   const from = Date.parse(incident.first.capturedAt);
   const to = Date.parse(incident.last.capturedAt);
-  const candidates = (await ledger.incidentsOf(source))
+  // An incident lies within one UTC day (one alerts datum), so the earlier ids are of that day too.
+  const candidates = (await ledger.incidentsOf(source, day))
     .flatMap((id) => {
       const parts = id === incident.id ? null : parseIncidentId(id);
       return parts?.source === source && parts.ruleId === incident.rule.id ? [{ id, start: parts.start.getTime() }] : [];
@@ -80,7 +91,11 @@ async function deliverOne(notice: Notice, target: Target, ledger: Ledger, env: E
   const base = { channel: target.channel, target: target.key, recipient: target.recipient };
   await ledger.record(incident.id, SUMMARY_KEY, incidentSummary(incident));
   const cap = incident.targets.maxPerHour;
-  if (cap !== undefined && !(await claimSlot(ledger, incident.user, target, incident.id, cap, new Date()))) {
+  const now = new Date();
+  if (cap !== undefined && !(await claimSlot(ledger, incident.user, target, incident.id, cap, now))) {
+    // Listed for the digest before it is recorded held, so no held delivery is left out of one.
+    const listed: HeldDelivery = { user: incident.user, incident: incident.id, target, maxPerHour: cap };
+    await ledger.record(heldScope(hourOf(now)), heldKey(incident.id, target.key), listed);
     const held: Delivery = {
       ...base,
       status: 'held',
@@ -90,9 +105,16 @@ async function deliverOne(notice: Notice, target: Target, ledger: Ledger, env: E
     return ledger.record(incident.id, target.key, held);
   }
   const result = await send(notice, target, env);
+  const delivery = deliveryOf(base, result);
+  if (delivery.status === 'sent' && env[CRASH_AFTER_SEND_ENV] === '1') process.kill(process.pid, 'SIGKILL');
+  return kept(result) ? ledger.record(incident.id, target.key, delivery) : delivery;
+}
+
+/** What a channel's result comes to, as a Delivery to `base`'s target. */
+export function deliveryOf(base: Pick<Delivery, 'channel' | 'target' | 'recipient'>, result: ChannelResult): Delivery {
   if ('skipped' in result) return { ...base, status: 'skipped', attempts: 0, error: result.skipped };
   if ('unsent' in result) return { ...base, status: 'failed', attempts: 0, error: result.unsent };
-  const delivery: Delivery = {
+  return {
     ...base,
     status: result.outcome === 'ok' ? 'sent' : 'failed',
     attempts: result.attempts,
@@ -100,10 +122,15 @@ async function deliverOne(notice: Notice, target: Target, ledger: Ledger, env: E
     firstAttemptAt: result.firstAttemptAt,
     lastAttemptAt: result.lastAttemptAt,
   };
-  if (result.outcome === 'ok' && env[CRASH_AFTER_SEND_ENV] === '1') process.kill(process.pid, 'SIGKILL');
-  // Transient failures stay out of the ledger, so the datum's next run tries again; a final
-  // refusal would be refused again and is kept, like a success.
-  return result.outcome === 'retry' ? delivery : ledger.record(incident.id, target.key, delivery);
+}
+
+/**
+ * Whether the ledger keeps the result: a success, and a final refusal (it would be refused
+ * again). A transient failure, a missing secret or a wrong setting stay out of it, so the next
+ * run tries again once it may succeed.
+ */
+export function kept(result: ChannelResult): boolean {
+  return 'outcome' in result && result.outcome !== 'retry';
 }
 
 /** One Delivery per target of the incident, in target order; a failure never stops the others. */

@@ -1,50 +1,48 @@
 /**
- * The deliveries record, pure: from the alert ledger's entries and what alerts@master holds, one
- * IncidentDeliveries per incident ever notified, and the withdrawals to record (an incident that
- * was delivered and that alerts@master no longer holds). No I/O; deliveries.ts feeds it.
+ * The deliveries record, pure: from one incident's alert ledger entries, what the deliveries repo
+ * says of it, and whether a withdrawal is due (it was delivered, and alerts@master no longer holds
+ * it). No I/O; deliveries.ts feeds it one device-day at a time.
  */
-import type { Delivery, IncidentDeliveries, IncidentSummary, Withdrawal } from '../../specs/index.js';
+import type { Delivery, DigestRef, IncidentDeliveries, IncidentSummary, Withdrawal } from '../../specs/index.js';
 import { isDeliveryKey, SUMMARY_KEY, WITHDRAWN_KEY, type DigestMark } from './ledger/entries.js';
 import type { LedgerEntry } from './ledger/ledger.js';
 
-/** One incident's ledger entries. */
+/** One incident's ledger entries, read. */
 export interface LedgerIncident {
   summary: IncidentSummary;
   deliveries: Delivery[];
   withdrawn?: Withdrawal;
   resolves: Delivery[];
-  digests: { target: string; digest: string }[];
+  /** The digests that summarised its held deliveries; `delivery` is filled in by the caller, from the digest's scope. */
+  digests: DigestRef[];
 }
 
-/** The ledger's incidents (scopes with a summary), by id. */
-export function ledgerIncidents(entries: readonly LedgerEntry[]): Map<string, LedgerIncident> {
-  const byScope = new Map<string, LedgerEntry[]>();
-  for (const e of entries) byScope.set(e.scope, [...(byScope.get(e.scope) ?? []), e]);
-  const incidents = new Map<string, LedgerIncident>();
-  for (const [scope, list] of byScope) {
-    const summary = list.find((e) => e.key === SUMMARY_KEY)?.value as IncidentSummary | undefined;
-    if (!summary) continue;
-    incidents.set(scope, {
-      summary,
-      deliveries: list.filter((e) => isDeliveryKey(e.key)).map((e) => e.value as Delivery),
-      ...(list.some((e) => e.key === WITHDRAWN_KEY) ? { withdrawn: list.find((e) => e.key === WITHDRAWN_KEY)!.value as Withdrawal } : {}),
-      resolves: list.filter((e) => e.key.startsWith('resolve.')).map((e) => e.value as Delivery),
-      digests: list
-        .filter((e) => e.key.startsWith('digest.'))
-        .map((e) => ({ target: e.key.slice('digest.'.length), digest: (e.value as DigestMark).digest })),
-    });
-  }
-  return incidents;
+/** The incident one scope's entries describe; undefined without a summary (nothing was ever notified). */
+export function ledgerIncident(entries: readonly LedgerEntry[]): LedgerIncident | undefined {
+  const value = <T>(key: string) => entries.find((e) => e.key === key)?.value as T | undefined;
+  const summary = value<IncidentSummary>(SUMMARY_KEY);
+  if (!summary) return undefined;
+  const withdrawn = value<Withdrawal>(WITHDRAWN_KEY);
+  return {
+    summary,
+    deliveries: entries.filter((e) => isDeliveryKey(e.key)).map((e) => e.value as Delivery),
+    ...(withdrawn ? { withdrawn } : {}),
+    resolves: entries.filter((e) => e.key.startsWith('resolve.')).map((e) => e.value as Delivery),
+    digests: entries
+      .filter((e) => e.key.startsWith('digest.'))
+      .map((e) => ({ target: e.key.slice('digest.'.length), digest: (e.value as DigestMark).digest })),
+  };
 }
 
-/** Whether anything reached the customer about the incident. */
+/** Whether anything reached the customer about the incident: a notification, or a digest that named it. */
 export function wasDelivered(incident: LedgerIncident): boolean {
-  return incident.deliveries.some((d) => d.status === 'sent');
+  return incident.deliveries.some((d) => d.status === 'sent') || incident.digests.some((d) => d.delivery?.status === 'sent');
 }
 
 /** The versions the pipeline's inputs hold now, to say why an incident went away. */
 export interface CurrentVersions {
-  alertsCommit: string;
+  /** Absent when the device-day has no alert record left (the datum then has no alerts input). */
+  alertsCommit?: string;
   modelsCommit?: string;
   rulesCommit?: string;
 }
@@ -56,22 +54,15 @@ export function withdrawalReason(summary: IncidentSummary, now: CurrentVersions)
     reasons.push(`new model commit ${now.modelsCommit} (was ${summary.model.commit})`);
   if (now.rulesCommit && now.rulesCommit !== summary.rules.commit)
     reasons.push(`new rules commit ${now.rulesCommit} (was ${summary.rules.commit})`);
-  return reasons.length > 0 ? reasons.join(' and ') : `no longer in alerts@${now.alertsCommit} (its matches are gone)`;
+  if (reasons.length > 0) return reasons.join(' and ');
+  return `no longer in alerts${now.alertsCommit ? `@${now.alertsCommit}` : ''} (its matches are gone)`;
 }
 
-/** The withdrawals to record now: delivered incidents alerts@master lacks that have none yet. */
-export function newWithdrawals(
-  incidents: ReadonlyMap<string, LedgerIncident>,
-  present: ReadonlySet<string>,
-  now: CurrentVersions,
-  at: Date,
-): Array<{ id: string; withdrawal: Withdrawal }> {
-  return [...incidents]
-    .filter(([id, incident]) => !present.has(id) && !incident.withdrawn && wasDelivered(incident))
-    .map(([id, incident]) => ({
-      id,
-      withdrawal: { at: at.toISOString(), reason: withdrawalReason(incident.summary, now), alertsCommit: now.alertsCommit },
-    }));
+/** The withdrawal to record now: for a delivered incident alerts@master lacks that has none yet. */
+export function withdrawalDue(incident: LedgerIncident, present: boolean, now: CurrentVersions, at: Date): Withdrawal | undefined {
+  if (present || incident.withdrawn || !wasDelivered(incident)) return undefined;
+  const reason = withdrawalReason(incident.summary, now);
+  return { at: at.toISOString(), reason, ...(now.alertsCommit ? { alertsCommit: now.alertsCommit } : {}) };
 }
 
 /** The record of one incident, for `/<user>-<device>/<incident>.json` in the deliveries repo. */

@@ -1,4 +1,14 @@
-import type { Alert, AlertTargets, Detection, FileRef, Match, Rejection, SchemaTypes } from '../../specs/index.js';
+import type {
+  Alert,
+  AlertTargets,
+  Delivery,
+  Detection,
+  FileRef,
+  IncidentDeliveries,
+  Match,
+  Rejection,
+  SchemaTypes,
+} from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import { REPOS } from '../../src/contract/repos.js';
 import { sha256 } from '../../src/pfs/files.js';
@@ -99,17 +109,26 @@ export type RejectionRow = Lineage & {
   config_version: string;
 };
 
-export type AlertRow = Lineage & {
-  incident_id: string;
-  user: string;
-  device: string;
-  timezone: string;
-  rule_id: number;
-  rule_name: string;
-  severity: string;
-  first_captured_at: Date;
-  last_captured_at: Date;
-  frame_count: number;
+export type AlertRow = Lineage &
+  DeliveryColumns & {
+    incident_id: string;
+    user: string;
+    device: string;
+    timezone: string;
+    rule_id: number;
+    rule_name: string;
+    severity: string;
+    first_captured_at: Date;
+    last_captured_at: Date;
+    frame_count: number;
+    delivered_as: string | null;
+    first_frame_path: string;
+    first_frame_sha256: string;
+    first_match_path: string;
+  };
+
+/** The columns a delivery outcome fills in the alerts and deliveries tables. */
+type DeliveryColumns = {
   channel: string | null;
   target: string | null;
   recipient: string | null;
@@ -119,13 +138,31 @@ export type AlertRow = Lineage & {
   response_body: string | null;
   response_message_id: string | null;
   error: string | null;
-  delivered_as: string | null;
   first_attempt_at: Date | null;
   last_attempt_at: Date | null;
-  first_frame_path: string;
-  first_frame_sha256: string;
-  first_match_path: string;
 };
+
+export type DeliveryRow = Lineage &
+  DeliveryColumns & {
+    incident_id: string;
+    user: string;
+    device: string;
+    timezone: string;
+    rule_id: number;
+    rule_name: string;
+    severity: string;
+    first_captured_at: Date;
+    state: string;
+    withdrawn_at: Date | null;
+    withdrawn_reason: string | null;
+    kind: string | null;
+    digest: string | null;
+    first_frame_path: string;
+    first_frame_sha256: string;
+    first_match_path: string;
+    model_commit: string;
+    rules_commit: string;
+  };
 
 export type LoadErrorRow = Lineage & { table_name: string; reason: string };
 
@@ -137,6 +174,7 @@ export const INPUTS = {
   [REPOS.detections]: { table: 'detections', schema: 'detection', time: 'captured_at' },
   [REPOS.matches]: { table: 'matches', schema: 'match', time: 'captured_at' },
   [REPOS.alerts]: { table: 'alerts', schema: 'alert', time: 'first_captured_at' },
+  [REPOS.deliveries]: { table: 'deliveries', schema: 'deliveries', time: 'first_captured_at' },
   [REPOS.validated]: { table: 'frames_rejected', schema: 'rejection', time: 'captured_at' },
 } as const;
 export type InputName = keyof typeof INPUTS;
@@ -268,23 +306,26 @@ export function alertRows(a: Alert, src: Lineage): AlertRow[] {
     first_match_path: a.first.match.path,
     ...src,
   };
-  const none = {
-    channel: null,
-    target: null,
-    recipient: null,
-    status: null,
-    attempts: null,
-    response_status: null,
-    response_body: null,
-    response_message_id: null,
-    error: null,
-    delivered_as: null,
-    first_attempt_at: null,
-    last_attempt_at: null,
-  };
-  if (a.deliveries.length === 0) return [{ ...incident, ...none }];
-  return a.deliveries.map((d) => ({
-    ...incident,
+  if (a.deliveries.length === 0) return [{ ...incident, ...NO_DELIVERY, delivered_as: null }];
+  return a.deliveries.map((d) => ({ ...incident, ...deliveryColumns(d), delivered_as: d.deliveredAs ?? null }));
+}
+
+const NO_DELIVERY: DeliveryColumns = {
+  channel: null,
+  target: null,
+  recipient: null,
+  status: null,
+  attempts: null,
+  response_status: null,
+  response_body: null,
+  response_message_id: null,
+  error: null,
+  first_attempt_at: null,
+  last_attempt_at: null,
+};
+
+function deliveryColumns(d: Delivery): DeliveryColumns {
+  return {
     channel: d.channel,
     target: d.target,
     recipient: d.recipient,
@@ -294,10 +335,41 @@ export function alertRows(a: Alert, src: Lineage): AlertRow[] {
     response_body: d.response?.body ?? null,
     response_message_id: d.response?.messageId ?? null,
     error: d.error ?? null,
-    delivered_as: d.deliveredAs ?? null,
     first_attempt_at: d.firstAttemptAt ? date(d.firstAttemptAt) : null,
     last_attempt_at: d.lastAttemptAt ? date(d.lastAttemptAt) : null,
-  }));
+  };
+}
+
+/** A deliveries record: one row per notification, resolve and sent digest; one with NULL kind when it has none. */
+export function deliveryRows(r: IncidentDeliveries, src: Lineage): DeliveryRow[] {
+  const { incident: i } = r;
+  const incident = {
+    incident_id: i.id,
+    user: i.user,
+    device: i.device,
+    timezone: i.timezone,
+    rule_id: i.rule.id,
+    rule_name: i.rule.name,
+    severity: i.rule.severity,
+    first_captured_at: date(i.firstCapturedAt),
+    state: r.state,
+    withdrawn_at: r.withdrawn ? date(r.withdrawn.at) : null,
+    withdrawn_reason: r.withdrawn?.reason ?? null,
+    first_frame_path: i.frame.path,
+    first_frame_sha256: i.frame.sha256,
+    first_match_path: i.match.path,
+    model_commit: i.model.commit,
+    rules_commit: i.rules.commit,
+    ...src,
+  };
+  const rows: DeliveryRow[] = [
+    ...r.deliveries.map((d) => ({ ...incident, kind: 'notification', digest: null, ...deliveryColumns(d) })),
+    ...r.resolves.map((d) => ({ ...incident, kind: 'resolve', digest: null, ...deliveryColumns(d) })),
+    ...(r.digests ?? []).flatMap((g) =>
+      g.delivery ? [{ ...incident, kind: 'digest', digest: g.digest, ...deliveryColumns(g.delivery) }] : [],
+    ),
+  ];
+  return rows.length > 0 ? rows : [{ ...incident, kind: null, digest: null, ...NO_DELIVERY }];
 }
 
 type SchemaOf<I extends InputName> = (typeof INPUTS)[I]['schema'];
@@ -308,6 +380,7 @@ const ROWS_OF: { [I in InputName]: (record: RecordOf<I>, src: Lineage) => Row[] 
   detections: detectionRows,
   matches: matchRows,
   alerts: alertRows,
+  deliveries: deliveryRows,
   validated: rejectionRows,
 };
 

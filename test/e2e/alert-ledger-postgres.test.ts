@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { openLedger } from '../../steps/alert/ledger/ledger.js';
+import { INCIDENTS_OF_DAY_SQL } from '../../steps/alert/ledger/postgres.js';
 import { ledgerContract } from '../helpers/ledger-contract.js';
 import { findPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
 
@@ -28,6 +29,21 @@ describe('alert: PostgreSQL ledger', { skip: 'missing' in found && found.missing
     return openLedger({}, server.url);
   };
   ledgerContract(fresh, () => openLedger({}, server.url));
+
+  it("reads a device-day through the table's index of device-days, not by scanning the ledger", async () => {
+    const ledger = await fresh();
+    await ledger.record('u1-cam1-r200-20261126T041500Z', 'incident', { id: 'x' });
+    await ledger.close();
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const { rows } = await client.query(`EXPLAIN ${INCIDENTS_OF_DAY_SQL}`, ['u1-cam1', '20261126']);
+      assert.match(rows.map((r) => r['QUERY PLAN']).join('\n'), /vigil_alert_ledger_device_day/);
+    } finally {
+      await client.end();
+    }
+  });
 
   it('a server that is not there: one error naming VIGIL_LEDGER_URL, the password masked', async () => {
     const url = server.url.replace(/:(\d+)\//, ':1/');

@@ -1,11 +1,11 @@
 /**
- * Delivery history is append-only, through the embedded engine: the alerts and deliveries
- * pipelines (pipelines/*.yaml) on input repos, a PagerDuty server over HTTPS on loopback. An
- * incident that was paged and that a model change makes disappear (every match of its device-day
- * gone) stays in deliveries@master as `withdrawn`, with the reason, and PagerDuty gets exactly
- * one `resolve` with its dedup_key. The cron input is ticked as Pachyderm's monitor would
- * (pps/server/monitor.go, cronTick: one file named by the tick's RFC 3339 time, overwrite).
- * Planted secret values appear nowhere in the store, its logs or the step's output.
+ * Delivery history is append-only, through the embedded engine: the alerts, digests, deliveries
+ * and warehouse pipelines (pipelines/*.yaml) on input repos, a PagerDuty server over HTTPS on
+ * loopback. An incident that was paged and that a model change makes disappear (every match of
+ * its device-day gone) stays in deliveries@master as `withdrawn`, with the reason, and PagerDuty
+ * gets exactly one `resolve` with its dedup_key, and the warehouse's deliveries table keeps both;
+ * no tick is needed for it, and a run with nothing new runs nothing. Planted secret values appear
+ * nowhere in the store, its logs or the step's output.
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
@@ -76,9 +76,13 @@ describe('alert: withdrawn incidents', {
       await vigilOk(['create', 'repo', repo], { root });
       await vigilOk(['put', 'file', '-r', `${repo}@master:/`, '-f', join(files, repo)], { root });
     }
-    for (const spec of ['alerts.yaml', 'deliveries.yaml']) await vigilOk(['create', 'pipeline', '-f', join(PIPELINES, spec)], { root });
+    // The warehouse reads detections too: an empty repo here.
+    await vigilOk(['create', 'repo', 'detections'], { root });
+    for (const spec of ['alerts.yaml', 'digests.yaml', 'deliveries.yaml', 'warehouse.yaml']) {
+      await vigilOk(['create', 'pipeline', '-f', join(PIPELINES, spec)], { root });
+    }
 
-    const first = await vigil(['run', '--tick', 'deliveries'], { root, env });
+    const first = await vigil(['run'], { root, env });
     assert.equal(first.code, 0, first.stderr + first.stdout);
     assert.deepEqual(
       pd.requests.map((e) => [e.event_action, e.dedup_key]),
@@ -91,15 +95,13 @@ describe('alert: withdrawn incidents', {
         INCIDENT,
       );
     assert.equal((await record()).state, 'active');
-    const ticks = await vigilOk(['list', 'file', 'deliveries_tick@master:/'], { root });
-    assert.match(ticks, /\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
 
     // A new model: the matches of the device-day are gone.
     await writeFile(join(files, 'models', 'centernet', 'model.json'), '{"v": 2}');
     await vigilOk(['put', 'file', 'models@master:/centernet/model.json', '-f', join(files, 'models', 'centernet', 'model.json')], { root });
     await vigilOk(['delete', 'file', 'matches@master:/u1-cam1'], { root });
     const modelCommit = JSON.parse(await vigilOk(['inspect', 'commit', 'models@master', '--raw'], { root })).commit.id as string;
-    const second = await vigil(['run', '--tick', 'deliveries'], { root, env });
+    const second = await vigil(['run'], { root, env });
     assert.equal(second.code, 0, second.stderr + second.stdout);
     assert.equal((await vigil(['list', 'file', 'alerts@master:/u1-cam1'], { root })).code === 0, false, 'the alert record is gone');
     const withdrawn = await record();
@@ -109,10 +111,18 @@ describe('alert: withdrawn incidents', {
       withdrawn.resolves.map((r) => [r.status, r.response?.status]),
       [['sent', 202]],
     );
+    // The warehouse keeps it too: gone from alerts, withdrawn in deliveries with its page and resolve.
+    const sql = async (query: string) => JSON.parse(await vigilOk(['sql', '--json', query], { root })) as Record<string, unknown>[];
+    assert.deepEqual(await sql(`SELECT count(*)::INTEGER AS n FROM alerts WHERE incident_id = '${INCIDENT}'`), [{ n: 0 }]);
+    assert.deepEqual(await sql(`SELECT state, kind, channel, status FROM deliveries WHERE incident_id = '${INCIDENT}' ORDER BY kind`), [
+      { state: 'withdrawn', kind: 'notification', channel: 'pagerduty', status: 'sent' },
+      { state: 'withdrawn', kind: 'resolve', channel: 'pagerduty', status: 'sent' },
+    ]);
 
-    // Another tick: nothing more is sent.
-    const third = await vigil(['run', '--tick', 'deliveries'], { root, env });
+    // Another run: nothing new, so no job, and nothing more is sent.
+    const third = await vigil(['run'], { root, env });
     assert.equal(third.code, 0, third.stderr);
+    assert.doesNotMatch(third.stdout, /^(alerts|deliveries|warehouse): job /m);
     const resolves = pd.requests.filter((e) => e.event_action === 'resolve');
     assert.deepEqual(
       resolves.map((e) => [e.dedup_key, e.routing_key === ROUTING_KEY]),

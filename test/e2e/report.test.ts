@@ -333,6 +333,7 @@ test("vigil sql's tables and views hold exactly what the analysts' views over th
       'alerts',
       'daily_threats',
       'days',
+      'deliveries',
       'delivery_latency',
       'detections',
       'frames_analysed',
@@ -376,9 +377,9 @@ test('vigil sql --schema lists every table and view with its columns, types and 
   }>;
   assert.deepEqual(
     schema.filter((e) => e.kind === 'table').map((e) => e.name),
-    ['detections', 'matches', 'frames_rejected', 'alerts', 'load_errors'],
+    ['detections', 'matches', 'frames_rejected', 'alerts', 'deliveries', 'load_errors'],
   );
-  assert.equal(schema.length, 14);
+  assert.equal(schema.length, 15);
   for (const entry of schema) {
     assert.ok(entry.comment, `${entry.name} has a comment`);
     assert.deepEqual(

@@ -250,7 +250,7 @@ describe('vigil trace', () => {
   it('refuses what it cannot trace, with the reason', async () => {
     const rules = await run(['trace', 'rules@master:/rules.yaml']);
     assert.equal(rules.code, 1);
-    assert.match(rules.stderr, /vigil trace follows files of alerts, matches, detections, validated/);
+    assert.match(rules.stderr, /vigil trace follows files of deliveries, alerts \(records and snapshots\), matches, detections, validated/);
     const missing = await run(['trace', 'matches@master:/u1-cam1/20261126T000000Z.json']);
     assert.match(missing.stderr, /file "\/u1-cam1\/20261126T000000Z.json" not found in matches@master/);
     const notRaw = await run(['trace', '--frame', `validated@master:/valid/u1-cam1/${ts(CUP)}.jpg`]);

@@ -11,9 +11,19 @@ import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
-import { alert, delivery, detection, layInputs, match, night, sampleRecords, type RepoFile } from '../helpers/warehouse-records.js';
+import {
+  alert,
+  deliveriesOf,
+  delivery,
+  detection,
+  layInputs,
+  match,
+  night,
+  sampleRecords,
+  type RepoFile,
+} from '../helpers/warehouse-records.js';
 
-const INPUT_REPOS = ['detections', 'matches', 'alerts', 'validated'] as const;
+const INPUT_REPOS = ['detections', 'matches', 'alerts', 'deliveries', 'validated'] as const;
 const HISTORY_DAYS = 40;
 
 interface JobInfo {
@@ -38,9 +48,10 @@ function history(): RepoFile[] {
       files.push(detection('u9-gate', ts, person ? [['person', 0.9]] : []));
       if (person) files.push(match('u9-gate', ts, [night([['person', 0.9]])]));
     }
-    files.push(
-      alert('u9-gate', 200, 'critical', `${date}T000000Z`, `${date}T180000Z`, 4, [delivery('email', 'sent', `${date}T000000Z`, 20)]),
-    );
+    const incident = alert('u9-gate', 200, 'critical', `${date}T000000Z`, `${date}T180000Z`, 4, [
+      delivery('email', 'sent', `${date}T000000Z`, 20),
+    ]);
+    files.push(incident, deliveriesOf(incident));
   }
   return files;
 }
@@ -99,8 +110,9 @@ before(async () => {
 
 test('the first run processes one datum per table, camera and day, and one report per day', async () => {
   const warehouse = await latestJob('warehouse');
-  // The sample's 22 (three tables of six camera-days, rejections of three and the unparsed one), and 40 days of three tables.
-  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 142, 0, 142]);
+  // The sample's 27 (three tables of six camera-days, deliveries of five, rejections of three and
+  // the unparsed one), and 40 days of four tables.
+  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 187, 0, 187]);
   const reports = await latestJob('reports');
   assert.deepEqual([reports.state, reports.dataProcessed, reports.dataTotal], ['JOB_SUCCESS', 42, 42]);
   const dayReports = [...reportsBefore.keys()].filter((p) => /^\/daily\/\d{4}-\d{2}-\d{2}\.json$/.test(p));
@@ -123,7 +135,7 @@ test("a new frame on a camera with 40 days of history re-runs one datum per tabl
   await vigilOk(['run'], { root });
 
   const warehouse = await latestJob('warehouse');
-  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 3, 139, 142]);
+  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 3, 184, 187]);
   const warehouseAfter = await headFiles('warehouse');
   assert.deepEqual(changed(warehouseBefore, warehouseAfter), [
     '/parquet/alerts/day=2026-11-09/camera=u9-gate/part.parquet',

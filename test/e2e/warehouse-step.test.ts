@@ -52,7 +52,7 @@ async function query(sql: string, params?: Record<string, string>): Promise<Reco
 const parquet = (...parts: string[]) => join(dir, 'out', 'parquet', ...parts);
 
 test('the step writes one partition per table, UTC day and camera, load errors beside them, unparsed rejections apart', async () => {
-  assert.equal(datums, 23);
+  assert.equal(datums, 28);
   const written = await filesUnder(join(dir, 'out'));
   const unparsed = written.filter((f) => f.includes('__HIVE_DEFAULT_PARTITION__'));
   assert.deepEqual(
@@ -64,6 +64,11 @@ test('the step writes one partition per table, UTC day and camera, load errors b
       'parquet/alerts/day=2026-11-26/camera=u2-door/part.parquet',
       'parquet/alerts/day=2026-11-27/camera=u007-cam01/part.parquet',
       'parquet/alerts/day=2026-11-27/camera=u1-cam1/part.parquet',
+      'parquet/deliveries/day=2026-11-26/camera=u007-cam01/part.parquet',
+      'parquet/deliveries/day=2026-11-26/camera=u1-cam1/part.parquet',
+      'parquet/deliveries/day=2026-11-26/camera=u1-cam2/part.parquet',
+      'parquet/deliveries/day=2026-11-27/camera=u007-cam01/part.parquet',
+      'parquet/deliveries/day=2026-11-27/camera=u1-cam1/part.parquet',
       'parquet/detections/day=2026-11-26/camera=u007-cam01/part.parquet',
       'parquet/detections/day=2026-11-26/camera=u1-cam1/part.parquet',
       'parquet/detections/day=2026-11-26/camera=u1-cam2/part.parquet',

@@ -24,12 +24,12 @@ export function ledgerContract(open: () => Promise<Ledger>, reopen: () => Promis
   it('finds nothing before a record, and the record after, through another handle too', async () => {
     const ledger = await open();
     assert.equal(await ledger.get(INCIDENT, TARGET), undefined);
-    assert.deepEqual(await ledger.incidentsOf('u1-cam1'), []);
+    assert.deepEqual(await ledger.incidentsOf('u1-cam1', '20261126'), []);
     assert.deepEqual(await ledger.record(INCIDENT, TARGET, delivery('250 first')), delivery('250 first'));
     const other = await reopen();
     assert.deepEqual(await other.get(INCIDENT, TARGET), delivery('250 first'));
-    assert.deepEqual(await ledger.incidentsOf('u1-cam1'), [INCIDENT]);
-    assert.deepEqual(await ledger.incidentsOf('u1-cam2'), []);
+    assert.deepEqual(await ledger.incidentsOf('u1-cam1', '20261126'), [INCIDENT]);
+    assert.deepEqual(await ledger.incidentsOf('u1-cam2', '20261126'), []);
     await Promise.all([ledger.close(), other.close()]);
   });
 
@@ -42,22 +42,31 @@ export function ledgerContract(open: () => Promise<Ledger>, reopen: () => Promis
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('lists every entry by scope and key, incident and other scopes alike', async () => {
+  it("lists one device-day's incidents and one scope's entries, and nothing of the rest", async () => {
     const ledger = await open();
+    const nextDay = 'u1-cam1-r200-20261127T000000Z';
+    const lastMoment = 'u1-cam1-r-7-20261126T235959.999Z';
     await ledger.record('u1-cam2-r100-20261126T050000Z', 'incident', { id: 'x' });
     await ledger.record(INCIDENT, 'withdrawn', { reason: 'r' });
     await ledger.record(INCIDENT, TARGET, delivery('250'));
+    await ledger.record(nextDay, TARGET, delivery('250 next day'));
+    await ledger.record(lastMoment, TARGET, delivery('250 last moment'));
     await ledger.record('cap-u1-email-2026112604', 'slot1', { incident: INCIDENT, target: TARGET });
+    await ledger.record('held-2026112604', `${INCIDENT}.${TARGET}`, { incident: INCIDENT });
+    assert.deepEqual(await ledger.incidentsOf('u1-cam1', '20261126'), [lastMoment, INCIDENT].sort());
+    assert.deepEqual(await ledger.incidentsOf('u1-cam1', '20261127'), [nextDay]);
+    assert.deepEqual(await ledger.incidentsOf('u1-cam1', '20261125'), []);
     assert.deepEqual(
-      (await ledger.entries()).map((e) => [e.scope, e.key]),
+      (await ledger.entriesOf(INCIDENT)).map((e) => [e.scope, e.key]),
       [
-        ['cap-u1-email-2026112604', 'slot1'],
         [INCIDENT, TARGET],
         [INCIDENT, 'withdrawn'],
-        ['u1-cam2-r100-20261126T050000Z', 'incident'],
       ],
     );
-    assert.deepEqual(await ledger.incidentsOf('u1-cam1'), [INCIDENT]);
+    assert.deepEqual(await ledger.entriesOf('held-2026112604'), [
+      { scope: 'held-2026112604', key: `${INCIDENT}.${TARGET}`, value: { incident: INCIDENT } },
+    ]);
+    assert.deepEqual(await ledger.entriesOf('held-2026112605'), []);
     await ledger.close();
   });
 }

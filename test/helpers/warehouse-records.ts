@@ -7,7 +7,7 @@ import { readPipelineSpecs } from '../../src/engine/pps/spec.js';
 import { NextDatumServer } from '../../src/engine/worker/next-datum-server.js';
 import type { FileEntry } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
-import type { Alert, Delivery, Detection, FiredRule, Match, Rejection } from '../../specs/index.js';
+import type { Alert, Delivery, Detection, FiredRule, IncidentDeliveries, Match, Rejection } from '../../specs/index.js';
 
 /**
  * A small, known day of records as the upstream stages write them, for the warehouse and report
@@ -19,6 +19,7 @@ interface RepoRecords {
   detections: Detection;
   matches: Match;
   alerts: Alert;
+  deliveries: IncidentDeliveries;
   validated: Rejection;
 }
 
@@ -174,16 +175,50 @@ export function alert(
   return { repo: 'alerts', path: `/${source}/${id}.json`, record };
 }
 
+/**
+ * The deliveries record of a notified incident, as the deliveries pipeline writes it from the
+ * ledger: its summary and its deliveries; `withdrawn` with a reason when alerts no longer holds it.
+ */
+export function deliveriesOf(file: RepoFile<'alerts'>, withdrawn?: { at: string; reason: string }): RepoFile<'deliveries'> {
+  const a = file.record;
+  const record: IncidentDeliveries = {
+    incident: {
+      id: a.id,
+      user: a.user,
+      device: a.device,
+      timezone: a.timezone,
+      rule: a.rule,
+      firstCapturedAt: a.first.capturedAt,
+      localTime: a.first.localTime,
+      frame: a.first.frame,
+      match: a.first.match,
+      model: MODEL,
+      rules: RULES,
+    },
+    state: withdrawn ? 'withdrawn' : 'active',
+    ...(withdrawn ? { withdrawn } : {}),
+    deliveries: a.deliveries,
+    resolves: [],
+  };
+  return { repo: 'deliveries', path: file.path, record };
+}
+
 /** Rule 200, person at night in the yard: critical. */
 export const night = (objects: Obj[]): FiredRule => fired(200, 'person at night', 'critical', objects, 'yard');
 
 /**
  * Two UTC days of four cameras (u1-cam1, u1-cam2, u2-door, and u007-cam01 whose numeric-looking
  * names a reader must keep as text): detections, the rules that fired, refused frames (one whose
- * name could not be parsed) and incidents with their deliveries. u007-cam01 has frames either
- * side of midnight, so each of its days holds exactly its own.
+ * name could not be parsed) and incidents with their deliveries (in alerts, and in deliveries
+ * for each incident that was notified). u007-cam01 has frames either side of midnight, so each of
+ * its days holds exactly its own.
  */
 export function sampleRecords(): RepoFile[] {
+  const files = sampleUpstream();
+  return [...files, ...files.flatMap((f) => (f.repo === 'alerts' && f.record.deliveries.length > 0 ? [deliveriesOf(f)] : []))];
+}
+
+function sampleUpstream(): RepoFile[] {
   return [
     detection('u1-cam1', '20261126T041500Z', [
       ['person', 0.91],

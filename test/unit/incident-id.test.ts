@@ -15,7 +15,7 @@ test('an incident id names device, rule and first frame, and reads back', () => 
   const at = new Date('2026-11-26T04:15:00.250Z');
   const id = incidentId('u1', 'cam1', 200, at);
   assert.equal(id, 'u1-cam1-r200-20261126T041500.250Z');
-  assert.deepEqual(parseIncidentId(id), { user: 'u1', device: 'cam1', source: 'u1-cam1', ruleId: 200, start: at });
+  assert.deepEqual(parseIncidentId(id), { user: 'u1', device: 'cam1', source: 'u1-cam1', ruleId: 200, start: at, day: '20261126' });
   assert.equal(parseIncidentId(incidentId('u_2', 'door', -7, at))?.ruleId, -7);
   assert.equal(parseIncidentId('u1-cam1-r200-notatime'), null);
   assert.equal(parseIncidentId('u1-cam1-r200-20260230T000000Z'), null, 'a day that does not exist');

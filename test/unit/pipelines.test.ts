@@ -23,6 +23,7 @@ test('the project has one spec per stage', () => {
     'alerts.yaml',
     'deliveries.yaml',
     'detections.yaml',
+    'digests.yaml',
     'matches.yaml',
     'model-eval.yaml',
     'reports.yaml',
@@ -61,12 +62,12 @@ test("every spec passes the engine's stricter checks and runs a vigil step from 
   // No cycles; upstream first.
   assert.deepEqual(
     dependencyOrder(specs).map((s) => s.name),
-    ['validated', 'detections', 'matches', 'alerts', 'deliveries', 'model-eval', 'warehouse', 'reports'],
+    ['validated', 'detections', 'matches', 'alerts', 'digests', 'deliveries', 'model-eval', 'warehouse', 'reports'],
   );
 });
 
-test('alerts and deliveries mount the secret and the ledger claim where the step looks on a cluster', () => {
-  for (const file of ['alerts.yaml', 'deliveries.yaml']) {
+test('alerts, digests and deliveries mount the secret and the ledger claim where the step looks on a cluster', () => {
+  for (const file of ['alerts.yaml', 'digests.yaml', 'deliveries.yaml']) {
     const [spec] = parsePipelineSpecs(readFileSync(join(dir, file), 'utf8'), file);
     const request = spec!.request as { transform: { secrets: unknown }; podPatch: string };
     assert.deepEqual(request.transform.secrets, [{ name: 'vigil-alerts', mountPath: DEFAULT_SECRETS_DIR }]);

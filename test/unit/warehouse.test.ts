@@ -215,7 +215,7 @@ test("a datum's union branch is the one input variable set", () => {
   assert.equal(unionBranch({ validated: '/pfs/validated/rejected/u1-cam1' }), 'validated');
   assert.throws(
     () => unionBranch({ PFS_ROOT: '/pfs' }),
-    /names exactly one of detections, matches, alerts, validated; this one names none/,
+    /names exactly one of detections, matches, alerts, deliveries, validated; this one names none/,
   );
   assert.throws(() => unionBranch({ alerts: '/a', matches: '/m' }), /this one names matches, alerts/);
 });
@@ -224,8 +224,9 @@ test('the real specs make one warehouse datum per kind of record, camera and UTC
   const files = sampleRecords();
   const datums = await pipelineDatums('warehouse.yaml', files);
   const describe = (inputs: Array<{ name: string; path: string }>) => `${inputs[0].name} ${inputs.map((i) => i.path).join(' ')}`;
-  // 30 record files: detections, matches and alerts of 6 camera-days each, rejections of 3 plus the unparsed one.
-  assert.equal(datums.length, 22);
+  // 37 record files: detections, matches and alerts of 6 camera-days each, deliveries of the 5
+  // camera-days with a notified incident, rejections of 3 plus the unparsed one.
+  assert.equal(datums.length, 27);
   assert.ok(
     datums
       .map(describe)
@@ -304,7 +305,8 @@ test("the pipeline specs pass Pachyderm's CreatePipelineRequest schema and wire 
     [
       ['detections', 'detections', '/(*)/(????)(??)(??)*', '$1-$2$3$4'],
       ['matches', 'matches', '/(*)/(????)(??)(??)*', '$1-$2$3$4'],
-      ['alerts', 'alerts', '/(*)/*-(????)(??)(??)T*', '$1-$2$3$4'],
+      ['alerts', 'alerts', '/(*)/*-(????)(??)(??)T*.json', '$1-$2$3$4'],
+      ['deliveries', 'deliveries', '/(*)/*-(????)(??)(??)T*.json', '$1-$2$3$4'],
       ['validated', 'validated', '/rejected/(*)/(????)(??)(??)*', '$1-$2$3$4'],
     ],
   );

@@ -8,8 +8,10 @@ const STEP_MODULES = {
   evaluate: 'detect/evaluate.js',
   match: 'match/main.js',
   alert: 'alert/main.js',
-  // The alert stage's second pipeline: it shares the alert step's ledger and channels.
+  // The alert stage's other pipelines (its record, and its rate caps' digests): they share the
+  // alert step's ledger and channels.
   deliveries: 'alert/deliveries.js',
+  digest: 'alert/digest.js',
   warehouse: 'warehouse/main.js',
   report: 'report/main.js',
 } as const;

@@ -15,9 +15,12 @@ import { pfsInputs } from './inputs.js';
 import type { PipelineRecord } from './pipelines.js';
 import type { PfsInput, PipelineSpec } from './spec.js';
 
+/** A cron input, as the spec normalises it: a pfs input on its tick repo, with its schedule. */
+export type CronPfsInput = PfsInput & { cron: NonNullable<PfsInput['cron']> };
+
 /** The cron inputs of a spec. */
-export function cronInputs(spec: PipelineSpec): Array<PfsInput & { cron: NonNullable<PfsInput['cron']> }> {
-  return pfsInputs(spec.input).filter((p): p is PfsInput & { cron: NonNullable<PfsInput['cron']> } => p.cron !== undefined);
+export function cronInputs(spec: PipelineSpec): CronPfsInput[] {
+  return pfsInputs(spec.input).filter((p): p is CronPfsInput => p.cron !== undefined);
 }
 
 /** Creates the cron repos a spec reads that do not exist yet (Pachyderm does so in CreatePipeline). */
@@ -48,17 +51,14 @@ export interface Tick {
   tick: string;
 }
 
-/**
- * Commits the due tick of every cron input of `records` (or, for the pipelines in `force`, a
- * tick at `now` whatever the schedule says, as `pachctl run cron` does); returns the ticks made.
- */
-export async function tickCronInputs(
+/** The tick each cron input of `records` is due now (or, for the pipelines in `force`, at `now` whatever the schedule says). */
+export async function dueTicks(
   store: Store,
   records: PipelineRecord[],
   now: Date,
   force: ReadonlySet<string> = new Set(),
-): Promise<Tick[]> {
-  const ticks: Tick[] = [];
+): Promise<Array<{ record: PipelineRecord; input: CronPfsInput; at: Date }>> {
+  const due: Array<{ record: PipelineRecord; input: CronPfsInput; at: Date }> = [];
   for (const record of records) {
     for (const input of cronInputs(record.spec)) {
       const head = await store.headCommit(input.repo, 'master');
@@ -71,14 +71,30 @@ export async function tickCronInputs(
       const start = Date.parse(input.cron.start ?? record.created);
       const latest = new Date(Math.max(last ?? start, start));
       const at = force.has(record.name) ? now : dueTick(input.cron.spec, latest, now);
-      if (!at || (last !== undefined && at.getTime() <= last)) continue;
-      const empty = await store.addObject(Buffer.alloc(0));
-      const file = { path: `/${tickName(at)}`, ...empty };
-      await store.commit(input.repo, 'master', input.cron.overwrite ? { put: [file], replace: true } : { put: [file] }, {
-        description: `cron tick ${tickName(at)} for pipeline ${record.name}`,
-      });
-      ticks.push({ pipeline: record.name, repo: input.repo, tick: tickName(at) });
+      if (at && (last === undefined || at.getTime() > last)) due.push({ record, input, at });
     }
+  }
+  return due;
+}
+
+/**
+ * Commits the due tick of every cron input of `records` (or, for the pipelines in `force`, a
+ * tick at `now` whatever the schedule says, as `pachctl run cron` does); returns the ticks made.
+ */
+export async function tickCronInputs(
+  store: Store,
+  records: PipelineRecord[],
+  now: Date,
+  force: ReadonlySet<string> = new Set(),
+): Promise<Tick[]> {
+  const ticks: Tick[] = [];
+  for (const { record, input, at } of await dueTicks(store, records, now, force)) {
+    const empty = await store.addObject(Buffer.alloc(0));
+    const file = { path: `/${tickName(at)}`, ...empty };
+    await store.commit(input.repo, 'master', input.cron.overwrite ? { put: [file], replace: true } : { put: [file] }, {
+      description: `cron tick ${tickName(at)} for pipeline ${record.name}`,
+    });
+    ticks.push({ pipeline: record.name, repo: input.repo, tick: tickName(at) });
   }
   return ticks;
 }

@@ -1,5 +1,5 @@
 /** What every channel shares: the variables it reads and the shape of what it reports. */
-import type { MatchedObject, ProviderResponse } from '../../../specs/index.js';
+import type { CameraName, MatchedObject, ProviderResponse } from '../../../specs/index.js';
 import type { Incident } from '../core.js';
 import type { Retried } from '../retry.js';
 
@@ -39,17 +39,22 @@ export function describeObjects(objects: MatchedObject[]): string {
 }
 
 /** The camera as people call it: `Front door (Shop, 5th Avenue)`, else its id: `cam1`. */
-export function cameraLabel(incident: Incident): string {
-  const { name, site } = incident.camera;
+export function cameraLabel(incident: { device: string; camera?: CameraName }): string {
+  const { name, site } = incident.camera ?? {};
   const label = name ?? incident.device;
   return site ? `${label} (${site})` : label;
 }
 
 /** The first frame's time on the device's clock, with the weekday: `Wednesday 2026-11-25 23:15:00 EST`. */
 export function localTimeText(incident: Incident): string {
+  return localTimeAt(incident.timezone, incident.first.capturedAt);
+}
+
+/** A UTC time on a clock of `timezone`, with the weekday. */
+export function localTimeAt(timezone: string, capturedAt: string): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-US', {
-      timeZone: incident.timezone,
+      timeZone: timezone,
       weekday: 'long',
       year: 'numeric',
       month: '2-digit',
@@ -60,7 +65,7 @@ export function localTimeText(incident: Incident): string {
       hourCycle: 'h23',
       timeZoneName: 'short',
     })
-      .formatToParts(new Date(incident.first.capturedAt))
+      .formatToParts(new Date(capturedAt))
       .map((p) => [p.type, p.value]),
   );
   return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;

@@ -11,7 +11,7 @@ import { cameraLabel, describeObjects, frameRef, headline, localTimeText, type N
 /** The Content-ID of the inline snapshot. */
 export const SNAPSHOT_CID = 'snapshot@vigil';
 
-const SEVERITY_COLORS: Record<string, string> = { critical: '#b3261e', error: '#c2410c', warning: '#a16207', info: '#1d4ed8' };
+export const SEVERITY_COLORS: Record<string, string> = { critical: '#b3261e', error: '#c2410c', warning: '#a16207', info: '#1d4ed8' };
 
 /** Why the email has no link, when it has none. */
 export const NO_PUBLIC_URL = 'This Vigil has no public address (VIGIL_PUBLIC_URL is not set), so this email cannot link to the incident.';

@@ -4,7 +4,9 @@
  * key), each written once: the first writer wins and every later writer reads the entry that
  * holds, which is what makes a notification go out at most once across parallel datums, retries
  * and machines. Scopes are incident ids (their entries: one Delivery per target, the incident's
- * summary, its withdrawal and resolves), rate-cap slots and digests.
+ * summary, its withdrawal, resolves and digest marks), rate-cap slots, the held deliveries of
+ * each hour, and digests (entries.ts). Every read is of one scope or one device-day, so its cost
+ * does not grow with the ledger's history.
  *
  * Two stores, one contract: a folder (the embedded default, `folder.ts`) and PostgreSQL
  * (`VIGIL_LEDGER_URL=postgres://...`, `postgres.ts`) for several workers on several machines.
@@ -35,10 +37,13 @@ export interface Ledger {
   get<T>(scope: string, key: string): Promise<T | undefined>;
   /** Records `value` durably unless an entry holds the key; returns the entry that holds. */
   record<T>(scope: string, key: string, value: T): Promise<T>;
-  /** The incident scopes of `<user>-<device>` with an entry. */
-  incidentsOf(source: string): Promise<string[]>;
-  /** Every entry, ordered by scope then key. */
-  entries(): Promise<LedgerEntry[]>;
+  /**
+   * The incident scopes of `<user>-<device>` that started on the UTC day `day` (YYYYMMDD) and
+   * have an entry: one device-day's part of the ledger, read without listing the rest of its history.
+   */
+  incidentsOf(source: string, day: string): Promise<string[]>;
+  /** The entries of one scope, ordered by key. */
+  entriesOf(scope: string): Promise<LedgerEntry[]>;
   close(): Promise<void>;
 }
 

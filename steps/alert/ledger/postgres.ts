@@ -1,8 +1,10 @@
 /**
  * The PostgreSQL ledger, for alert workers on several machines: one table whose primary key
  * (scope, key) does the once-only work. `INSERT ... ON CONFLICT DO NOTHING` lets exactly one
- * writer in; everyone then reads the row that holds. The table is created on first use. The URL
- * (`VIGIL_LEDGER_URL`) is a secret: errors name the variable and show it with the password masked.
+ * writer in; everyone then reads the row that holds. The table and its index of device-days (on
+ * the source column and the UTC day an incident id names, an expression index, so rows written
+ * before it need no change) are created on first use. The URL (`VIGIL_LEDGER_URL`) is a secret:
+ * errors name the variable and show it with the password masked.
  */
 import pg from 'pg';
 import { VigilError } from '../../../src/pfs/errors.js';
@@ -12,7 +14,7 @@ import { LEDGER_URL_SECRET, type Ledger, type LedgerEntry } from './ledger.js';
 
 const TABLE = 'vigil_alert_ledger';
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS ${TABLE} (
+const TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   scope text NOT NULL,
   key text NOT NULL,
   source text,
@@ -20,6 +22,16 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   recorded_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (scope, key)
 )`;
+
+/** An incident id's UTC day (`YYYYMMDD`, what follows its last `-` up to the `T`); the query must say it the same way to use the index. */
+const DAY_OF_SCOPE = `substring(scope from '-([0-9]{8})T[^-]*$')`;
+
+const INDEX_SQL = `CREATE INDEX IF NOT EXISTS ${TABLE}_device_day ON ${TABLE} (source, (${DAY_OF_SCOPE}))`;
+
+const SCHEMA = [TABLE_SQL, INDEX_SQL];
+
+/** One device-day's incident scopes ($1 the source, $2 the day), read through the index. */
+export const INCIDENTS_OF_DAY_SQL = `SELECT scope FROM ${TABLE} WHERE source = $1 AND ${DAY_OF_SCOPE} = $2 GROUP BY scope ORDER BY scope COLLATE "C"`;
 
 export class PostgresLedger implements Ledger {
   private constructor(
@@ -38,7 +50,7 @@ export class PostgresLedger implements Ledger {
     }
     pool.on('error', () => {}); // an idle client's lost connection: the next query reports it
     const ledger = new PostgresLedger(pool, url, shown);
-    await ledger.query(SCHEMA, []);
+    for (const statement of SCHEMA) await ledger.query(statement, []);
     return ledger;
   }
 
@@ -47,8 +59,8 @@ export class PostgresLedger implements Ledger {
       return await this.pool.query<R>(text, values);
     } catch (e) {
       if ((e as { code?: string }).code === '42P07' || (e as { code?: string }).code === '23505') {
-        // Two workers creating the table at once: the other one made it.
-        if (text === SCHEMA) return this.pool.query<R>('SELECT 1', []);
+        // Two workers creating the table or index at once: the other one made it.
+        if (SCHEMA.includes(text)) return this.pool.query<R>('SELECT 1', []);
       }
       throw new VigilError(`alert ledger at ${LEDGER_URL_SECRET} (${this.shown}): ${safeMessage(e, this.url)}`);
     }
@@ -70,16 +82,15 @@ export class PostgresLedger implements Ledger {
     return (await this.get<T>(scope, key))!;
   }
 
-  async incidentsOf(source: string): Promise<string[]> {
-    const { rows } = await this.query<{ scope: string }>(`SELECT DISTINCT scope FROM ${TABLE} WHERE source = $1 ORDER BY scope`, [source]);
+  async incidentsOf(source: string, day: string): Promise<string[]> {
+    const { rows } = await this.query<{ scope: string }>(INCIDENTS_OF_DAY_SQL, [source, day]);
     return rows.map((r) => r.scope);
   }
 
-  async entries(): Promise<LedgerEntry[]> {
-    const { rows } = await this.query<LedgerEntry>(
-      `SELECT scope, key, value FROM ${TABLE} ORDER BY scope COLLATE "C", key COLLATE "C"`,
-      [],
-    );
+  async entriesOf(scope: string): Promise<LedgerEntry[]> {
+    const { rows } = await this.query<LedgerEntry>(`SELECT scope, key, value FROM ${TABLE} WHERE scope = $1 ORDER BY key COLLATE "C"`, [
+      scope,
+    ]);
     return rows;
   }
 
