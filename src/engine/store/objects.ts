@@ -189,7 +189,8 @@ export class ObjectStore {
       throw e;
     }
     const hash = createHash('sha256');
-    const buf = (chunk ??= Buffer.allocUnsafe(CHUNK_BYTES));
+    chunk ??= Buffer.allocUnsafe(CHUNK_BYTES);
+    const buf = chunk;
     try {
       for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
     } finally {

@@ -10,6 +10,7 @@ import { checkBranchName, checkRepoName, parseAncestry } from './names.js';
 import type { Mst } from './mst.js';
 import { ObjectNodes, ObjectStore, type ObjectSource } from './objects.js';
 import { mapLimit } from './parallel.js';
+import { storeWriteError } from './write-errors.js';
 import { applyChange, FileTree, fileTrees, type FileEntry, type FileValue, type TreeChange } from './tree.js';
 
 export type { FileChange, FileEntry, TreeChange } from './tree.js';
@@ -70,8 +71,6 @@ const DEFAULT_BRANCH = 'master';
 export const COMMIT_ID = /^[0-9a-f]{32}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const DELETED_PREFIX = '.deleted-';
-const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
-const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);
 /** Per store root: the last metadata write queued in this process (see Store.locked). */
 const writeQueues = new Map<string, Promise<void>>();
 
@@ -195,12 +194,7 @@ export class Store {
   }
 
   private writeError(e: unknown): unknown {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (NO_SPACE.has(code)) {
-      return new VigilError(`no space left for the store ${this.root} (${code}); nothing was committed: free some space and try again`);
-    }
-    if (READ_ONLY.has(code)) return new VigilError(`cannot write to the store ${this.root} (${code}); nothing was committed`);
-    return e;
+    return storeWriteError(this.root, e, 'nothing was committed');
   }
 
   // ---- repos ----
