@@ -255,7 +255,7 @@ export class Store {
     try {
       return JSON.parse(text) as RepoRecord;
     } catch (e) {
-      throw new StoreDamageError(`the record of repo ${name} (repos/${name}/repo.json)`, `is damaged: ${(e as Error).message}`);
+      throw new StoreDamageError(`the record of repo ${name} (repos/${name}/repo.json)`, `is damaged: ${oneLine((e as Error).message)}`);
     }
   }
 
@@ -554,6 +554,11 @@ export class Store {
   }
 }
 
+/** A parser's message on one line (JSON.parse quotes the text it met, line breaks included). */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 /** A file's text, or null when it does not exist. */
 async function readTextIfPresent(path: string): Promise<string | null> {
   return readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -573,7 +578,7 @@ export function parseCommitRecord(text: string, repo: string, id: string): Commi
   try {
     record = JSON.parse(text) as CommitRecord;
   } catch (e) {
-    throw damaged((e as Error).message);
+    throw damaged(oneLine((e as Error).message));
   }
   if (typeof record !== 'object' || record === null) throw damaged('it is no JSON object');
   if (record.id !== id || record.repo !== repo) throw damaged(`it names commit ${record.repo}@${record.id}`);
