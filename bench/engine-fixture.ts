@@ -53,7 +53,11 @@ export async function timedVigil(args: string[], root: string): Promise<{ stdout
  * job's workers check a datum's inputs (Store.checkObjectSync, once per object and job), in ms.
  * Measured apart from the run it is part of, to give the check's share of the run's time.
  */
-export async function inputCheckMs(root: string, repos: string[], only?: (path: string) => boolean): Promise<{ ms: number; objects: number }> {
+export async function inputCheckMs(
+  root: string,
+  repos: string[],
+  only?: (path: string) => boolean,
+): Promise<{ ms: number; objects: number }> {
   const store = await Store.open(root);
   const objects = new Set<string>();
   for (const repo of repos) {

@@ -178,7 +178,7 @@ export class ObjectStore {
 
   /**
    * What is wrong with the object, re-hashed from its bytes: null when they hash to its name,
-   * else its fault (objectFault). Synchronous, for a worker between two datums (see DatumRoot).
+   * else its fault (objectFault). Synchronous, for a worker between two datums (job-context.ts takeDatum).
    */
   faultSync(sha256: string): string | null {
     let fd: number;
@@ -196,11 +196,10 @@ export class ObjectStore {
     } finally {
       closeSync(fd);
     }
-    const actual = hash.digest('hex');
-    return actual === sha256 ? null : objectFault(actual);
+    return verdict(sha256, hash.digest('hex'));
   }
 
-  /** faultSync off the event loop's thread for the reads, streaming: for objects of any size. */
+  /** faultSync without holding the event loop: the reads stream through the thread pool. */
   async fault(sha256: string): Promise<string | null> {
     const hash = createHash('sha256');
     try {
@@ -209,8 +208,7 @@ export class ObjectStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return objectFault(null);
       throw e;
     }
-    const actual = hash.digest('hex');
-    return actual === sha256 ? null : objectFault(actual);
+    return verdict(sha256, hash.digest('hex'));
   }
 
   /**
@@ -232,6 +230,11 @@ export class ObjectStore {
       this.durable.add(sha);
     }
   }
+}
+
+/** null when an object's bytes hash to its name, else its fault. */
+function verdict(sha256: string, actual: string): string | null {
+  return actual === sha256 ? null : objectFault(actual);
 }
 
 async function* readStream(path: string): AsyncIterable<Uint8Array> {
