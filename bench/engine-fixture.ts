@@ -71,7 +71,7 @@ export async function inputCheckMs(
 
 /** `part` of `whole` as a percentage, for the `check share: N%` lines. */
 export function share(part: number, whole: number): string {
-  return `${((100 * part) / whole).toFixed(1)}%`;
+  return `${((100 * part) / whole).toFixed(2)}%`;
 }
 
 /** One new frame-sized file in raw, as a camera would add it. */
