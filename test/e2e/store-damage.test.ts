@@ -133,6 +133,10 @@ describe('a damaged store is never read as good', () => {
     const node = `raw@${raw.commit}: tree node ${raw.rootNode} is damaged: its bytes hash to [0-9a-f]{64}`;
     assertRefused(await vigil(['list', 'file', 'raw@master:/'], { root }), new RegExp(`^vigil: ${node}\\n$`));
     assertRefused(await vigil(['get', 'file', 'raw@master:/a.txt'], { root }), new RegExp(`^vigil: ${node}\\n$`));
+    // A run that plans from the damaged tree stops there, naming it, before any job starts.
+    await createPipelines(root, shellPipeline('copy', pfs('raw', '/*'), COPY));
+    assertRefused(await run(root), new RegExp(`^vigil: ${node}\\n$`));
+    assert.deepEqual(await listJobs(root, 'copy'), []);
 
     const notesCommit = (await located(root, 'notes', '/n.txt')).commit;
     const record = join(root, 'repos', 'notes', 'commits', `${notesCommit}.json`);
