@@ -208,6 +208,31 @@ describe('a store that cannot be written: a clear error in every verb', () => {
     assert.equal((await run(root)).code, 0);
   });
 
+  test("vigil run on a store this user may not write (another user's, or made read-only) says so", async (t) => {
+    // chmod does not stop root: as root the CLI runs as nobody, on a store nobody may read but not write.
+    const asRoot = process.getuid?.() === 0;
+    const nobody = { uid: 65534, gid: 65534 };
+    if (asRoot && spawnSync(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), '--help'], nobody).status !== 0) {
+      return t.skip('the user nobody cannot run this checkout of vigil, and chmod does not stop root');
+    }
+    const root = await copiedStore();
+    await commitFiles(root, 'raw', { '/d.txt': text('d') });
+    if (asRoot) await chmod(root, 0o755);
+    else spawnSync('chmod', ['-R', 'a-w', root]);
+    try {
+      const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'vigil.js'), 'run', '--root', root], {
+        encoding: 'utf8',
+        ...(asRoot ? nobody : {}),
+      });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`^vigil: cannot write to the store ${root} \\(EACCES at pps\\); the command stopped there`));
+      assert.doesNotMatch(r.stderr, NO_STACK);
+    } finally {
+      if (!asRoot) spawnSync('chmod', ['-R', 'u+w', root]);
+    }
+    assert.equal((await run(root)).code, 0);
+  });
+
   test('vigil run on a full disk (a file size limit: EFBIG, as ENOSPC) says so, and the next run finishes the work', async () => {
     const root = await copiedStore();
     await commitFiles(root, 'raw', { '/d.txt': text('d') });
