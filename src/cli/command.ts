@@ -1,4 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { storeWriteError } from '../engine/store/write-errors.js';
 
 /**
  * The arguments a positionals string names, as yargs reads it: `<name>` required, `[name]`
@@ -59,7 +60,13 @@ export function defineCommand<P extends string = '', T = unknown>(spec: CommandS
         describe,
         // yargs reads the positionals from the command string, its types do not: this adds them.
         (sub) => (builder ? builder(sub) : sub) as Argv<T & Positionals<P>>,
-        async (args) => exit((await handler(args)) ?? 0),
+        async (args) => {
+          try {
+            exit((await handler(args)) ?? 0);
+          } catch (e) {
+            throw storeWriteError(storeRoot(args as { root?: string }), e, 'the command stopped there');
+          }
+        },
       ),
   };
 }

@@ -4,7 +4,6 @@
  * shows in one line. A deliveries record outlives its alert record (a withdrawn incident's is
  * gone from alerts@master), so it names the incident's first match, at the commit that still holds it.
  */
-import { readFile } from 'node:fs/promises';
 import type { Match, SchemaName, SchemaTypes } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import type { Hop } from './hop.js';
@@ -100,7 +99,7 @@ function recordReader<K extends SchemaName>(kind: RecordKind<K>, view: StoreView
   return async ({ hop, entry }) => {
     let record: unknown;
     try {
-      record = JSON.parse(await readFile(view.objectPath(entry.sha256), 'utf8'));
+      record = JSON.parse((await view.readObject(entry.sha256, `${hop.repo}@${hop.commit}:${hop.path}`)).toString('utf8'));
     } catch (e) {
       hop.problems.push(`not a ${kind.schema} record: ${(e as Error).message}`);
       return { sources: [] };

@@ -5,6 +5,7 @@
  * reader's business (one per hop kind); the backward walk follows those sources recursively.
  */
 import type { DatumRecord } from '../engine/pps/job-records.js';
+import { StoreDamageError } from '../engine/store/damage.js';
 import type { FileEntry } from '../engine/store/store.js';
 import { hopKind, hopName, type Hop, type HopKind, type Ref, type Source } from './hop.js';
 import type { StoreView } from './store-view.js';
@@ -25,6 +26,20 @@ export interface Read {
 /** Reads what a located file was made from, noting on its hop what its record says and what is wrong. */
 export type Reader = (file: Located) => Promise<Read>;
 
+/**
+ * Runs `read`; damage it meets in the store (a damaged tree node, commit record or object) is a
+ * problem of `hop`, and `fallback` its result: a trace reports damage, it never stops on it.
+ */
+export async function noteDamage<T>(hop: Hop, fallback: T, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (!(e instanceof StoreDamageError)) throw e;
+    hop.problems.push(e.message);
+    return fallback;
+  }
+}
+
 export class Walk {
   constructor(
     private readonly view: StoreView,
@@ -44,10 +59,13 @@ export class Walk {
       problems: [],
       next: [],
     };
-    const entry = await this.locate(hop);
-    if (!entry || hop.actualSha256 === null) return { hop, sources: [] };
-    const datum = await this.attachJob(hop, entry);
-    return { hop, ...(await this.readers[kind]({ hop, entry, datum })) };
+    // Damaged bytes are never read: the hop notes the damage and the walk stops there.
+    const entry = await noteDamage(hop, null, () => this.locate(hop));
+    if (!entry || hop.actualSha256 !== entry.sha256) return { hop, sources: [] };
+    return noteDamage(hop, { hop, sources: [] }, async () => {
+      const datum = await this.attachJob(hop, entry);
+      return { hop, ...(await this.readers[kind]({ hop, entry, datum })) };
+    });
   }
 
   /** The hop and, recursively, everything it was made from. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { sha256 as sha256Of } from '../../pfs/files.js';
 import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../../pfs/durable.js';
+import { objectFault, StoreDamageError } from './damage.js';
 import type { NodeStorage } from './mst.js';
 import { mapLimit } from './parallel.js';
 
@@ -14,6 +15,10 @@ const READ_WHOLE_MAX = 16 * 1024 * 1024;
 const IO_PARALLEL = 32;
 /** A batch of at least this many files is flushed with one syncfs rather than one fsync each. */
 const SYNCFS_MIN = 64;
+/** How much of an object a check reads at a time. */
+const CHUNK_BYTES = 1024 * 1024;
+/** The synchronous check's buffer, one per process (the check never yields while it holds it), made on first use. */
+let chunk: Buffer | undefined;
 
 export type ObjectSource = string | Uint8Array | AsyncIterable<Uint8Array>;
 
@@ -172,6 +177,41 @@ export class ObjectStore {
   }
 
   /**
+   * What is wrong with the object, re-hashed from its bytes: null when they hash to its name,
+   * else its fault (objectFault). Synchronous, for a worker between two datums (job-context.ts takeDatum).
+   */
+  faultSync(sha256: string): string | null {
+    let fd: number;
+    try {
+      fd = openSync(this.currentPath(sha256), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return objectFault(null);
+      throw e;
+    }
+    const hash = createHash('sha256');
+    chunk ??= Buffer.allocUnsafe(CHUNK_BYTES);
+    const buf = chunk;
+    try {
+      for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    return verdict(sha256, hash.digest('hex'));
+  }
+
+  /** faultSync without holding the event loop: the reads stream through the thread pool. */
+  async fault(sha256: string): Promise<string | null> {
+    const hash = createHash('sha256');
+    try {
+      for await (const part of createReadStream(this.currentPath(sha256), { highWaterMark: CHUNK_BYTES })) hash.update(part as Buffer);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return objectFault(null);
+      throw e;
+    }
+    return verdict(sha256, hash.digest('hex'));
+  }
+
+  /**
    * Makes the objects of `shas` visible and durable: flush the pending ones' files, rename them
    * into place, then fsync every folder holding one that this process has not fsynced yet. Once
    * this returns, a commit record naming them may be written.
@@ -190,6 +230,11 @@ export class ObjectStore {
       this.durable.add(sha);
     }
   }
+}
+
+/** null when an object's bytes hash to its name, else its fault. */
+function verdict(sha256: string, actual: string): string | null {
+  return actual === sha256 ? null : objectFault(actual);
 }
 
 async function* readStream(path: string): AsyncIterable<Uint8Array> {
@@ -218,7 +263,7 @@ export class ObjectNodes implements NodeStorage {
     try {
       return readFileSync(this.objects.currentPath(hash));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`tree node ${hash} is missing from the store's objects`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreDamageError(`tree node ${hash}`, objectFault(null));
       throw e;
     }
   }

@@ -38,6 +38,7 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     signal: AbortSignal.any([opts.signal, stop.signal]),
     fatal: undefined,
     next: 0,
+    checkedObjects: new Set(),
     datums: [],
     planned: plan.then((datums) => {
       ctx.datums = inPathOrder(datums);

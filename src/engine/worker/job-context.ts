@@ -1,4 +1,5 @@
 import type { Datum } from '../datum/create.js';
+import { StoreDamageError } from '../store/damage.js';
 import type { JobLog } from '../pps/logs.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import type { FileEntry, Store } from '../store/store.js';
@@ -43,11 +44,45 @@ export interface JobContext extends ProcessDatumsOptions {
   planned: Promise<void>;
   /** The next datum no worker has taken. */
   next: number;
+  /** The objects of datums' inputs re-hashed in this job and found sound (see takeDatum). */
+  checkedObjects: Set<string>;
 }
 
-/** The next datum no worker has taken; none once the job is stopped. */
+/**
+ * The next datum no worker has taken; none once the job is stopped. A datum whose input objects
+ * are damaged or missing in the store fails here, with a reason naming the file and the object,
+ * and the next is taken: the step never sees damaged bytes, and no retry or errCmd can mend them.
+ */
 export function takeDatum(ctx: JobContext): Datum | undefined {
-  return ctx.signal.aborted ? undefined : ctx.datums[ctx.next++];
+  for (;;) {
+    const datum = ctx.signal.aborted ? undefined : ctx.datums[ctx.next++];
+    const damaged = datum && damagedInput(ctx, datum);
+    if (!damaged) return datum;
+    ctx.onResult({ datum, state: 'FAILED', outputs: [], reason: damaged, tries: 0 });
+  }
+}
+
+/**
+ * Why the datum's inputs cannot be shown to the step: an object re-hashed from the store that is
+ * damaged, missing or unreadable; null when all are sound. Each object is checked once per job
+ * (the model files every datum of detect reads, once), synchronously like the datum's layout.
+ */
+function damagedInput(ctx: JobContext, datum: Datum): string | null {
+  for (const input of datum.inputs) {
+    if (input.emptyFiles) continue; // the step sees empty placeholders, never the objects
+    for (const file of input.files) {
+      if (ctx.checkedObjects.has(file.sha256)) continue;
+      const where = `${input.repo}@${input.commit}:${file.path}`;
+      try {
+        ctx.store.checkObjectSync(file.sha256, where);
+      } catch (e) {
+        if (e instanceof StoreDamageError) return e.message;
+        return `${where}: object ${file.sha256} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      }
+      ctx.checkedObjects.add(file.sha256);
+    }
+  }
+  return null;
 }
 
 /** Whether a datum is left for a worker to take. */
