@@ -68,10 +68,6 @@ export function defineCommand<P extends string = '', T = unknown>(spec: CommandS
 export function withRoot<T>(y: Argv<T>): Argv<T & { root: string | undefined }> {
   return y.option('root', {
     type: 'string',
-    describe: 'store folder (default $VIGIL_ROOT, else ./.vigil)',
+    describe: "store folder (default $VIGIL_ROOT, else the nearest .vigil: ./.vigil, then each parent folder's)",
   });
-}
-
-export function storeRoot(args: { root?: string }): string {
-  return args.root || process.env.VIGIL_ROOT || '.vigil';
 }

@@ -15,6 +15,7 @@ import { assertValid } from '../../specs/index.js';
 import { columnChart, horizontalBars, niceStep } from '../../src/render/charts.js';
 import { parseNamedQueries, renderDailyHtml } from '../../steps/report/core.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { newStore } from '../helpers/engine.js';
 import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
 
 let parquet: string;
@@ -316,9 +317,12 @@ test('vigil sql queries warehouse@master as a table, JSON or CSV', async () => {
   const drop = await vigil(['sql', 'DROP TABLE matches'], { root: store });
   assert.equal(drop.code, 1);
   assert.match(drop.stderr, /read-only/);
-  const empty = await vigil(['sql', 'SELECT 1'], { root: await tempDir('vigil-empty-') });
+  const empty = await vigil(['sql', 'SELECT 1'], { root: await newStore('vigil-empty-') });
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /there is no warehouse repo/);
+  const nowhere = await vigil(['sql', 'SELECT 1'], { root: await tempDir('vigil-nostore-') });
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /no vigil store: .* holds no store .*vigil init/);
   const none = await vigil(['sql'], { root: store });
   assert.match(none.stderr, /give a query, e\.g\. vigil sql/);
 });
