@@ -55,13 +55,19 @@ export function defineCommand<P extends string = '', T = unknown>(spec: CommandS
     describe,
     register: (y, name, exit) =>
       y.command(
-        positionals ? `${name} ${positionals}` : name,
+        // A noun is also taken in the plural (`vigil list repos`), as pachctl takes both.
+        [positionals ? `${name} ${positionals}` : name, ...(name === noun ? [plural(noun)] : [])],
         describe,
         // yargs reads the positionals from the command string, its types do not: this adds them.
         (sub) => (builder ? builder(sub) : sub) as Argv<T & Positionals<P>>,
         async (args) => exit((await handler(args)) ?? 0),
       ),
   };
+}
+
+/** `repo` -> `repos`, `branch` -> `branches`. */
+export function plural(noun: string): string {
+  return /(s|sh|ch|x)$/.test(noun) ? `${noun}es` : `${noun}s`;
 }
 
 /** Options every store command takes. */
