@@ -12,6 +12,7 @@ import { datumInput, inputCommit } from '../../src/pfs/inputs.js';
 import { outDir } from '../../src/pfs/paths.js';
 import { readRecord } from '../../src/pfs/records.js';
 import { matchFrame, matchRecord } from './core.js';
+import { unsubscribedNotice } from './notices.js';
 import { compilePolicy, readModelLabels, readPolicyFiles, type LoadedPolicy } from './rules.js';
 
 /**
@@ -44,9 +45,8 @@ export async function main(): Promise<void> {
     const outcome = matchFrame(policy.policy, detection);
     if (outcome.kind === 'unsubscribed') {
       unsubscribed++;
-      process.stderr.write(
-        `match: ${ref.path}: no subscription names device "${detection.device}" of user "${detection.user}"; nothing fired (${unsubscribed} such frame(s) in this worker)\n`,
-      );
+      const notice = unsubscribedNotice(ref.path, detection.user, detection.device);
+      process.stderr.write(`${notice} (${unsubscribed} such frame(s) in this worker)\n`);
       return;
     }
     if (outcome.kind === 'quiet') return;
