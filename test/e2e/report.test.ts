@@ -338,6 +338,7 @@ test("vigil sql's tables and views hold exactly what the analysts' views over th
       'daily_threats',
       'days',
       'deliveries',
+      'delivery_history',
       'delivery_latency',
       'detections',
       'frames_analysed',
@@ -347,6 +348,7 @@ test("vigil sql's tables and views hold exactly what the analysts' views over th
       'rejections_by_reason',
       'threats_by_user',
       'unmatched_daily',
+      'unmatched_objects',
     ],
   );
   // Every row of every relation, as text, in one digest: the two must agree on each value.
