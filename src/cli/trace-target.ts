@@ -48,7 +48,7 @@ async function requireFile(store: Store, arg: FileArg): Promise<void> {
   const stem = arg.path.replace(/\.[^./]*$/, '');
   const other = TRACED_EXTENSIONS.map((ext) => `${stem}.${ext}`).find((p) => p !== arg.path && tree.get(p));
   const hint = other ? `; did you mean ${arg.repo}@${arg.ref}:${other}?` : '';
-  throw new VigilError(`no file ${arg.path} in ${arg.repo}@${arg.ref}${hint}`);
+  throw new VigilError(`file "${arg.path}" not found in ${arg.repo}@${arg.ref}${hint}`);
 }
 
 /** What `vigil trace ARG` (or, `incidents` false, `--frame ARG`) follows. */

@@ -49,7 +49,7 @@ describe('vigil run and trace for people', { timeout: 400_000 }, () => {
     assert.equal(wrongExt.code, 1);
     assert.equal(
       wrongExt.stderr,
-      'vigil: no file /u1-cam1/20261126T041500Z.jpg in raw@master; did you mean raw@master:/u1-cam1/20261126T041500Z.png?\n',
+      'vigil: file "/u1-cam1/20261126T041500Z.jpg" not found in raw@master; did you mean raw@master:/u1-cam1/20261126T041500Z.png?\n',
     );
 
     // 3. A rules commit that stops rule 200 firing on a person: the threat lost is said, per rule and customer.

@@ -385,7 +385,7 @@ test('vigil sql --schema lists every table and view with its columns, types and 
     schema.filter((e) => e.kind === 'table').map((e) => e.name),
     ['detections', 'matches', 'frames_rejected', 'alerts', 'deliveries', 'load_errors'],
   );
-  assert.equal(schema.length, 15);
+  assert.equal(schema.length, 17);
   for (const entry of schema) {
     assert.ok(entry.comment, `${entry.name} has a comment`);
     assert.deepEqual(

@@ -136,8 +136,8 @@ export const commands: CliCommand[] = [
         }),
     handler: async (args) => {
       const store = await openStore(args);
-      const report = await import('../run-report.js');
-      const before = await report.recordHeads(store);
+      const { recordHeads } = await import('../run-report.js');
+      const before = await recordHeads(store);
       const { outcomes, aborted } = await runWithProgress(store, args.pipeline, args.tick);
       if (aborted) return 130;
       await printRunReport(store, outcomes, before);
