@@ -90,8 +90,10 @@ describe('vigil run and trace for people', { timeout: 400_000 }, () => {
     assert.equal(job.state, 'JOB_FAILURE');
     assert.equal(job.dataProcessed, 0);
     assert.match(job.reason, /^no frame can be matched against rules@[0-9a-f]{32}: .*"racoon" is not a label of the model/);
+    // Each worker's step says it once (a worker may have started before the first one failed the job), as the job's reason.
     const logs = await ok(['logs', 'matches']);
-    assert.equal(logs.match(/racoon/g)?.length, 1, `the error is logged once:\n${logs}`);
+    const said = logs.split('\n').filter((l) => l.includes('racoon'));
+    assert.ok(said.length >= 1 && said.every((l) => l === job.reason), `the error is logged as the job's reason:\n${logs}`);
     assert.doesNotMatch(logs, /^\s+at /m, 'no stack');
     const row = (await ok(['list', 'job', '-p', 'matches'])).split('\n')[1]!;
     const cell = row.slice(row.indexOf('JOB_FAILURE') + 'JOB_FAILURE'.length).trim();

@@ -114,17 +114,20 @@ export function jobFailureReason(tail: StderrTail): string {
 /** Keeps a process's last stderr lines, for the reason a datum failed. */
 export class StderrTail {
   private lines: string[] = [];
+  private lastLine: string | undefined;
   add(line: string): void {
     if (line.trim() === '') return;
+    this.lastLine = line;
     this.lines.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
     if (this.lines.length > 3) this.lines.shift();
   }
   clear(): void {
     this.lines = [];
+    this.lastLine = undefined;
   }
-  /** The last line kept, if any. */
+  /** The last line, whole (a job's failure reason, which `inspect job` shows in full). */
   last(): string | undefined {
-    return this.lines.at(-1);
+    return this.lastLine;
   }
   /** `: <last lines>`, or '' when the process printed nothing on stderr. */
   suffix(): string {
