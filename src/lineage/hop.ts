@@ -36,6 +36,8 @@ export interface Hop {
   job: HopJob | null;
   model?: ModelVersion;
   rules?: RulesVersion;
+  /** Whether the model or rules version above re-checked against the store (its commit there, its files' hashes as recorded). */
+  versionVerified?: boolean;
   /** What the record says, in one line: the incident, the objects, the rules that fired, the reasons. */
   summary?: string;
   /** An incident's notifications: the API calls made to the customer and how they ended. */

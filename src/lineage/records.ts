@@ -51,7 +51,9 @@ const MATCH: RecordKind<'match'> = {
       )
       .join('; ');
     hop.rules = m.rules;
-    hop.problems.push(...(await versions.rulesProblems(m.rules)));
+    const problems = await versions.rulesProblems(m.rules);
+    hop.problems.push(...problems);
+    hop.versionVerified = problems.length === 0;
     return { sources: [{ ref: m.detection, kinds: ['detection'] }], checkSources: () => checkMatchAgainstDetection(hop, m) };
   },
 };
@@ -65,7 +67,9 @@ const DETECTION: RecordKind<'detection'> = {
         ? 'no objects found'
         : `found ${d.objects.map((o) => `${o.label} ${formatScore(o.score)}`).join(', ')}`;
     hop.model = d.model;
-    hop.problems.push(...(await versions.modelProblems(d.model)));
+    const problems = await versions.modelProblems(d.model);
+    hop.problems.push(...problems);
+    hop.versionVerified = problems.length === 0;
     return { sources: [{ ref: d.frame, kinds: ['validated'] }] };
   },
 };

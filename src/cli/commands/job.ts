@@ -3,7 +3,7 @@ import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { Store } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
-import { printRaw, printTable, rawOption } from '../output.js';
+import { printRaw, printTable, rawOption, shortCell } from '../output.js';
 
 /** `PIPELINE@JOB` (JOB a job id or a unique prefix of one); without `@JOB`, the pipeline's latest job. */
 async function resolveJob(store: Store, arg: string): Promise<JobRecord> {
@@ -49,7 +49,7 @@ export const commands: CliCommand[] = [
       if (args.raw) return printRaw(jobs.map(jobInfoJson));
       printTable(
         ['PIPELINE', 'ID', 'STARTED', 'DURATION', 'PROGRESS', 'STATE', 'REASON'],
-        jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, j.reason ?? '']),
+        jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, shortCell(j.reason ?? '')]),
       );
     },
   }),
@@ -98,7 +98,7 @@ export const commands: CliCommand[] = [
             d.id,
             d.state,
             data.length > 3 ? `${data.slice(0, 3).join(', ')} (+${data.length - 3})` : data.join(', '),
-            d.reason ?? '',
+            shortCell(d.reason ?? ''),
           ];
         }),
       );

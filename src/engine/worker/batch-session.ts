@@ -3,7 +3,8 @@ import type { Datum } from '../datum/create.js';
 import type { DatumRoot } from './datum-root.js';
 import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
-import { exitFailure, settleFailure, startUserCode, StderrTail, type StepExit, type StepProcess } from './user-code.js';
+import { JOB_FAILURE_EXIT_CODE } from '../../pfs/errors.js';
+import { exitFailure, jobFailureReason, settleFailure, startUserCode, StderrTail, type StepExit, type StepProcess } from './user-code.js';
 import type { ParkedStep, WarmWorkers } from './warm-workers.js';
 
 /**
@@ -273,8 +274,8 @@ class BatchSession implements ParkedStep {
       this.worker.warm?.pool.forget(this);
       return;
     }
-    if (exit.spawnError) {
-      this.end({ kind: 'fatal', reason: exit.spawnError });
+    if (exit.spawnError || exit.code === JOB_FAILURE_EXIT_CODE) {
+      this.end({ kind: 'fatal', reason: exit.spawnError ?? jobFailureReason(this.tail) });
       return;
     }
     const how = exitFailure(exit) ?? 'exited with code 0';

@@ -37,6 +37,7 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     ...opts,
     signal: AbortSignal.any([opts.signal, stop.signal]),
     fatal: undefined,
+    failJob: (reason) => fail(reason),
     next: 0,
     checkedObjects: new Set(),
     datums: [],

@@ -39,6 +39,8 @@ export interface ProcessDatumsOptions {
 export interface JobContext extends ProcessDatumsOptions {
   /** Why the step cannot run at all, once a worker found out. */
   fatal: string | undefined;
+  /** Fails the whole job with `reason` and stops its workers (the step cannot run, or said no datum can succeed). */
+  failJob(reason: string): void;
   /** The job's datums to process, once `planned` has settled. */
   datums: Datum[];
   planned: Promise<void>;
