@@ -23,6 +23,7 @@ import { commands as serveCommands } from './commands/serve.js';
 import { commands as deviceCommands } from './commands/device.js';
 import { commands as userCommands } from './commands/user.js';
 import { commands as migrateCommands } from './commands/migrate.js';
+import { commands as retentionCommands } from './commands/retention.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
@@ -47,6 +48,7 @@ const ALL: CliCommand[] = [
   ...deviceCommands,
   ...userCommands,
   ...migrateCommands,
+  ...retentionCommands,
 ];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */

@@ -5,6 +5,7 @@
  * reader's business (one per hop kind); the backward walk follows those sources recursively.
  */
 import type { DatumRecord } from '../engine/pps/job-records.js';
+import { describeExpiry } from '../engine/store/expiry.js';
 import type { FileEntry } from '../engine/store/store.js';
 import { hopKind, hopName, type Hop, type HopKind, type Ref, type Source } from './hop.js';
 import type { StoreView } from './store-view.js';
@@ -87,7 +88,9 @@ export class Walk {
     if (entry.sha256 !== hop.sha256) {
       hop.problems.push(`the commit holds other bytes (sha256 ${entry.sha256}) than the ${hop.sha256} recorded`);
     } else if (hop.actualSha256 === null) {
-      hop.problems.push(`the stored object ${entry.sha256} is missing`);
+      const expiry = await this.view.store.expiry.get(entry.sha256);
+      if (expiry) hop.expired = describeExpiry(expiry);
+      else hop.problems.push(`the stored object ${entry.sha256} is missing`);
     } else if (hop.actualSha256 !== hop.sha256) {
       hop.problems.push(
         `the stored bytes hash to ${hop.actualSha256}, not the recorded ${hop.sha256}: they changed after they were committed`,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -106,7 +106,9 @@ async function filesAt(store: Store, arg: FileArg): Promise<{ commit: CommitInfo
   return { commit, file, below };
 }
 
-async function writeObjectTo(store: Store, sha256: string, out: string | null): Promise<void> {
+/** Writes a file's bytes to `out` (stdout for null); bytes that expired or were erased fail with why (ExpiredObjectError). */
+async function writeObjectTo(store: Store, sha256: string, out: string | null, what: string): Promise<void> {
+  if (!existsSync(store.objectPath(sha256))) throw await store.explainMissing(sha256, what);
   if (out === null) {
     for await (const chunk of createReadStream(store.objectPath(sha256))) {
       if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
@@ -164,14 +166,23 @@ export const commands: CliCommand[] = [
       const store = await openStore(args);
       const { file, below } = await filesAt(store, source);
       const output = args.output ?? null;
-      if (file) return writeObjectTo(store, file.sha256, output);
+      if (file) return writeObjectTo(store, file.sha256, output, `${source.repo}@${source.ref}:${file.path}`);
       if (!args.recursive || output === null) {
         throw new VigilError(
           `"${source.path}" is a folder in ${source.repo}@${source.ref}; list it with vigil list file, or get it whole with -r -o DIR`,
         );
       }
       const prefix = source.path === '/' ? '/' : `${source.path}/`;
-      await mapLimit(below, PUT_PARALLEL, (e) => writeObjectTo(store, e.sha256, join(output, e.path.slice(prefix.length))));
+      const { ExpiredObjectError } = await import('../../engine/store/expiry.js');
+      // Files whose bytes expired are named, not written; the others still are.
+      await mapLimit(below, PUT_PARALLEL, (e) =>
+        writeObjectTo(store, e.sha256, join(output, e.path.slice(prefix.length)), `${source.repo}@${source.ref}:${e.path}`).catch(
+          (err: unknown) => {
+            if (!(err instanceof ExpiredObjectError)) throw err;
+            process.stderr.write(`vigil: skipped ${err.message}\n`);
+          },
+        ),
+      );
     },
   }),
   defineCommand({

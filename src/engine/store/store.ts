@@ -528,10 +528,10 @@ export class Store {
   }
 
   /** The error for a read of object `sha256` that found no file: why it is gone when it expired, else that it is missing. */
-  async explainMissing(sha256: string, what: string): Promise<Error> {
+  async explainMissing(sha256: string, what: string): Promise<VigilError> {
     const expired = await this.expiry.get(sha256);
     if (expired) return new ExpiredObjectError(what, expired);
-    return new Error(`${what}: object ${sha256} is missing from the store's objects`);
+    return new VigilError(`${what}: object ${sha256} is missing from the store's objects: the store is damaged`);
   }
 
   /**
