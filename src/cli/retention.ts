@@ -122,7 +122,11 @@ export async function planExpiry(store: Store, selections: FrameSelection[]): Pr
 }
 
 /** Expires the plan's objects; returns the objects and bytes removed. */
-export function applyExpiry(store: Store, plan: ExpiryPlan, entry: Omit<ExpiredObject, 'sha256'>): Promise<{ objects: number; bytes: number }> {
+export function applyExpiry(
+  store: Store,
+  plan: ExpiryPlan,
+  entry: Omit<ExpiredObject, 'sha256'>,
+): Promise<{ objects: number; bytes: number }> {
   return store.expireObjects(plan.objects.keys(), entry);
 }
 

@@ -50,7 +50,13 @@ export function hopLines(hop: Hop): string[] {
 }
 
 /** The trace's last line: how many frames and files, and whether everything checked out. */
-export function traceVerdict(trace: { direction: 'back' | 'forward'; hops: number; frames: unknown[]; problems: unknown[]; expired?: number }): string {
+export function traceVerdict(trace: {
+  direction: 'back' | 'forward';
+  hops: number;
+  frames: unknown[];
+  problems: unknown[];
+  expired?: number;
+}): string {
   const files = plural(trace.hops, 'file');
   const what = trace.direction === 'back' ? `${plural(trace.frames.length, 'camera frame')}, ${files}` : files;
   const verdict =

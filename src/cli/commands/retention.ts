@@ -97,7 +97,8 @@ export const commands: CliCommand[] = [
       const { collectGarbage, MIN_GRACE_MS } = await import('../../engine/store/gc.js');
       const { markJobStates } = await import('../../engine/pps/gc-roots.js');
       const graceMs = parseDuration(args.grace, 'grace');
-      if (graceMs < MIN_GRACE_MS) throw new VigilError(`--grace ${args.grace} is too short: at least 1m, so that a commit in flight keeps its objects`);
+      if (graceMs < MIN_GRACE_MS)
+        throw new VigilError(`--grace ${args.grace} is too short: at least 1m, so that a commit in flight keeps its objects`);
       const store = await openStore(args);
       const r = await collectGarbage(store, { graceMs, dryRun: args.dryRun === true, marks: [markJobStates] });
       say(

@@ -172,7 +172,11 @@ export class ObjectStore {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return false;
-      if (code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP') return stat(this.path(sha256)).then(() => true, () => false);
+      if (code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP')
+        return stat(this.path(sha256)).then(
+          () => true,
+          () => false,
+        );
       throw e;
     }
     if (this.pending.has(sha256)) await rm(tmp, { force: true });

@@ -567,11 +567,14 @@ export class Store {
       }
       if (doomed.length > 1 && !opts.recursive) {
         const names = doomed.slice(1).map((c) => `${c.repo}@${c.id}`);
-        throw new VigilError(`cannot squash commit ${repo}@${commit.id} with subvenance without --recursive: ${names.join(', ')} were made from it`);
+        throw new VigilError(
+          `cannot squash commit ${repo}@${commit.id} with subvenance without --recursive: ${names.join(', ')} were made from it`,
+        );
       }
       for (const c of doomed) {
         const children = (await recordsOf(c.repo)).filter((x) => x.parent === c.id);
-        if (children.length === 0) throw new VigilError(`cannot squash commit ${c.repo}@${c.id}: it has no children (it is the head of ${c.repo}@${c.branch})`);
+        if (children.length === 0)
+          throw new VigilError(`cannot squash commit ${c.repo}@${c.id}: it has no children (it is the head of ${c.repo}@${c.branch})`);
       }
       for (const c of doomed) {
         const dir = this.repoDir(c.repo);
