@@ -198,5 +198,6 @@ export async function retainFrames(
   }
   const removed = await applyExpiry(store, plan, { date: opts.now.toISOString(), reason: 'retention' });
   opts.say(`removed ${removed.objects} objects (${removed.bytes} bytes) of expired frames; their records stay`);
+  if (plan.shared > 0) opts.say(`${plan.shared} expired files kept their bytes: frames still retained hold the same bytes`);
   return removed;
 }

@@ -46,7 +46,8 @@ export class Walk {
       next: [],
     };
     const entry = await this.locate(hop);
-    if (!entry || hop.actualSha256 === null) return { hop, sources: [] };
+    // An expired file's lineage is in records, not in its bytes: the walk goes on past it.
+    if (!entry || (hop.actualSha256 === null && !hop.expired)) return { hop, sources: [] };
     const datum = await this.attachJob(hop, entry);
     return { hop, ...(await this.readers[kind]({ hop, entry, datum })) };
   }
