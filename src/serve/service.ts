@@ -102,9 +102,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         notReady: () =>
           stopping
             ? new Refusal('shutting_down', 'the server is stopping')
-            : (disk.refusal() ?? queue.frames >= opts.queue.maxFrames)
-              ? new Refusal('queue_full', 'the ingest queue is full', { 'Retry-After': String(opts.queue.retryAfterSeconds) })
-              : null,
+            : (disk.refusal() ??
+              (queue.frames >= opts.queue.maxFrames
+                ? new Refusal('queue_full', 'the ingest queue is full', { 'Retry-After': String(opts.queue.retryAfterSeconds) })
+                : null)),
       }),
       ...(opts.routes ?? []),
     ],
