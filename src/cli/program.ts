@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { VigilError } from '../pfs/errors.js';
 import type { CliCommand } from './command.js';
 import { commands as stepCommands } from './commands/step.js';
+import { commands as retentionCommands } from './commands/retention.js';
 import { commands as repoCommands } from './commands/repo.js';
 import { commands as fileCommands } from './commands/file.js';
 import { commands as commitCommands } from './commands/commit.js';
@@ -23,11 +24,11 @@ import { commands as serveCommands } from './commands/serve.js';
 import { commands as deviceCommands } from './commands/device.js';
 import { commands as userCommands } from './commands/user.js';
 import { commands as migrateCommands } from './commands/migrate.js';
-import { commands as retentionCommands } from './commands/retention.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
   ...stepCommands,
+  ...retentionCommands,
   ...repoCommands,
   ...fileCommands,
   ...commitCommands,
@@ -48,7 +49,6 @@ const ALL: CliCommand[] = [
   ...deviceCommands,
   ...userCommands,
   ...migrateCommands,
-  ...retentionCommands,
 ];
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */

@@ -37,7 +37,7 @@ export type SignedIn = (handler: PageHandler, opts?: { operatorOnly?: boolean })
 /** Thrown by a handler to answer with the error page. */
 export class PageError extends Error {
   constructor(
-    readonly status: 404 | 403 | 400 | 409,
+    readonly status: 404 | 403 | 400 | 409 | 410,
     message: string,
   ) {
     super(message);

@@ -38,6 +38,8 @@ export type ObjectSource = string | Uint8Array | AsyncIterable<Uint8Array>;
 export class ObjectStore {
   /** sha256 → its file (written, or a claim's link) in the tmp folder, not renamed into place yet. */
   private readonly pending = new Map<string, string>();
+  /** The pending files that are claims' links (claimSync): after their rename, the link may stay. */
+  private readonly claimed = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -160,6 +162,7 @@ export class ObjectStore {
       throw e;
     }
     this.pending.set(sha256, tmp);
+    this.claimed.add(sha256);
     return true;
   }
 
@@ -179,8 +182,12 @@ export class ObjectStore {
         );
       throw e;
     }
-    if (this.pending.has(sha256)) await rm(tmp, { force: true });
-    else this.pending.set(sha256, tmp);
+    if (this.pending.has(sha256)) {
+      await rm(tmp, { force: true });
+    } else {
+      this.pending.set(sha256, tmp);
+      this.claimed.add(sha256);
+    }
     return true;
   }
 
@@ -211,11 +218,15 @@ export class ObjectStore {
         // Another flush of this process renamed it first.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(this.path(sha))) throw e;
       }
-      await rm(tmp, { force: true }); // a claim's link to the very file it replaces stays after rename
+      // A claim's link to the very file it replaces stays after the rename (rename does nothing then).
+      if (this.claimed.has(sha)) await rm(tmp, { force: true });
     });
     const dirs = [...new Set(toRename.map((sha) => dirname(this.path(sha))))];
     await mapLimit(dirs, IO_PARALLEL, fsyncPath);
-    for (const sha of toRename) this.pending.delete(sha);
+    for (const sha of toRename) {
+      this.pending.delete(sha);
+      this.claimed.delete(sha);
+    }
   }
 }
 

@@ -333,6 +333,84 @@ export class Store {
     );
   }
 
+  /** Runs `fn` holding the store lock, as every metadata write does (the garbage collector's final check). */
+  withStoreLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locked(fn);
+  }
+
+  /**
+   * Removes the bytes of these objects for good, keeping every commit's paths and hashes: each
+   * is recorded expired (expiry.ts) before its file goes. Returns how many and their bytes.
+   */
+  expireObjects(shas: Iterable<string>, entry: Omit<ExpiredObject, 'sha256'>): Promise<{ objects: number; bytes: number }> {
+    return this.mapWriteErrors(() => this.expiry.expire(shas, entry));
+  }
+
+  /** The error for a read of object `sha256` that found no file: why it is gone when it expired, else that it is missing. */
+  async explainMissing(sha256: string, what: string): Promise<VigilError> {
+    const expired = await this.expiry.get(sha256);
+    if (expired) return new ExpiredObjectError(what, expired);
+    return new VigilError(`${what}: object ${sha256} is missing from the store's objects: the store is damaged`);
+  }
+
+  /**
+   * Pachyderm's `squash commit` (src/server/pfs/server/server_commit.go, squashCommit): the
+   * commit leaves its branch's history, its children now follow its parent; each child holds
+   * its whole tree, so no file of a later commit changes. The commits made from it (its
+   * subvenance: output commits whose provenance names it) go too with `recursive`, else it is
+   * refused; a commit without children (a branch head) cannot be squashed. Returns the commits
+   * removed; their objects go at the next garbage collection.
+   */
+  async squashCommit(repo: string, id: string, opts: { recursive?: boolean } = {}): Promise<CommitRef[]> {
+    const commit = await this.resolveCommit(repo, id);
+    return this.locked(async () => {
+      const all = new Map<string, CommitRecord[]>();
+      const recordsOf = async (r: string): Promise<CommitRecord[]> => {
+        let list = all.get(r);
+        if (!list) {
+          const infos = await this.listCommits(r);
+          list = await Promise.all(infos.map((c) => this.readCommit(r, c.id)));
+          all.set(r, list);
+        }
+        return list;
+      };
+      const doomed: CommitRecord[] = [await this.readCommit(repo, commit.id)];
+      const repos = await this.repoNames();
+      for (let i = 0; i < doomed.length; i++) {
+        const c = doomed[i]!;
+        for (const r of repos) {
+          for (const s of await recordsOf(r)) {
+            if (s.provenance.some((p) => p.repo === c.repo && p.id === c.id) && !doomed.includes(s)) doomed.push(s);
+          }
+        }
+      }
+      if (doomed.length > 1 && !opts.recursive) {
+        const names = doomed.slice(1).map((c) => `${c.repo}@${c.id}`);
+        throw new VigilError(
+          `cannot squash commit ${repo}@${commit.id} with subvenance without --recursive: ${names.join(', ')} were made from it`,
+        );
+      }
+      for (const c of doomed) {
+        const children = (await recordsOf(c.repo)).filter((x) => x.parent === c.id);
+        if (children.length === 0)
+          throw new VigilError(`cannot squash commit ${c.repo}@${c.id}: it has no children (it is the head of ${c.repo}@${c.branch})`);
+      }
+      for (const c of doomed) {
+        const dir = this.repoDir(c.repo);
+        for (const child of (await recordsOf(c.repo)).filter((x) => x.parent === c.id)) {
+          const moved: CommitRecord = { ...child, parent: c.parent };
+          await atomicWriteFile(join(dir, 'commits', `${child.id}.json`), `${JSON.stringify(moved, null, 2)}\n`, { tmpDir: this.tmpDir });
+          this.commitCache.set(`${c.repo}/${child.id}`, moved);
+          child.parent = c.parent;
+        }
+        await rm(join(dir, 'commits', `${c.id}.json`), { force: true });
+        this.commitCache.delete(`${c.repo}/${c.id}`);
+      }
+      await Promise.all([...new Set(doomed.map((c) => join(this.repoDir(c.repo), 'commits')))].map(fsyncPath));
+      return doomed.map((c) => ({ repo: c.repo, id: c.id }));
+    });
+  }
+
   /** Every commit on a branch of `repo`, newest first. */
   async listCommits(repo: string): Promise<CommitInfo[]> {
     await this.requireRepo(repo);
@@ -511,84 +589,6 @@ export class Store {
       await this.requireRepo(repo); // deleted meanwhile
       await atomicWriteFile(join(this.repoDir(repo), 'branches', branch), `${target.id}\n`, { tmpDir: this.tmpDir });
       return target;
-    });
-  }
-
-  /** Runs `fn` holding the store lock, as every metadata write does (the garbage collector's final check). */
-  withStoreLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.locked(fn);
-  }
-
-  /**
-   * Removes the bytes of these objects for good, keeping every commit's paths and hashes: each
-   * is recorded expired (expiry.ts) before its file goes. Returns how many and their bytes.
-   */
-  expireObjects(shas: Iterable<string>, entry: Omit<ExpiredObject, 'sha256'>): Promise<{ objects: number; bytes: number }> {
-    return this.mapWriteErrors(() => this.expiry.expire(shas, entry));
-  }
-
-  /** The error for a read of object `sha256` that found no file: why it is gone when it expired, else that it is missing. */
-  async explainMissing(sha256: string, what: string): Promise<VigilError> {
-    const expired = await this.expiry.get(sha256);
-    if (expired) return new ExpiredObjectError(what, expired);
-    return new VigilError(`${what}: object ${sha256} is missing from the store's objects: the store is damaged`);
-  }
-
-  /**
-   * Pachyderm's `squash commit` (src/server/pfs/server/server_commit.go, squashCommit): the
-   * commit leaves its branch's history, its children now follow its parent; each child holds
-   * its whole tree, so no file of a later commit changes. The commits made from it (its
-   * subvenance: output commits whose provenance names it) go too with `recursive`, else it is
-   * refused; a commit without children (a branch head) cannot be squashed. Returns the commits
-   * removed; their objects go at the next garbage collection.
-   */
-  async squashCommit(repo: string, id: string, opts: { recursive?: boolean } = {}): Promise<CommitRef[]> {
-    const commit = await this.resolveCommit(repo, id);
-    return this.locked(async () => {
-      const all = new Map<string, CommitRecord[]>();
-      const recordsOf = async (r: string): Promise<CommitRecord[]> => {
-        let list = all.get(r);
-        if (!list) {
-          const infos = await this.listCommits(r);
-          list = await Promise.all(infos.map((c) => this.readCommit(r, c.id)));
-          all.set(r, list);
-        }
-        return list;
-      };
-      const doomed: CommitRecord[] = [await this.readCommit(repo, commit.id)];
-      const repos = await this.repoNames();
-      for (let i = 0; i < doomed.length; i++) {
-        const c = doomed[i]!;
-        for (const r of repos) {
-          for (const s of await recordsOf(r)) {
-            if (s.provenance.some((p) => p.repo === c.repo && p.id === c.id) && !doomed.includes(s)) doomed.push(s);
-          }
-        }
-      }
-      if (doomed.length > 1 && !opts.recursive) {
-        const names = doomed.slice(1).map((c) => `${c.repo}@${c.id}`);
-        throw new VigilError(
-          `cannot squash commit ${repo}@${commit.id} with subvenance without --recursive: ${names.join(', ')} were made from it`,
-        );
-      }
-      for (const c of doomed) {
-        const children = (await recordsOf(c.repo)).filter((x) => x.parent === c.id);
-        if (children.length === 0)
-          throw new VigilError(`cannot squash commit ${c.repo}@${c.id}: it has no children (it is the head of ${c.repo}@${c.branch})`);
-      }
-      for (const c of doomed) {
-        const dir = this.repoDir(c.repo);
-        for (const child of (await recordsOf(c.repo)).filter((x) => x.parent === c.id)) {
-          const moved: CommitRecord = { ...child, parent: c.parent };
-          await atomicWriteFile(join(dir, 'commits', `${child.id}.json`), `${JSON.stringify(moved, null, 2)}\n`, { tmpDir: this.tmpDir });
-          this.commitCache.set(`${c.repo}/${child.id}`, moved);
-          child.parent = c.parent;
-        }
-        await rm(join(dir, 'commits', `${c.id}.json`), { force: true });
-        this.commitCache.delete(`${c.repo}/${c.id}`);
-      }
-      await Promise.all([...new Set(doomed.map((c) => join(this.repoDir(c.repo), 'commits')))].map(fsyncPath));
-      return doomed.map((c) => ({ repo: c.repo, id: c.id }));
     });
   }
 
