@@ -5,10 +5,10 @@
  * reader's business (one per hop kind); the backward walk follows those sources recursively.
  */
 import type { DatumRecord } from '../engine/pps/job-records.js';
-import { describeExpiry } from '../engine/store/expiry.js';
 import type { FileEntry } from '../engine/store/store.js';
 import { hopKind, hopName, type Hop, type HopKind, type Ref, type Source } from './hop.js';
 import type { StoreView } from './store-view.js';
+import { describeExpiry } from '../engine/store/expiry.js';
 
 /** A hop whose file its commit holds, and the datum that wrote it when a job did. */
 export interface Located {

@@ -4,13 +4,13 @@ import { join, resolve } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from '../../pfs/durable.js';
 import { readJsonFile } from '../../pfs/files.js';
-import { type ExpiredObject, ExpiredObjectError, ExpiryRegistry } from './expiry.js';
 import { acquireLock } from './lock.js';
 import { checkBranchName, checkRepoName, parseAncestry } from './names.js';
 import type { Mst } from './mst.js';
 import { ObjectNodes, ObjectStore, type ObjectSource } from './objects.js';
 import { mapLimit } from './parallel.js';
 import { applyChange, FileTree, fileTrees, type FileEntry, type FileValue, type TreeChange } from './tree.js';
+import { type ExpiredObject, ExpiredObjectError, ExpiryRegistry } from './expiry.js';
 
 export type { FileChange, FileEntry, TreeChange } from './tree.js';
 export { FileTree } from './tree.js';
