@@ -19,6 +19,7 @@ import { parseValidFramePath, REPOS } from '../contract/repos.js';
 import type { ExpiredObject } from '../engine/store/expiry.js';
 import type { FileEntry, FileTree, Store } from '../engine/store/store.js';
 import { VigilError } from '../pfs/errors.js';
+import { formatBytes } from './output.js';
 
 /** Which frames: one customer's, optionally one camera's, captured before a time and/or within [from, to). */
 export interface FrameSelection {
@@ -193,11 +194,11 @@ export async function retainFrames(
   let bytes = 0;
   for (const size of plan.objects.values()) bytes += size;
   if (opts.dryRun) {
-    opts.say(`dry run: would remove ${plan.objects.size} objects (${bytes} bytes)`);
+    opts.say(`dry run: would remove ${plan.objects.size} objects (${formatBytes(bytes)})`);
     return { objects: 0, bytes: 0 };
   }
   const removed = await applyExpiry(store, plan, { date: opts.now.toISOString(), reason: 'retention' });
-  opts.say(`removed ${removed.objects} objects (${removed.bytes} bytes) of expired frames; their records stay`);
+  opts.say(`removed ${removed.objects} objects (${formatBytes(removed.bytes)}) of expired frames; their records stay`);
   if (plan.shared > 0) opts.say(`${plan.shared} expired files kept their bytes: frames still retained hold the same bytes`);
   return removed;
 }

@@ -145,7 +145,7 @@ test('30-day retention over 60 days of frames: expired bytes gone everywhere, re
   );
   assert.match(retained, new RegExp(`^validated: ${expiredDays.length} files of u1-cam1`, 'm'));
   assert.match(retained, /^alerts: 1 file of u1-cam1/m);
-  assert.match(retained, /removed \d+ objects \(\d+ bytes\) of expired frames; their records stay/);
+  assert.match(retained, /removed 23 objects \(\S+\) of expired frames; their records stay/);
 
   for (const day of days) {
     const holding = await filesHolding(root, markers.get(day)!);
