@@ -4,6 +4,7 @@ import { VigilError } from '../pfs/errors.js';
 import { plural, type CliCommand } from './command.js';
 import { closest } from '../../specs/errors.js';
 import { commands as stepCommands } from './commands/step.js';
+import { commands as retentionCommands } from './commands/retention.js';
 import { commands as repoCommands } from './commands/repo.js';
 import { commands as fileCommands } from './commands/file.js';
 import { commands as commitCommands } from './commands/commit.js';
@@ -30,6 +31,7 @@ import { commands as diffCommands } from './commands/diff.js';
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
   ...stepCommands,
+  ...retentionCommands,
   ...repoCommands,
   ...fileCommands,
   ...commitCommands,

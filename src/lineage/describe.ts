@@ -25,7 +25,7 @@ export function hashChecks(hop: Hop): boolean {
 export function hopLines(hop: Hop): string[] {
   const lines = [
     `${HOP_LABEL[hop.kind]} ${hopName(hop)}`,
-    `sha256 ${hop.sha256 ?? '(unknown)'} ${hashChecks(hop) ? '✓ the stored bytes match' : '✗'}`,
+    `sha256 ${hop.sha256 ?? '(unknown)'} ${hashChecks(hop) ? '✓ the stored bytes match' : hop.expired ? `— ${hop.expired}: the bytes are gone, the record stays` : '✗'}`,
   ];
   if (hop.job) {
     const { datum } = hop.job;
@@ -51,12 +51,22 @@ export function hopLines(hop: Hop): string[] {
 }
 
 /** The trace's last line: how many frames and files, and whether everything checked out. */
-export function traceVerdict(trace: { direction: 'back' | 'forward'; hops: number; frames: unknown[]; problems: unknown[] }): string {
+export function traceVerdict(trace: {
+  direction: 'back' | 'forward';
+  hops: number;
+  frames: unknown[];
+  problems: unknown[];
+  expired?: number;
+}): string {
   const files = plural(trace.hops, 'file');
   const what = trace.direction === 'back' ? `${plural(trace.frames.length, 'camera frame')}, ${files}` : files;
   const verdict =
     trace.problems.length === 0
-      ? 'every sha256 matches the stored bytes, every commit is there'
+      ? `every sha256 matches the stored bytes${expiredCount(trace) ? ` (but ${plural(expiredCount(trace), 'expired file')}, as expected)` : ''}, every commit is there`
       : `${plural(trace.problems.length, 'problem')} (✗)`;
   return `${what}: ${verdict}`;
+}
+
+function expiredCount(trace: { expired?: number }): number {
+  return trace.expired ?? 0;
 }

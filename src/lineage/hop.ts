@@ -44,6 +44,8 @@ export interface Hop {
   deliveries?: Array<Pick<Delivery, 'channel' | 'recipient' | 'status' | 'attempts'>>;
   /** A withdrawn incident's PagerDuty resolves, likewise. */
   resolves?: Array<Pick<Delivery, 'channel' | 'recipient' | 'status' | 'attempts'>>;
+  /** Why its bytes are gone on purpose, when they are: "expired on <date> (retention)" or "erased on <date> (request <id>)". */
+  expired?: string;
   /** Why this hop does not check out: a hash that differs, a commit or file that is missing. */
   problems: string[];
   /** Backward: the files this one was made from. Forward: the files made from it. */
@@ -65,6 +67,8 @@ export interface Trace {
   hops: number;
   /** Every hop's problems, the hop named as REPO@COMMIT:PATH. */
   problems: Array<{ hop: string; problem: string }>;
+  /** How many hops' bytes expired or were erased: expected, not problems. */
+  expired: number;
 }
 
 /** What `repo@ref:path` names, as the CLI parses it. */

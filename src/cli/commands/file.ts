@@ -174,7 +174,14 @@ export const commands: CliCommand[] = [
         );
       }
       const prefix = source.path === '/' ? '/' : `${source.path}/`;
-      await mapLimit(below, PUT_PARALLEL, (e) => writeObjectTo(store, commit, e, join(output, e.path.slice(prefix.length))));
+      const { ExpiredObjectError } = await import('../../engine/store/expiry.js');
+      // Files whose bytes expired are named, not written; the others still are.
+      await mapLimit(below, PUT_PARALLEL, (e) =>
+        writeObjectTo(store, commit, e, join(output, e.path.slice(prefix.length))).catch((err: unknown) => {
+          if (!(err instanceof ExpiredObjectError)) throw err;
+          process.stderr.write(`vigil: skipped ${err.message}\n`);
+        }),
+      );
     },
   }),
   defineCommand({

@@ -27,10 +27,10 @@ export const commands: CliCommand[] = [
           process.stderr.write(`fsck: ${phase} ${done}/${total}\n`);
         },
       );
-      const { objects, repos, commits, branches, treeNodes, files, problems } = summary;
+      const { objects, repos, commits, branches, treeNodes, files, expired, problems } = summary;
       const counts = [count(objects, 'object'), count(repos, 'repo'), count(commits, 'commit'), count(branches, 'branch', 'branches')];
       process.stdout.write(
-        `checked ${counts.join(', ')}, ${count(treeNodes, 'tree node')} naming ${count(files, 'file')}: ${problems === 0 ? 'no problems' : count(problems, 'problem')}\n`,
+        `checked ${counts.join(', ')}, ${count(treeNodes, 'tree node')} naming ${count(files, 'file')}${expired ? ` (${count(expired, 'object')} expired on purpose)` : ''}: ${problems === 0 ? 'no problems' : count(problems, 'problem')}\n`,
       );
       return problems === 0 ? 0 : 1;
     },

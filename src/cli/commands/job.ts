@@ -25,9 +25,11 @@ function duration(job: JobRecord): string {
 
 /** pachctl's progress column: processed + skipped / total, then failures. */
 function progress(job: JobRecord): string {
-  const extra = [job.dataFailed ? `${job.dataFailed} failed` : '', job.dataRecovered ? `${job.dataRecovered} recovered` : ''].filter(
-    Boolean,
-  );
+  const extra = [
+    job.dataFailed ? `${job.dataFailed} failed` : '',
+    job.dataRecovered ? `${job.dataRecovered} recovered` : '',
+    job.dataExpired ? `${job.dataExpired} expired` : '',
+  ].filter(Boolean);
   return `${job.dataProcessed} + ${job.dataSkipped} / ${job.dataTotal}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 }
 
@@ -72,6 +74,7 @@ export const commands: CliCommand[] = [
         `Started: ${job.started}`,
         `Duration: ${duration(job)}`,
         `Datums: ${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed, ${job.dataRecovered} recovered, ${job.dataTotal} total`,
+        ...(job.dataExpired ? [`Expired: ${job.dataExpired} skipped datums kept their earlier outputs: their input frames expired`] : []),
         `Input: ${job.inputCommits.map((c) => `${c.repo}@${c.id}`).join(', ')}`,
         `Output commit: ${job.outputCommit ? `${job.outputCommit.repo}@${job.outputCommit.id}` : '-'}`,
       ];

@@ -71,7 +71,8 @@ class Progress implements RunProgress {
 function summary(job: JobRecord): string {
   const took = job.finished ? ` in ${seconds(Date.parse(job.finished) - Date.parse(job.started))}` : '';
   const counts = `${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed, ${job.dataRecovered} recovered`;
-  return `${job.pipeline}: job ${job.id} ${job.state}: ${counts}${took}${job.reason ? `: ${job.reason}` : ''}`;
+  const expired = job.dataExpired ? ` (${job.dataExpired} of them kept their earlier outputs: their input frames expired)` : '';
+  return `${job.pipeline}: job ${job.id} ${job.state}: ${counts}${expired}${took}${job.reason ? `: ${job.reason}` : ''}`;
 }
 
 /** What a pipeline without a new job says, and whether it is healthy. */

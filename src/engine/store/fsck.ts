@@ -40,6 +40,8 @@ export interface FsckSummary {
   treeNodes: number;
   /** File entries read from the tree nodes (a file shared by many commits counts once per node). */
   files: number;
+  /** Objects whose bytes were removed on purpose (retention, erasure): expected, not problems. */
+  expired: number;
   problems: number;
 }
 
@@ -69,7 +71,7 @@ export async function fsckStore(
   onProblem: (problem: FsckProblem) => void,
   onProgress: (progress: FsckProgress) => void = () => {},
 ): Promise<FsckSummary> {
-  const summary: FsckSummary = { objects: 0, repos: 0, commits: 0, branches: 0, treeNodes: 0, files: 0, problems: 0 };
+  const summary: FsckSummary = { objects: 0, repos: 0, commits: 0, branches: 0, treeNodes: 0, files: 0, expired: 0, problems: 0 };
   const report = (problem: FsckProblem) => {
     summary.problems++;
     onProblem(problem);
@@ -196,7 +198,10 @@ export async function fsckStore(
         else if (!present.has(value.sha256)) {
           if (await exists(store.objectPath(value.sha256)))
             present.add(value.sha256); // written since the objects were listed
-          else {
+          else if (await store.expiry.get(value.sha256)) {
+            present.add(value.sha256); // counted once, as the files that name it are not problems
+            summary.expired++;
+          } else {
             const gone = missing.get(value.sha256) ?? { fault: 'is missing from the store', usedBy: [], uses: 0 };
             missing.set(value.sha256, gone);
             use(gone, `${where}:${key}`);

@@ -163,6 +163,23 @@ export class Mst<V> {
     return { hash: root, ...this.totals(this.read(root)) };
   }
 
+  /**
+   * Visits every node of the tree not in `seen` (adding it) and the values it holds: a garbage
+   * collector's mark, where trees that share subtrees are walked once in all. Nodes are read
+   * past the cache, which a walk over everything would only churn.
+   */
+  walkNodes(root: string | null, seen: Set<string>, onValue: (value: V) => void): void {
+    const stack = root === null ? [] : [root];
+    while (stack.length > 0) {
+      const hash = stack.pop()!;
+      if (seen.has(hash)) continue;
+      seen.add(hash);
+      const node = this.decode(this.storage.read(hash), hash);
+      for (const e of node.entries) onValue(e.value);
+      for (const child of node.children) if (child && isStored(child)) stack.push(child.hash);
+    }
+  }
+
   /** An editable copy of a stored tree. */
   edit(root: string | null): MstEdit<V> {
     return new MstEdit(this, this.ref(root));

@@ -12,6 +12,7 @@ import { ObjectNodes, ObjectStore, type ObjectSource } from './objects.js';
 import { mapLimit } from './parallel.js';
 import { storeWriteError } from './write-errors.js';
 import { applyChange, FileTree, fileTrees, type FileEntry, type FileValue, type TreeChange } from './tree.js';
+import { type ExpiredObject, ExpiredObjectError, ExpiryRegistry } from './expiry.js';
 
 export type { FileChange, FileEntry, TreeChange } from './tree.js';
 export { FileTree } from './tree.js';
@@ -94,6 +95,8 @@ const writeQueues = new Map<string, Promise<void>>();
 export class Store {
   private readonly commitCache = new Map<string, CommitRecord>();
   private readonly trees: Mst<FileValue>;
+  /** Objects whose bytes were removed on purpose: retention and erasure (expiry.ts). */
+  readonly expiry: ExpiryRegistry;
 
   private constructor(
     readonly root: string,
@@ -101,6 +104,7 @@ export class Store {
     private readonly lockWaitMs: number,
   ) {
     this.trees = fileTrees(new ObjectNodes(objects));
+    this.expiry = new ExpiryRegistry(root, (sha) => objects.path(sha), join(root, 'tmp'));
   }
 
   /** Opens the store in `root`, creating it if absent and cleaning what a killed process left. */
@@ -332,6 +336,82 @@ export class Store {
     );
   }
 
+  /** Runs `fn` holding the store lock, as every metadata write does (the garbage collector's final check). */
+  withStoreLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locked(fn);
+  }
+
+  /**
+   * Removes the bytes of these objects for good, keeping every commit's paths and hashes: each
+   * is recorded expired (expiry.ts) before its file goes. Returns how many and their bytes.
+   */
+  expireObjects(shas: Iterable<string>, entry: Omit<ExpiredObject, 'sha256'>): Promise<{ objects: number; bytes: number }> {
+    return this.mapWriteErrors(() => this.expiry.expire(shas, entry));
+  }
+
+  /** The error for a read of object `sha256` that found no file: why it is gone when it expired, else that it is missing. */
+  explainMissing(sha256: string, what: string): Promise<VigilError> {
+    return this.objectError(sha256, objectFault(null), what);
+  }
+
+  /**
+   * Pachyderm's `squash commit` (src/server/pfs/server/server_commit.go, squashCommit): the
+   * commit leaves its branch's history, its children now follow its parent; each child holds
+   * its whole tree, so no file of a later commit changes. The commits made from it (its
+   * subvenance: output commits whose provenance names it) go too with `recursive`, else it is
+   * refused; a commit without children (a branch head) cannot be squashed. Returns the commits
+   * removed; their objects go at the next garbage collection.
+   */
+  async squashCommit(repo: string, id: string, opts: { recursive?: boolean } = {}): Promise<CommitRef[]> {
+    const commit = await this.resolveCommit(repo, id);
+    return this.locked(async () => {
+      const all = new Map<string, CommitRecord[]>();
+      const recordsOf = async (r: string): Promise<CommitRecord[]> => {
+        let list = all.get(r);
+        if (!list) {
+          const infos = await this.listCommits(r);
+          list = await Promise.all(infos.map((c) => this.readCommit(r, c.id)));
+          all.set(r, list);
+        }
+        return list;
+      };
+      const doomed: CommitRecord[] = [await this.readCommit(repo, commit.id)];
+      const repos = await this.repoNames();
+      for (let i = 0; i < doomed.length; i++) {
+        const c = doomed[i]!;
+        for (const r of repos) {
+          for (const s of await recordsOf(r)) {
+            if (s.provenance.some((p) => p.repo === c.repo && p.id === c.id) && !doomed.includes(s)) doomed.push(s);
+          }
+        }
+      }
+      if (doomed.length > 1 && !opts.recursive) {
+        const names = doomed.slice(1).map((c) => `${c.repo}@${c.id}`);
+        throw new VigilError(
+          `cannot squash commit ${repo}@${commit.id} with subvenance without --recursive: ${names.join(', ')} were made from it`,
+        );
+      }
+      for (const c of doomed) {
+        const children = (await recordsOf(c.repo)).filter((x) => x.parent === c.id);
+        if (children.length === 0)
+          throw new VigilError(`cannot squash commit ${c.repo}@${c.id}: it has no children (it is the head of ${c.repo}@${c.branch})`);
+      }
+      for (const c of doomed) {
+        const dir = this.repoDir(c.repo);
+        for (const child of (await recordsOf(c.repo)).filter((x) => x.parent === c.id)) {
+          const moved: CommitRecord = { ...child, parent: c.parent };
+          await atomicWriteFile(join(dir, 'commits', `${child.id}.json`), `${JSON.stringify(moved, null, 2)}\n`, { tmpDir: this.tmpDir });
+          this.commitCache.set(`${c.repo}/${child.id}`, moved);
+          child.parent = c.parent;
+        }
+        await rm(join(dir, 'commits', `${c.id}.json`), { force: true });
+        this.commitCache.delete(`${c.repo}/${c.id}`);
+      }
+      await Promise.all([...new Set(doomed.map((c) => join(this.repoDir(c.repo), 'commits')))].map(fsyncPath));
+      return doomed.map((c) => ({ repo: c.repo, id: c.id }));
+    });
+  }
+
   /** Every commit on a branch of `repo`, newest first. */
   async listCommits(repo: string): Promise<CommitInfo[]> {
     await this.requireRepo(repo);
@@ -402,7 +482,13 @@ export class Store {
    */
   async checkObject(sha256: string, where: string): Promise<void> {
     const fault = await this.objects.fault(sha256);
-    if (fault) throw new StoreDamageError(`object ${sha256}`, fault, where);
+    if (fault) throw await this.objectError(sha256, fault, where);
+  }
+
+  /** The error for a read of object `sha256` that found `fault`: why it is gone when it expired, else the damage. */
+  private async objectError(sha256: string, fault: string, where: string): Promise<VigilError> {
+    const expired = fault === objectFault(null) ? await this.expiry.get(sha256) : null;
+    return expired ? new ExpiredObjectError(where, expired) : new StoreDamageError(`object ${sha256}`, fault, where);
   }
 
   /** checkObject, synchronously (see ObjectStore.faultSync). */
@@ -413,12 +499,12 @@ export class Store {
 
   /** The object's bytes, checked against its sha256 (a StoreDamageError naming `where` if they are damaged). */
   async readObject(sha256: string, where: string): Promise<Buffer> {
-    const bytes = await readFile(this.objects.currentPath(sha256)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw new StoreDamageError(`object ${sha256}`, objectFault(null), where);
+    const bytes = await readFile(this.objects.currentPath(sha256)).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw await this.objectError(sha256, objectFault(null), where);
       throw e;
     });
     const actual = sha256Of(bytes);
-    if (actual !== sha256) throw new StoreDamageError(`object ${sha256}`, objectFault(actual), where);
+    if (actual !== sha256) throw await this.objectError(sha256, objectFault(actual), where);
     return bytes;
   }
 
