@@ -48,6 +48,32 @@ export async function timedVigil(args: string[], root: string): Promise<{ stdout
   return { stdout, ms };
 }
 
+/**
+ * What the engine's read check costs on `repos`' heads: each file's object re-hashed once, as a
+ * job's workers check a datum's inputs (Store.checkObjectSync, once per object and job), in ms.
+ * Measured apart from the run it is part of, to give the check's share of the run's time.
+ */
+export async function inputCheckMs(
+  root: string,
+  repos: string[],
+  only?: (path: string) => boolean,
+): Promise<{ ms: number; objects: number }> {
+  const store = await Store.open(root);
+  const objects = new Set<string>();
+  for (const repo of repos) {
+    const head = await store.headCommit(repo);
+    if (head) for (const f of await store.listFiles(repo, head.id)) if (!only || only(f.path)) objects.add(f.sha256);
+  }
+  const started = performance.now();
+  for (const sha of objects) store.checkObjectSync(sha, repos.join(','));
+  return { ms: performance.now() - started, objects: objects.size };
+}
+
+/** `part` of `whole` as a percentage, for the `check share: N%` lines. */
+export function share(part: number, whole: number): string {
+  return `${((100 * part) / whole).toFixed(2)}%`;
+}
+
 /** One new frame-sized file in raw, as a camera would add it. */
 export async function addOneFile(root: string, name: string): Promise<void> {
   const store = await Store.open(root);

@@ -1,5 +1,5 @@
 import type { Bench } from './bench.js';
-import { DATUMS, addOneFile, engineFixture, timedVigil } from './engine-fixture.js';
+import { DATUMS, addOneFile, engineFixture, inputCheckMs, share, timedVigil } from './engine-fixture.js';
 
 /**
  * After the full run of engine-overhead's 10,000 datums, one new file: the whole `vigil run`
@@ -11,8 +11,10 @@ export const bench: Bench = {
   describe: `wall seconds of vigil run after one new file beside ${DATUMS} processed datums`,
   async run() {
     const f = await engineFixture();
-    await addOneFile(f.root, `new-${Date.now()}`);
+    const name = `new-${Date.now()}`;
+    await addOneFile(f.root, name);
     const { stdout, ms } = await timedVigil(['run'], f.root);
+    const check = await inputCheckMs(f.root, ['raw'], (path) => path === `/${name}.txt`);
     if (!new RegExp(`JOB_SUCCESS: 1 processed, ${DATUMS} skipped`).test(stdout))
       throw new Error(`expected 1 processed, ${DATUMS} skipped:\n${stdout}`);
     return {
@@ -24,6 +26,7 @@ export const bench: Bench = {
       targetOn: 'value',
       notes: [
         `1 processed, ${DATUMS} skipped`,
+        `check share: ${share(check.ms, ms)} (re-hashing the new datum's input object: ${check.ms.toFixed(2)} ms)`,
         stdout
           .trim()
           .split('\n')

@@ -1,5 +1,5 @@
 import type { Bench } from './bench.js';
-import { DATUMS, engineFixture } from './engine-fixture.js';
+import { DATUMS, engineFixture, inputCheckMs, share } from './engine-fixture.js';
 
 /**
  * The embedded engine's cost per datum: one full `vigil run` of 10,000 one-file datums through
@@ -15,6 +15,7 @@ export const bench: Bench = {
     const f = await engineFixture();
     const perDatum = f.firstRunMs / DATUMS;
     const bare = f.bareMs / DATUMS;
+    const check = await inputCheckMs(f.root, ['raw']);
     return {
       name: 'engine-overhead',
       value: perDatum,
@@ -26,6 +27,7 @@ export const bench: Bench = {
         `vigil run: ${(f.firstRunMs / 1000).toFixed(1)} s for ${DATUMS} datums on ${f.workers} workers`,
         `bare NextDatum protocol, same step and workers: ${(f.bareMs / 1000).toFixed(1)} s`,
         `the engine's own share: ${(perDatum - bare).toFixed(3)} ms/datum`,
+        `check share: ${share(check.ms, f.firstRunMs)} (re-hashing the ${check.objects} input objects: ${check.ms.toFixed(0)} ms of the run's ${(f.firstRunMs / 1000).toFixed(1)} s)`,
       ],
     };
   },

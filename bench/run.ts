@@ -19,9 +19,13 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'frame-to-alert': () => import('./frame-to-alert.js').then((m) => m.bench),
   history: () => import('./history.js').then((m) => m.bench),
   portal: () => import('./portal.js').then((m) => m.bench),
+  gc: () => import('./gc.js').then((m) => m.bench),
 };
 
-const wanted = process.argv.slice(2);
+// Names come first; what follows the first `--option` is the benchmarks' own (e.g. `gc --objects 100000`).
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((a) => a.startsWith('--'));
+const wanted = firstOption < 0 ? args : args.slice(0, firstOption);
 const names = Object.keys(BENCHES);
 const chosen = wanted.length ? names.filter((n) => wanted.some((w) => n.startsWith(w))) : names;
 if (chosen.length === 0) {

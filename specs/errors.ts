@@ -159,7 +159,7 @@ function describeValue(value: unknown): string {
 }
 
 /** The field `name` was most likely meant to be: a few letters off, ignoring case; undefined when none is close. */
-function closest(name: string, fields: readonly string[]): string | undefined {
+export function closest(name: string, fields: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const field of fields) {

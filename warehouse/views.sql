@@ -50,7 +50,7 @@ COMMENT ON COLUMN rejections_by_reason.frames IS 'Frames refused for this reason
 
 CREATE VIEW delivery_latency AS
 SELECT day, channel, incident_id, user, device,
-       epoch(last_attempt_at) - epoch(first_captured_at) AS latency_seconds
+       round(epoch(last_attempt_at) - epoch(first_captured_at), 3) AS latency_seconds
 FROM deliveries
 WHERE kind = 'notification' AND status = 'sent' AND last_attempt_at IS NOT NULL;
 COMMENT ON VIEW delivery_latency IS 'Every notification that reached the customer (withdrawn incidents included), with the time from the incident''s first frame to the accepted attempt.';
@@ -59,18 +59,18 @@ COMMENT ON COLUMN delivery_latency.channel IS 'email, pagerduty or webhook.';
 COMMENT ON COLUMN delivery_latency.incident_id IS 'The incident.';
 COMMENT ON COLUMN delivery_latency.user IS 'The camera''s owner.';
 COMMENT ON COLUMN delivery_latency.device IS 'The camera.';
-COMMENT ON COLUMN delivery_latency.latency_seconds IS 'Seconds from the first frame''s capture to the accepted attempt.';
+COMMENT ON COLUMN delivery_latency.latency_seconds IS 'Seconds from the first frame''s capture to the accepted attempt, rounded to the millisecond.';
 
 CREATE VIEW alert_latency AS
 SELECT channel,
        count(*)::INTEGER AS delivered,
-       quantile_cont(latency_seconds, 0.5) AS p50_seconds,
-       quantile_cont(latency_seconds, 0.9) AS p90_seconds,
-       quantile_cont(latency_seconds, 0.99) AS p99_seconds,
+       round(quantile_cont(latency_seconds, 0.5), 3) AS p50_seconds,
+       round(quantile_cont(latency_seconds, 0.9), 3) AS p90_seconds,
+       round(quantile_cont(latency_seconds, 0.99), 3) AS p99_seconds,
        max(latency_seconds) AS max_seconds
 FROM delivery_latency
 GROUP BY channel;
-COMMENT ON VIEW alert_latency IS 'Capture-to-delivery time per channel over every sent alert (quantile_cont).';
+COMMENT ON VIEW alert_latency IS 'Capture-to-delivery time per channel over every sent alert (quantile_cont, rounded to the millisecond).';
 COMMENT ON COLUMN alert_latency.channel IS 'email, pagerduty or webhook.';
 COMMENT ON COLUMN alert_latency.delivered IS 'Deliveries sent.';
 COMMENT ON COLUMN alert_latency.p50_seconds IS 'Median seconds from capture to delivery.';
@@ -81,13 +81,13 @@ COMMENT ON COLUMN alert_latency.max_seconds IS 'The longest.';
 CREATE VIEW alert_latency_daily AS
 SELECT day, channel,
        count(*)::INTEGER AS delivered,
-       quantile_cont(latency_seconds, 0.5) AS p50_seconds,
-       quantile_cont(latency_seconds, 0.9) AS p90_seconds,
-       quantile_cont(latency_seconds, 0.99) AS p99_seconds,
+       round(quantile_cont(latency_seconds, 0.5), 3) AS p50_seconds,
+       round(quantile_cont(latency_seconds, 0.9), 3) AS p90_seconds,
+       round(quantile_cont(latency_seconds, 0.99), 3) AS p99_seconds,
        max(latency_seconds) AS max_seconds
 FROM delivery_latency
 GROUP BY day, channel;
-COMMENT ON VIEW alert_latency_daily IS 'Capture-to-delivery time per UTC day of the incident''s first frame and channel.';
+COMMENT ON VIEW alert_latency_daily IS 'Capture-to-delivery time per UTC day of the incident''s first frame and channel (rounded to the millisecond).';
 COMMENT ON COLUMN alert_latency_daily.day IS 'The UTC day of the incident''s first frame.';
 COMMENT ON COLUMN alert_latency_daily.channel IS 'email, pagerduty or webhook.';
 COMMENT ON COLUMN alert_latency_daily.delivered IS 'Deliveries sent.';
@@ -129,6 +129,56 @@ COMMENT ON COLUMN unmatched_daily.device IS 'The camera.';
 COMMENT ON COLUMN unmatched_daily.frames IS 'Frames analysed.';
 COMMENT ON COLUMN unmatched_daily.unmatched_frames IS 'Of those, frames on which no rule fired.';
 COMMENT ON COLUMN unmatched_daily.unmatched_objects IS 'Objects in the unmatched frames.';
+
+-- A detection row per object; the join keeps to one day's partitions, as unmatched_daily's.
+CREATE VIEW unmatched_objects AS
+SELECT d.day, d.user, d.device, d.label,
+       count(*)::INTEGER AS objects,
+       count(DISTINCT d.path)::INTEGER AS frames,
+       round(avg(d.score), 3) AS mean_score,
+       round(max(d.score), 3) AS max_score
+FROM detections d
+LEFT JOIN (SELECT DISTINCT day, detection_path FROM matches) m ON m.day = d.day AND m.detection_path = d.path
+WHERE m.detection_path IS NULL AND d.label IS NOT NULL
+GROUP BY ALL;
+COMMENT ON VIEW unmatched_objects IS 'Objects the detector found on frames where no rule fired, per UTC day, camera and label: what no rule cares about (or a rule''s minScore keeps out).';
+COMMENT ON COLUMN unmatched_objects.day IS 'The UTC day of capture.';
+COMMENT ON COLUMN unmatched_objects.user IS 'The camera''s owner.';
+COMMENT ON COLUMN unmatched_objects.device IS 'The camera.';
+COMMENT ON COLUMN unmatched_objects.label IS 'The object''s class, as the model names it.';
+COMMENT ON COLUMN unmatched_objects.objects IS 'Objects of this label on frames where no rule fired.';
+COMMENT ON COLUMN unmatched_objects.frames IS 'The frames they were on.';
+COMMENT ON COLUMN unmatched_objects.mean_score IS 'Their mean detector score (0-1, rounded to 3 places).';
+COMMENT ON COLUMN unmatched_objects.max_score IS 'Their highest detector score (0-1, rounded to 3 places).';
+
+CREATE VIEW delivery_history AS
+SELECT day, first_captured_at, incident_id, user, device, rule_id, rule_name AS rule, severity,
+       state, withdrawn_at, withdrawn_reason, kind, channel, recipient, status, attempts,
+       first_attempt_at, last_attempt_at,
+       round(epoch(last_attempt_at) - epoch(first_captured_at), 3) AS latency_seconds,
+       error
+FROM deliveries;
+COMMENT ON VIEW delivery_history IS 'What each customer was told about each incident and how it went: one row per notification, PagerDuty resolve and digest, withdrawn incidents included.';
+COMMENT ON COLUMN delivery_history.day IS 'The UTC day of the incident''s first frame.';
+COMMENT ON COLUMN delivery_history.first_captured_at IS 'Capture time of the incident''s first frame, UTC.';
+COMMENT ON COLUMN delivery_history.incident_id IS 'The incident.';
+COMMENT ON COLUMN delivery_history.user IS 'The camera''s owner.';
+COMMENT ON COLUMN delivery_history.device IS 'The camera.';
+COMMENT ON COLUMN delivery_history.rule_id IS 'The rule whose matches made the incident.';
+COMMENT ON COLUMN delivery_history.rule IS 'The rule''s name.';
+COMMENT ON COLUMN delivery_history.severity IS 'critical, error, warning or info.';
+COMMENT ON COLUMN delivery_history.state IS 'active, or withdrawn by a later model or rules commit.';
+COMMENT ON COLUMN delivery_history.withdrawn_at IS 'When the incident was found gone, UTC.';
+COMMENT ON COLUMN delivery_history.withdrawn_reason IS 'Why it was withdrawn.';
+COMMENT ON COLUMN delivery_history.kind IS 'notification, resolve or digest; NULL when every notification was skipped.';
+COMMENT ON COLUMN delivery_history.channel IS 'email, pagerduty or webhook.';
+COMMENT ON COLUMN delivery_history.recipient IS 'Email: the masked address; PagerDuty: the routing key''s variable name; webhook: the URL without query or credentials.';
+COMMENT ON COLUMN delivery_history.status IS 'sent, failed or held (over the user''s hourly cap: see the digest rows).';
+COMMENT ON COLUMN delivery_history.attempts IS 'API calls made.';
+COMMENT ON COLUMN delivery_history.first_attempt_at IS 'The first attempt, UTC.';
+COMMENT ON COLUMN delivery_history.last_attempt_at IS 'The last attempt, UTC.';
+COMMENT ON COLUMN delivery_history.latency_seconds IS 'Seconds from the first frame''s capture to the last attempt, rounded to the millisecond.';
+COMMENT ON COLUMN delivery_history.error IS 'A network failure, or why the delivery was held.';
 
 CREATE VIEW days AS
 SELECT DISTINCT day FROM (

@@ -1,4 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { storeWriteError } from '../engine/store/write-errors.js';
+import { findStoreRoot } from './open-store.js';
 
 /**
  * The arguments a positionals string names, as yargs reads it: `<name>` required, `[name]`
@@ -55,23 +57,32 @@ export function defineCommand<P extends string = '', T = unknown>(spec: CommandS
     describe,
     register: (y, name, exit) =>
       y.command(
-        positionals ? `${name} ${positionals}` : name,
+        // A noun is also taken in the plural (`vigil list repos`), as pachctl takes both.
+        [positionals ? `${name} ${positionals}` : name, ...(name === noun ? [plural(noun)] : [])],
         describe,
         // yargs reads the positionals from the command string, its types do not: this adds them.
         (sub) => (builder ? builder(sub) : sub) as Argv<T & Positionals<P>>,
-        async (args) => exit((await handler(args)) ?? 0),
+        async (args) => {
+          try {
+            exit((await handler(args)) ?? 0);
+          } catch (e) {
+            const root = findStoreRoot(args as { root?: string });
+            throw root ? storeWriteError(root, e, 'the command stopped there') : e;
+          }
+        },
       ),
   };
+}
+
+/** `repo` -> `repos`, `branch` -> `branches`. */
+export function plural(noun: string): string {
+  return /(s|sh|ch|x)$/.test(noun) ? `${noun}es` : `${noun}s`;
 }
 
 /** Options every store command takes. */
 export function withRoot<T>(y: Argv<T>): Argv<T & { root: string | undefined }> {
   return y.option('root', {
     type: 'string',
-    describe: 'store folder (default $VIGIL_ROOT, else ./.vigil)',
+    describe: "store folder (default $VIGIL_ROOT, else the nearest .vigil: ./.vigil, then each parent folder's)",
   });
-}
-
-export function storeRoot(args: { root?: string }): string {
-  return args.root || process.env.VIGIL_ROOT || '.vigil';
 }

@@ -11,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
       await runStep(name);
       return 0;
     }
+    endQuietlyWhenStdoutCloses();
     const { runProgram } = await import('./program.js');
     return await runProgram(argv);
   } catch (e) {
@@ -21,4 +22,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vigil: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 2;
   }
+}
+
+/**
+ * A reader that stops early (`vigil logs X | head -1`, `less` quit, `grep -m1`) closes stdout;
+ * writing on is EPIPE. As a pipe's writer, the command then ends at once, quietly and
+ * successfully: whatever it still had to print, nobody reads.
+ */
+function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
 }

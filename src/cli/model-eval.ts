@@ -4,7 +4,6 @@
  * the model-eval pipelines keep.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FileRef, ModelEvaluation } from '../../specs/index.js';
 import { assertValid } from '../../specs/index.js';
@@ -64,8 +63,8 @@ export async function ruleThresholds(rulesDir: string | undefined, store: Store 
 }
 
 /** The store at `root`, or null when there is none (a command that only reads must not create one). */
-export async function existingStore(root: string): Promise<Store | null> {
-  if (!existsSync(join(root, 'store.json'))) return null;
+export async function existingStore(root: string | null): Promise<Store | null> {
+  if (!root) return null;
   const { Store } = await import('../engine/store/store.js');
   return Store.open(root);
 }

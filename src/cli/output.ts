@@ -5,7 +5,9 @@ import { VigilError } from '../pfs/errors.js';
 
 /** Columns padded to their widest cell, as pachctl's tables; the last column is not padded. */
 export function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  // A loop, not Math.max(...cells): a query's rows can outnumber the arguments a call takes.
+  const widths = header.map((h) => h.length);
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
@@ -23,6 +25,18 @@ export function withRawOutput<T>(y: Argv<T>): Argv<T & { raw: boolean | undefine
       if (argv.output !== undefined && !argv.raw) throw new VigilError('cannot set --output (-o) without --raw');
       return true;
     });
+}
+
+/** The widest a free-text table cell (a job's reason) is shown; the full text is in `inspect`. */
+export const CELL_WIDTH = 60;
+
+/** `text` on one line of at most `width` characters, cut at a word with `…` when longer. */
+export function shortCell(text: string, width = CELL_WIDTH): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line.length <= width) return line;
+  const cut = line.slice(0, width - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > width / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 export type RawFormat = 'json' | 'yaml';

@@ -1,8 +1,10 @@
 /** The `vigil` command line as a yargs program: every command module's verbs and nouns. */
 import yargs from 'yargs';
 import { VigilError } from '../pfs/errors.js';
-import type { CliCommand } from './command.js';
+import { plural, type CliCommand } from './command.js';
+import { closest } from '../../specs/errors.js';
 import { commands as stepCommands } from './commands/step.js';
+import { commands as retentionCommands } from './commands/retention.js';
 import { commands as repoCommands } from './commands/repo.js';
 import { commands as fileCommands } from './commands/file.js';
 import { commands as commitCommands } from './commands/commit.js';
@@ -23,10 +25,13 @@ import { commands as serveCommands } from './commands/serve.js';
 import { commands as deviceCommands } from './commands/device.js';
 import { commands as userCommands } from './commands/user.js';
 import { commands as migrateCommands } from './commands/migrate.js';
+import { commands as fsckCommands } from './commands/fsck.js';
+import { commands as diffCommands } from './commands/diff.js';
 
 /** Every command module; each adds its verbs and nouns here. */
 const ALL: CliCommand[] = [
   ...stepCommands,
+  ...retentionCommands,
   ...repoCommands,
   ...fileCommands,
   ...commitCommands,
@@ -47,7 +52,32 @@ const ALL: CliCommand[] = [
   ...deviceCommands,
   ...userCommands,
   ...migrateCommands,
+  ...fsckCommands,
+  ...diffCommands,
 ];
+
+/**
+ * What to say when yargs finds an unknown word where a command goes: the command typed and the
+ * nearest one (`vigil lst repo` -> `vigil list repo`); undefined when the command is known (the
+ * unknown word is elsewhere).
+ */
+function unknownCommand(argv: string[], byVerb: ReadonlyMap<string, CliCommand[]>): string | undefined {
+  const [verb, noun] = argv;
+  if (verb === undefined || verb.startsWith('-')) return undefined;
+  const typed = (words: (string | undefined)[]) => `vigil ${words.filter((w) => w !== undefined && !w.startsWith('-')).join(' ')}`;
+  const cmds = byVerb.get(verb);
+  if (!cmds) {
+    const near = closest(verb, [...byVerb.keys()]);
+    const meant = near ? `; did you mean "${typed([near, noun])}"?` : '';
+    return `unknown command "${typed([verb, noun])}"${meant} (vigil --help lists the commands)`;
+  }
+  const nouns = cmds.flatMap((c) => (c.noun ? [c.noun] : []));
+  if (nouns.length === 0 || noun === undefined || noun.startsWith('-') || nouns.some((n) => n === noun || plural(n) === noun))
+    return undefined;
+  const near = closest(noun, [...nouns, ...nouns.map(plural)]);
+  const meant = near ? `; did you mean "${typed([verb, near])}"?` : '';
+  return `unknown command "${typed([verb, noun])}"${meant} (vigil ${verb} takes ${nouns.join(', ')})`;
+}
 
 /** Parses `argv` and runs the command it names; returns the exit code. Errors are thrown. */
 export async function runProgram(argv: string[]): Promise<number> {
@@ -77,7 +107,8 @@ export async function runProgram(argv: string[]): Promise<number> {
 
   await cli
     .fail((msg, err) => {
-      throw err ?? new VigilError(msg);
+      if (err) throw err;
+      throw new VigilError((/^Unknown arguments?:/.test(msg) && unknownCommand(argv, byVerb)) || msg);
     })
     .help()
     .parseAsync();

@@ -25,7 +25,7 @@ export function hashChecks(hop: Hop): boolean {
 export function hopLines(hop: Hop): string[] {
   const lines = [
     `${HOP_LABEL[hop.kind]} ${hopName(hop)}`,
-    `sha256 ${hop.sha256 ?? '(unknown)'} ${hashChecks(hop) ? '✓ the stored bytes match' : '✗'}`,
+    `sha256 ${hop.sha256 ?? '(unknown)'} ${hashChecks(hop) ? '✓ the stored bytes match' : hop.expired ? `— ${hop.expired}: the bytes are gone, the record stays` : '✗'}`,
   ];
   if (hop.job) {
     const { datum } = hop.job;
@@ -33,13 +33,14 @@ export function hopLines(hop: Hop): string[] {
       datum?.state === 'SKIPPED' ? `, carried over by datum ${datum.id} (skipped: unchanged input)` : datum ? `, datum ${datum.id}` : '';
     lines.push(`job ${hop.job.id} of pipeline ${hop.job.pipeline}, spec version ${hop.job.pipelineVersion}${made}`);
   }
+  const verified = hop.versionVerified ? ' ✓' : ' ✗';
   if (hop.model)
     lines.push(
-      `model ${hop.model.name} at ${REPOS.models}@${hop.model.commit}, weights ${hop.model.weightsSha256}, ${hop.model.backend} backend`,
+      `model ${hop.model.name} at ${REPOS.models}@${hop.model.commit}, weights ${hop.model.weightsSha256}, ${hop.model.backend} backend${verified}`,
     );
   if (hop.rules) {
     lines.push(
-      `rules ${hop.rules.repo}@${hop.rules.commit}: rules.yaml ${hop.rules.rulesSha256}, subscriptions.yaml ${hop.rules.subscriptionsSha256}`,
+      `rules ${hop.rules.repo}@${hop.rules.commit}: rules.yaml ${hop.rules.rulesSha256}, subscriptions.yaml ${hop.rules.subscriptionsSha256}${verified}`,
     );
   }
   if (hop.summary) lines.push(hop.summary);
@@ -50,12 +51,22 @@ export function hopLines(hop: Hop): string[] {
 }
 
 /** The trace's last line: how many frames and files, and whether everything checked out. */
-export function traceVerdict(trace: { direction: 'back' | 'forward'; hops: number; frames: unknown[]; problems: unknown[] }): string {
+export function traceVerdict(trace: {
+  direction: 'back' | 'forward';
+  hops: number;
+  frames: unknown[];
+  problems: unknown[];
+  expired?: number;
+}): string {
   const files = plural(trace.hops, 'file');
   const what = trace.direction === 'back' ? `${plural(trace.frames.length, 'camera frame')}, ${files}` : files;
   const verdict =
     trace.problems.length === 0
-      ? 'every sha256 matches the stored bytes, every commit is there'
+      ? `every sha256 matches the stored bytes${expiredCount(trace) ? ` (but ${plural(expiredCount(trace), 'expired file')}, as expected)` : ''}, every commit is there`
       : `${plural(trace.problems.length, 'problem')} (✗)`;
   return `${what}: ${verdict}`;
+}
+
+function expiredCount(trace: { expired?: number }): number {
+  return trace.expired ?? 0;
 }

@@ -8,7 +8,7 @@ import { REPOS, duplicateRejectionPath, frameRecordPath, rejectionPath, validFra
 import { VigilError } from '../pfs/errors.js';
 import { hopKind, type Hop, type Ref } from './hop.js';
 import type { StoreView } from './store-view.js';
-import type { Walk } from './walk.js';
+import { noteDamage, type Walk } from './walk.js';
 
 function sameFile(ref: Ref, hop: Hop): boolean {
   return ref.repo === hop.repo && ref.path === hop.path && ref.sha256 === hop.sha256;
@@ -37,7 +37,7 @@ export class Forward {
     const match = await this.derivedAtHead(REPOS.matches, frameRecordPath(frame), detection);
     if (!match) return;
     detection.next = [match];
-    for (const path of await this.incidentPaths(frame.source, frame.capturedAt)) {
+    for (const path of await noteDamage(match, [], () => this.incidentPaths(frame.source, frame.capturedAt))) {
       const incident = await this.derivedAtHead(REPOS.alerts, path, match);
       if (incident) match.next.push(incident);
     }
@@ -45,10 +45,13 @@ export class Forward {
 
   /** `path` at the head of `repo` when its record names `parent` as a source; null when absent or derived from something else. */
   private async derivedAtHead(repo: string, path: string, parent: Hop): Promise<Hop | null> {
-    const head = await this.view.head(repo);
-    if (!head || !(await this.view.tree(repo, head.id)).get(path)) return null;
-    const { hop, sources } = await this.walk.examine(hopKind(repo, path)!, { repo, commit: head.id, path });
-    return sources.some((s) => sameFile(s.ref, parent)) ? hop : null;
+    // Damage met looking at the head (its commit record, a tree node) is noted on the hop whose child is sought.
+    return noteDamage(parent, null, async () => {
+      const head = await this.view.head(repo);
+      if (!head || !(await this.view.tree(repo, head.id)).get(path)) return null;
+      const { hop, sources } = await this.walk.examine(hopKind(repo, path)!, { repo, commit: head.id, path });
+      return sources.some((s) => sameFile(s.ref, parent)) ? hop : null;
+    });
   }
 
   /**

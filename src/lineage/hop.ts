@@ -36,12 +36,16 @@ export interface Hop {
   job: HopJob | null;
   model?: ModelVersion;
   rules?: RulesVersion;
+  /** Whether the model or rules version above re-checked against the store (its commit there, its files' hashes as recorded). */
+  versionVerified?: boolean;
   /** What the record says, in one line: the incident, the objects, the rules that fired, the reasons. */
   summary?: string;
   /** An incident's notifications: the API calls made to the customer and how they ended. */
   deliveries?: Array<Pick<Delivery, 'channel' | 'recipient' | 'status' | 'attempts'>>;
   /** A withdrawn incident's PagerDuty resolves, likewise. */
   resolves?: Array<Pick<Delivery, 'channel' | 'recipient' | 'status' | 'attempts'>>;
+  /** Why its bytes are gone on purpose, when they are: "expired on <date> (retention)" or "erased on <date> (request <id>)". */
+  expired?: string;
   /** Why this hop does not check out: a hash that differs, a commit or file that is missing. */
   problems: string[];
   /** Backward: the files this one was made from. Forward: the files made from it. */
@@ -63,6 +67,8 @@ export interface Trace {
   hops: number;
   /** Every hop's problems, the hop named as REPO@COMMIT:PATH. */
   problems: Array<{ hop: string; problem: string }>;
+  /** How many hops' bytes expired or were erased: expected, not problems. */
+  expired: number;
 }
 
 /** What `repo@ref:path` names, as the CLI parses it. */

@@ -4,7 +4,6 @@
  * shows in one line. A deliveries record outlives its alert record (a withdrawn incident's is
  * gone from alerts@master), so it names the incident's first match, at the commit that still holds it.
  */
-import { readFile } from 'node:fs/promises';
 import type { Match, SchemaName, SchemaTypes } from '../../specs/index.js';
 import { describeErrors, validatorFor } from '../../specs/index.js';
 import type { Hop } from './hop.js';
@@ -52,7 +51,9 @@ const MATCH: RecordKind<'match'> = {
       )
       .join('; ');
     hop.rules = m.rules;
-    hop.problems.push(...(await versions.rulesProblems(m.rules)));
+    const problems = await versions.rulesProblems(m.rules);
+    hop.problems.push(...problems);
+    hop.versionVerified = problems.length === 0;
     return { sources: [{ ref: m.detection, kinds: ['detection'] }], checkSources: () => checkMatchAgainstDetection(hop, m) };
   },
 };
@@ -66,7 +67,9 @@ const DETECTION: RecordKind<'detection'> = {
         ? 'no objects found'
         : `found ${d.objects.map((o) => `${o.label} ${formatScore(o.score)}`).join(', ')}`;
     hop.model = d.model;
-    hop.problems.push(...(await versions.modelProblems(d.model)));
+    const problems = await versions.modelProblems(d.model);
+    hop.problems.push(...problems);
+    hop.versionVerified = problems.length === 0;
     return { sources: [{ ref: d.frame, kinds: ['validated'] }] };
   },
 };
@@ -100,7 +103,7 @@ function recordReader<K extends SchemaName>(kind: RecordKind<K>, view: StoreView
   return async ({ hop, entry }) => {
     let record: unknown;
     try {
-      record = JSON.parse(await readFile(view.objectPath(entry.sha256), 'utf8'));
+      record = JSON.parse((await view.readObject(entry.sha256, `${hop.repo}@${hop.commit}:${hop.path}`)).toString('utf8'));
     } catch (e) {
       hop.problems.push(`not a ${kind.schema} record: ${(e as Error).message}`);
       return { sources: [] };

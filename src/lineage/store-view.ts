@@ -1,5 +1,6 @@
 import { sha256File } from '../pfs/files.js';
 import { VigilError } from '../pfs/errors.js';
+import { StoreDamageError } from '../engine/store/damage.js';
 import { datumWriting, readJob, type DatumRecord, type JobRecord } from '../engine/pps/job-records.js';
 import { listPipelines } from '../engine/pps/pipelines.js';
 import type { CommitInfo, FileEntry, FileTree, Store } from '../engine/store/store.js';
@@ -33,7 +34,7 @@ export class StoreView {
       this.store.resolveCommit(repo, id).then(
         (info) => (info.id === id ? info : null),
         (e: unknown) => {
-          if (e instanceof VigilError) return null;
+          if (e instanceof VigilError && !(e instanceof StoreDamageError)) return null;
           throw e;
         },
       ),
@@ -45,9 +46,14 @@ export class StoreView {
     return memo(this.trees, `${repo}@${id}`, () => this.store.tree(repo, id));
   }
 
-  /** Where the store keeps an object's bytes. */
+  /** Where the store keeps an object's bytes, for a reader that needs a file (DuckDB): check it first (objectHash). */
   objectPath(object: string): string {
     return this.store.objectPath(object);
+  }
+
+  /** The bytes of the object, checked against its sha256: a StoreDamageError naming `where` when damaged or missing. */
+  readObject(object: string, where: string): Promise<Buffer> {
+    return this.store.readObject(object, where);
   }
 
   /** The sha256 of the object's bytes as they are now (objects are named by the hash they had when stored). */
@@ -63,7 +69,7 @@ export class StoreView {
   /** The head of `repo`'s master; null when the repo does not exist (yet) or has no commits. */
   head(repo: string): Promise<CommitInfo | null> {
     return this.store.headCommit(repo).catch((e: unknown) => {
-      if (e instanceof VigilError) return null;
+      if (e instanceof VigilError && !(e instanceof StoreDamageError)) return null;
       throw e;
     });
   }

@@ -52,14 +52,16 @@ function summarise(direction: Trace['direction'], root: Hop): Trace {
   const frames = new Map<string, TracedFrame>();
   const problems: Trace['problems'] = [];
   let hops = 0;
+  let expired = 0;
   const walk = (hop: Hop) => {
     hops++;
+    if (hop.expired) expired++;
     for (const problem of hop.problems) problems.push({ hop: hopName(hop), problem });
     if (hop.kind === 'raw') frames.set(hopName(hop), { repo: hop.repo, commit: hop.commit, path: hop.path, sha256: hop.sha256 });
     hop.next.forEach(walk);
   };
   walk(root);
-  return { direction, root, frames: [...frames.values()], hops, problems };
+  return { direction, root, frames: [...frames.values()], hops, problems, expired };
 }
 
 /** Traces `target` (a record, a validated frame or a warehouse partition) back to the camera frames it came from. */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { StoreDamageError } from '../engine/store/damage.js';
 import type { ModelVersion, RulesVersion } from '../../specs/index.js';
 import { weightFiles, weightsSha256 } from '../contract/model-version.js';
 import { REPOS } from '../contract/repos.js';
@@ -27,15 +27,23 @@ export class VersionChecks {
       if (!manifest) return [`${where}: no /${model.name}/model.json`];
       let paths: string[];
       try {
-        paths = weightFiles(JSON.parse(await readFile(this.view.objectPath(manifest.sha256), 'utf8')));
+        paths = weightFiles(
+          JSON.parse((await this.view.readObject(manifest.sha256, `${REPOS.models}@${model.commit}:${manifest.path}`)).toString('utf8')),
+        );
       } catch (e) {
+        if (e instanceof StoreDamageError) return [e.message];
         return [`${where}: model.json has no readable weightsManifest: ${(e as Error).message}`];
       }
       const weights = new Map<string, Uint8Array>();
       for (const path of paths) {
         const file = tree.get(`/${model.name}/${path}`);
         if (!file) return [`${where}: the weight file ${path} is missing`];
-        weights.set(path, await readFile(this.view.objectPath(file.sha256)));
+        try {
+          weights.set(path, await this.view.readObject(file.sha256, `${REPOS.models}@${model.commit}:${file.path}`));
+        } catch (e) {
+          if (e instanceof StoreDamageError) return [e.message];
+          throw e;
+        }
       }
       const actual = weightsSha256(weights);
       return actual === model.weightsSha256

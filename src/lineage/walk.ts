@@ -5,9 +5,11 @@
  * reader's business (one per hop kind); the backward walk follows those sources recursively.
  */
 import type { DatumRecord } from '../engine/pps/job-records.js';
+import { StoreDamageError } from '../engine/store/damage.js';
 import type { FileEntry } from '../engine/store/store.js';
 import { hopKind, hopName, type Hop, type HopKind, type Ref, type Source } from './hop.js';
 import type { StoreView } from './store-view.js';
+import { describeExpiry } from '../engine/store/expiry.js';
 
 /** A hop whose file its commit holds, and the datum that wrote it when a job did. */
 export interface Located {
@@ -24,6 +26,20 @@ export interface Read {
 
 /** Reads what a located file was made from, noting on its hop what its record says and what is wrong. */
 export type Reader = (file: Located) => Promise<Read>;
+
+/**
+ * Runs `read`; damage it meets in the store (a damaged tree node, commit record or object) is a
+ * problem of `hop`, and `fallback` its result: a trace reports damage, it never stops on it.
+ */
+export async function noteDamage<T>(hop: Hop, fallback: T, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (!(e instanceof StoreDamageError)) throw e;
+    hop.problems.push(e.message);
+    return fallback;
+  }
+}
 
 export class Walk {
   constructor(
@@ -44,10 +60,14 @@ export class Walk {
       problems: [],
       next: [],
     };
-    const entry = await this.locate(hop);
-    if (!entry || hop.actualSha256 === null) return { hop, sources: [] };
-    const datum = await this.attachJob(hop, entry);
-    return { hop, ...(await this.readers[kind]({ hop, entry, datum })) };
+    // Damaged bytes are never read: the hop notes the damage and the walk stops there. An expired
+    // file's lineage is in records, not in its bytes: the walk goes on past it.
+    const entry = await noteDamage(hop, null, () => this.locate(hop));
+    if (!entry || (hop.actualSha256 !== entry.sha256 && !hop.expired)) return { hop, sources: [] };
+    return noteDamage(hop, { hop, sources: [] }, async () => {
+      const datum = await this.attachJob(hop, entry);
+      return { hop, ...(await this.readers[kind]({ hop, entry, datum })) };
+    });
   }
 
   /** The hop and, recursively, everything it was made from. */
@@ -87,7 +107,9 @@ export class Walk {
     if (entry.sha256 !== hop.sha256) {
       hop.problems.push(`the commit holds other bytes (sha256 ${entry.sha256}) than the ${hop.sha256} recorded`);
     } else if (hop.actualSha256 === null) {
-      hop.problems.push(`the stored object ${entry.sha256} is missing`);
+      const expiry = await this.view.store.expiry.get(entry.sha256);
+      if (expiry) hop.expired = describeExpiry(expiry);
+      else hop.problems.push(`the stored object ${entry.sha256} is missing`);
     } else if (hop.actualSha256 !== hop.sha256) {
       hop.problems.push(
         `the stored bytes hash to ${hop.actualSha256}, not the recorded ${hop.sha256}: they changed after they were committed`,

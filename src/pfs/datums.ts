@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { JOB_FAILURE_EXIT_CODE, JobFailure, VigilError } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { pfsRoot } from './paths.js';
 
@@ -45,6 +46,19 @@ export function parseEnvLines(lines: string[]): Record<string, string> {
   return env;
 }
 
+/** A user's error is its message alone (one clear line in the logs); anything else, a bug, its stack. */
+function describeError(e: unknown): string {
+  if (e instanceof VigilError) return e.message;
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+/** A JobFailure ends the step at once, its message the last stderr line, with the code the engine takes as the job's failure. */
+function endIfJobFailure(e: unknown): void {
+  if (!(e instanceof JobFailure)) return;
+  process.stderr.write(`${e.message.split('\n').join('; ')}\n`);
+  process.exit(JOB_FAILURE_EXIT_CODE);
+}
+
 /**
  * Whether this process serves a datum-batching worker. A Pachyderm worker sets
  * PPS_WORKER_GRPC_PORT in every pod (pps/server/worker_rc.go, workerPodSpec), batching or not;
@@ -73,7 +87,12 @@ export const BATCHING_NOT_ENABLED = 'datum batching not enabled';
  */
 export async function forEachDatum(handle: DatumHandler): Promise<void> {
   if (!datumBatching(process.env)) {
-    await handle({ env: { ...(process.env as Record<string, string>) } });
+    try {
+      await handle({ env: { ...(process.env as Record<string, string>) } });
+    } catch (e) {
+      endIfJobFailure(e);
+      throw e;
+    }
     return;
   }
   const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
@@ -98,7 +117,8 @@ export async function forEachDatum(handle: DatumHandler): Promise<void> {
       await handle({ env });
       error = '';
     } catch (e) {
-      error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      endIfJobFailure(e);
+      error = describeError(e);
       process.stderr.write(`datum ${env.PACH_DATUM_ID ?? '?'} failed: ${error}\n`);
     }
   }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseSource } from '../contract/frame-path.js';
 import { sniffFormat } from '../contract/image-format.js';
 import { REPOS } from '../contract/repos.js';
+import { describeExpiry } from '../engine/store/expiry.js';
 import type { ServeApp } from '../serve/app.js';
 import { customerScope, maySeeFile, parseDay } from './core.js';
 import type { PageContext } from './pages/layout.js';
@@ -29,9 +30,14 @@ export function fileRoutes(app: ServeApp, p: PortalParts, signedIn: SignedIn): v
       // The viewer's right to the path is decided before the store is asked anything.
       if (!address || !maySeeFile(ctx.viewer, address.repo, address.path)) throw notFound('file');
       const commit = await p.store.resolveCommit(address.repo, address.ref).catch(() => null);
-      const entry = commit ? (await p.store.listFiles(address.repo, commit.id)).find((f) => f.path === address.path) : undefined;
+      const entry = commit ? await p.store.fileAt(address.repo, commit.id, address.path) : null;
       if (!commit || !entry) throw notFound('file');
-      const bytes = await readFile(p.store.objectPath(entry.sha256));
+      const bytes = await readFile(p.store.objectPath(entry.sha256)).catch(async (e: NodeJS.ErrnoException) => {
+        // A frame past its retention, or erased: gone for good, and the page says why.
+        const expired = e.code === 'ENOENT' ? await p.store.expiry.get(entry.sha256) : null;
+        if (expired) throw new PageError(410, `this picture ${describeExpiry(expired)}`);
+        throw e;
+      });
       const format = sniffFormat(bytes.subarray(0, 12));
       if (format !== 'jpeg' && format !== 'png' && format !== 'webp') throw notFound('frame');
       c.header('Content-Type', `image/${format}`);

@@ -29,6 +29,7 @@ export interface PortalOptions {
 export async function openPortal(store: Store, opts: PortalOptions): Promise<Portal> {
   const index = await PortalIndex.open(store, opts.log);
   let live: () => LiveJob | null = () => null;
+  let diskLow: () => string | null = () => null;
   const routes = portalRoutes({
     store,
     index,
@@ -36,6 +37,7 @@ export async function openPortal(store: Store, opts: PortalOptions): Promise<Por
     sessions: new Sessions(await sessionKey(store.root)),
     jobs: new JobHistory(store),
     liveJob: () => live(),
+    diskLow: () => diskLow(),
     log: opts.log,
     now: opts.now ?? Date.now,
   });
@@ -45,6 +47,7 @@ export async function openPortal(store: Store, opts: PortalOptions): Promise<Por
     async start(parts) {
       const { scheduler } = parts;
       if (scheduler) live = () => scheduler.running() ?? null;
+      diskLow = () => parts.disk.low();
       index.start(opts.pollMs);
       return { stop: () => index.stop() };
     },

@@ -22,6 +22,8 @@ export interface PortalParts {
   jobs: JobHistory;
   /** The job the server runs now, if any (null without pipelines). */
   liveJob(): LiveJob | null;
+  /** Why the collector refuses frames now (free disk space under its threshold), or null. */
+  diskLow(): string | null;
   log(line: string): void;
   now(): number;
 }
@@ -35,7 +37,7 @@ export type SignedIn = (handler: PageHandler, opts?: { operatorOnly?: boolean })
 /** Thrown by a handler to answer with the error page. */
 export class PageError extends Error {
   constructor(
-    readonly status: 404 | 403 | 400 | 409,
+    readonly status: 404 | 403 | 400 | 409 | 410,
     message: string,
   ) {
     super(message);
@@ -68,7 +70,15 @@ export function signedInWith(p: PortalParts): SignedIn {
         if (c.req.method === 'GET') return c.redirect(`/signin?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
         return c.html(bareErrorPage(401, 'Your session has ended: sign in again.'), 401);
       }
-      const ctx: PageContext = { viewer, csrf: session.csrf, nonce, version: p.index.version, path: c.req.path };
+      const diskLow = p.diskLow();
+      const ctx: PageContext = {
+        viewer,
+        csrf: session.csrf,
+        nonce,
+        version: p.index.version,
+        path: c.req.path,
+        ...(diskLow ? { diskLow } : {}),
+      };
       try {
         let form: Form = {};
         if (c.req.method === 'POST') {

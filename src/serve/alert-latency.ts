@@ -24,10 +24,10 @@ export class AlertLatency {
     const job = outcomes.find((o) => o.pipeline === REPOS.alerts)?.job;
     if (job?.state !== 'JOB_SUCCESS' || !job.outputCommit) return;
     const commit = await this.store.resolveCommit(REPOS.alerts, job.outputCommit.id);
-    const before = new Map(commit.parent ? (await this.store.listFiles(REPOS.alerts, commit.parent)).map((f) => [f.path, f.sha256]) : []);
-    const changed = (await this.store.listFiles(REPOS.alerts, commit.id)).filter(
-      (f) => before.get(f.path) !== f.sha256 && incidentOfRecordPath(f.path) !== null,
-    );
+    // The commit's changes from a diff of the two trees: the cost of what changed, not of the repo.
+    const before = await this.store.tree(REPOS.alerts, commit.parent);
+    const after = await this.store.tree(REPOS.alerts, commit.id);
+    const changed = [...after.changesSince(before)].flatMap((c) => (c.after && incidentOfRecordPath(c.path) !== null ? [c.after] : []));
     const jobStarted = Date.parse(job.started);
     for (const file of changed) {
       const where = `${REPOS.alerts}@${commit.id}:${file.path}`;

@@ -1,4 +1,5 @@
 import type { CommitInfo, FileEntry, Store } from '../engine/store/store.js';
+import type { FileTree } from '../engine/store/tree.js';
 import { Refusal } from './errors.js';
 import { compareWithStored } from './ingest-core.js';
 
@@ -34,14 +35,14 @@ interface PendingPut {
  * branch head moved), so an acknowledged file survives any kill. Commits are written one at
  * a time.
  *
- * It knows the path and sha256 of every file at the head, so a resend of the same bytes is
- * answered without storing anything and another file at a taken path is refused (409). When
- * another process moved the head meanwhile (`vigil put file`), it reloads the tree before
- * committing and judges the batch again.
+ * It looks each path up in the head's tree (O(log N), whatever the camera's history), so a
+ * resend of the same bytes is answered without storing anything and another file at a taken
+ * path is refused (409). When another process moved the head meanwhile (`vigil put file`), it
+ * takes the new head's tree before committing and judges the batch again.
  */
 export class CommitBatcher {
-  /** path → sha256 at `head`. */
-  private stored = new Map<string, string>();
+  /** The tree at `head`. */
+  private stored!: FileTree;
   private pending = new Map<string, PendingPut>();
   /** The puts of the commit being written: taken, not yet at the head. */
   private committing = new Map<string, PendingPut>();
@@ -86,8 +87,17 @@ export class CommitBatcher {
 
   private async reload(): Promise<void> {
     const head = await this.store.headCommit(this.repo, this.branch);
-    this.stored = new Map((head ? await this.store.listFiles(this.repo, head.id) : []).map((f) => [f.path, f.sha256]));
-    this.head = head?.id ?? null;
+    await this.moveTo(head?.id ?? null);
+  }
+
+  private async moveTo(head: string | null): Promise<void> {
+    this.stored = await this.store.tree(this.repo, head);
+    this.head = head;
+  }
+
+  /** The sha256 of the file at `path` at the head, if any. */
+  private storedSha(path: string): string | undefined {
+    return this.stored.get(path)?.sha256;
   }
 
   /**
@@ -95,7 +105,7 @@ export class CommitBatcher {
    * returns 'duplicate' for the same bytes (stored or pending), 'new' otherwise.
    */
   check(path: string, sha256: string): 'new' | 'duplicate' {
-    const existing = compareWithStored(this.waitingPut(path)?.entry.sha256 ?? this.stored.get(path), sha256);
+    const existing = compareWithStored(this.waitingPut(path)?.entry.sha256 ?? this.storedSha(path), sha256);
     if (existing === 'conflict') throw conflict(this.repo, this.branch, path);
     return existing;
   }
@@ -205,8 +215,7 @@ export class CommitBatcher {
         { put: batch.map((p) => p.entry) },
         { description: `${batch.length} frame${batch.length === 1 ? '' : 's'} through vigil serve` },
       );
-      this.head = info.id;
-      for (const { entry } of batch) this.stored.set(entry.path, entry.sha256);
+      await this.moveTo(info.id);
       this.observe(info, batch.length, (performance.now() - started) / 1000);
       for (const { waiters } of batch) for (const w of waiters) w.resolve({ commit: info.id, stored: true });
     } catch (e) {
@@ -221,7 +230,7 @@ export class CommitBatcher {
     await this.reload();
     const keep: PendingPut[] = [];
     for (const put of batch) {
-      const existing = compareWithStored(this.stored.get(put.entry.path), put.entry.sha256);
+      const existing = compareWithStored(this.storedSha(put.entry.path), put.entry.sha256);
       if (existing === 'new') keep.push(put);
       else if (existing === 'duplicate') for (const w of put.waiters) w.resolve({ commit: this.head!, stored: false });
       else for (const w of put.waiters) w.reject(conflict(this.repo, this.branch, put.entry.path));

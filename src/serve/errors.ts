@@ -14,6 +14,7 @@ const STATUS: Record<RefusalCode, number> = {
   conflict: 409,
   queue_full: 503,
   shutting_down: 503,
+  disk_low: 503,
   not_found: 404,
   internal: 500,
 };

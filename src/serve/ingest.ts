@@ -17,6 +17,7 @@ import { REPOS } from '../contract/repos.js';
 import { IngestQueue, type QueueLimits } from './admission.js';
 import { CommitBatcher, type BatcherOptions } from './batcher.js';
 import { exifCaptureTime, parseCaptureHeader } from './capture-time.js';
+import type { DiskWatch } from './disk-watch.js';
 import { Refusal } from './errors.js';
 import { checkFormat, checkFramePath, checkSize, frameFileName, type FrameLimits, type FrameTarget } from './ingest-core.js';
 import type { ServeMetrics } from './metrics.js';
@@ -42,6 +43,8 @@ export interface IngestParts {
   limits: FrameLimits;
   zones: CameraZones;
   metrics: ServeMetrics;
+  /** The store's free space: below its threshold, frames are refused before they are read. */
+  disk?: DiskWatch;
 }
 
 export interface IngestSetup {
@@ -51,6 +54,7 @@ export interface IngestSetup {
   metrics: ServeMetrics;
   /** Called after each commit to raw. */
   onCommit?: () => void;
+  disk?: DiskWatch;
   log(line: string): void;
 }
 
@@ -68,7 +72,15 @@ export async function openIngest(store: Store, setup: IngestSetup): Promise<Inge
     metrics.commitFrames.observe(files);
     setup.onCommit?.();
   });
-  return new Ingest({ store, batcher, queue, limits: setup.limits, zones: new CameraZones(store), metrics });
+  return new Ingest({
+    store,
+    batcher,
+    queue,
+    limits: setup.limits,
+    zones: new CameraZones(store),
+    metrics,
+    ...(setup.disk ? { disk: setup.disk } : {}),
+  });
 }
 
 export class Ingest {
@@ -110,6 +122,8 @@ export class Ingest {
     if ('error' in owner) throw new Refusal('bad_path', `/${frame.source}: ${owner.error}`);
     let target = frame.file === undefined ? undefined : checkFramePath(frame.source, frame.file, limits, now);
     if (frame.declaredBytes !== undefined) checkSize(frame.declaredBytes, limits);
+    const diskLow = this.parts.disk?.refusal();
+    if (diskLow) throw diskLow;
     const release = queue.admit(frame.declaredBytes ?? limits.maxBytes);
     try {
       const { bytes, format } = await readFrame(frame.body, limits);

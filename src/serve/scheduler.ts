@@ -146,7 +146,8 @@ export class PipelineScheduler {
       this.opts.metrics.jobsRunning.dec({ pipeline: job.pipeline });
       this.opts.metrics.jobs.inc({ pipeline: job.pipeline, state: job.state });
       const seconds = ((Date.parse(job.finished ?? '') - Date.parse(job.started)) / 1000).toFixed(2);
-      const counts = `${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed`;
+      const expired = job.dataExpired ? ` (${job.dataExpired} kept: input frames expired)` : '';
+      const counts = `${job.dataProcessed} processed, ${job.dataSkipped} skipped${expired}, ${job.dataFailed} failed`;
       this.opts.log(`job ${job.pipeline}@${job.id} ${job.state} in ${seconds} s: ${counts}${job.reason ? `: ${job.reason}` : ''}`);
     },
   };

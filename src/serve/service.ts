@@ -13,6 +13,7 @@ import { AlertLatency } from './alert-latency.js';
 import { createApp, type RouteGroup } from './app.js';
 import type { BatcherOptions } from './batcher.js';
 import { TokenVerifier } from './devices.js';
+import { DiskWatch, diskThresholds } from './disk-watch.js';
 import { Refusal } from './errors.js';
 import { frameRoutes } from './frame-routes.js';
 import { openIngest, type Ingest } from './ingest.js';
@@ -60,6 +61,8 @@ export interface ServeParts {
   ingest: Ingest;
   metrics: ServeMetrics;
   verifier: TokenVerifier;
+  /** The store's free space (the portal's banner, the daily housekeeping). */
+  disk: DiskWatch;
   /** Absent when no pipeline runs (--no-pipelines). */
   scheduler?: PipelineScheduler;
   log(line: string): void;
@@ -75,8 +78,10 @@ export interface RunningServe {
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const { store, log } = opts;
   const metrics = new ServeMetrics();
+  const disk = await DiskWatch.start(store.root, diskThresholds(process.env), metrics, log);
   let scheduler: PipelineScheduler | undefined;
   const ingest = await openIngest(store, {
+    disk,
     limits: opts.limits,
     queue: opts.queue,
     batch: opts.batch,
@@ -97,9 +102,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         notReady: () =>
           stopping
             ? new Refusal('shutting_down', 'the server is stopping')
-            : queue.frames >= opts.queue.maxFrames
-              ? new Refusal('queue_full', 'the ingest queue is full', { 'Retry-After': String(opts.queue.retryAfterSeconds) })
-              : null,
+            : (disk.refusal() ??
+              (queue.frames >= opts.queue.maxFrames
+                ? new Refusal('queue_full', 'the ingest queue is full', { 'Retry-After': String(opts.queue.retryAfterSeconds) })
+                : null)),
       }),
       ...(opts.routes ?? []),
     ],
@@ -128,7 +134,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     });
   }
 
-  const parts: ServeParts = { store, ingest, metrics, verifier, ...(scheduler ? { scheduler } : {}), log };
+  const parts: ServeParts = { store, ingest, metrics, verifier, disk, ...(scheduler ? { scheduler } : {}), log };
   const listener: Listening = await listen(app, opts.listen);
   const companions: Companion[] = [];
   for (const start of opts.companions ?? []) companions.push(await start(parts));
@@ -143,6 +149,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await batcher.close();
       await scheduler?.stop(graceMs);
       await workers?.close();
+      disk.stop();
     },
   };
 }

@@ -34,7 +34,7 @@ export class CameraZones {
     if ((head?.id ?? null) === this.commit) return;
     this.commit = head?.id ?? null;
     this.users = new Map();
-    const file = head ? (await this.store.listFiles(REPOS.rules, head.id)).find((f) => f.path === SUBSCRIPTIONS_PATH) : undefined;
+    const file = head ? await this.store.fileAt(REPOS.rules, head.id, SUBSCRIPTIONS_PATH) : null;
     if (!file) return;
     try {
       const doc = parseYaml(await readFile(this.store.objectPath(file.sha256), 'utf8')) as SubscriptionsFile;

@@ -6,22 +6,32 @@
 import { join } from 'node:path';
 import { REPOS } from '../../src/contract/repos.js';
 import { forEachDatum } from '../../src/pfs/datums.js';
+import { JobFailure, VigilError } from '../../src/pfs/errors.js';
 import { writeJsonOutput } from '../../src/pfs/files.js';
 import { datumInput, inputCommit } from '../../src/pfs/inputs.js';
 import { outDir } from '../../src/pfs/paths.js';
 import { readRecord } from '../../src/pfs/records.js';
 import { matchFrame, matchRecord } from './core.js';
+import { unsubscribedNotice } from './notices.js';
 import { compilePolicy, readModelLabels, readPolicyFiles, type LoadedPolicy } from './rules.js';
 
+/**
+ * The policy of a rules and models commit. Every datum of the job reads the same commits, so
+ * an invalid policy is the whole job's failure (JobFailure), reported once rather than per datum.
+ */
 async function loadPolicy(env: Record<string, string>, rulesCommit: string): Promise<LoadedPolicy> {
-  const files = await readPolicyFiles(datumInput(env, REPOS.rules).path, `${REPOS.rules}@${rulesCommit}`);
-  const labels = await readModelLabels(datumInput(env, REPOS.models).path, REPOS.models);
-  return compilePolicy(files, labels);
+  try {
+    const files = await readPolicyFiles(datumInput(env, REPOS.rules).path, `${REPOS.rules}@${rulesCommit}`);
+    const labels = await readModelLabels(datumInput(env, REPOS.models).path, REPOS.models);
+    return compilePolicy(files, labels);
+  } catch (e) {
+    if (!(e instanceof VigilError)) throw e;
+    throw new JobFailure(`no frame can be matched against ${REPOS.rules}@${rulesCommit}: ${e.message.split('\n').join('; ')}`);
+  }
 }
 
 export async function main(): Promise<void> {
-  // A commit never changes, so the policy is parsed and compiled once per rules and models
-  // commit; a failure is kept too, so every datum of a bad rules commit fails at once, alike.
+  // A commit never changes, so the policy is parsed and compiled once per rules and models commit.
   let cached: { key: string; policy: Promise<LoadedPolicy> } | undefined;
   let unsubscribed = 0;
 
@@ -35,9 +45,8 @@ export async function main(): Promise<void> {
     const outcome = matchFrame(policy.policy, detection);
     if (outcome.kind === 'unsubscribed') {
       unsubscribed++;
-      process.stderr.write(
-        `match: ${ref.path}: no subscription names device "${detection.device}" of user "${detection.user}"; nothing fired (${unsubscribed} such frame(s) in this worker)\n`,
-      );
+      const notice = unsubscribedNotice(ref.path, detection.user, detection.device);
+      process.stderr.write(`${notice} (${unsubscribed} such frame(s) in this worker)\n`);
       return;
     }
     if (outcome.kind === 'quiet') return;

@@ -4,6 +4,7 @@ import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertValid, type Detection } from '../../specs/index.js';
 import { sha256 } from '../../src/pfs/files.js';
+import { JOB_FAILURE_EXIT_CODE } from '../../src/pfs/errors.js';
 import { vigil, tempDir } from '../helpers/cli.js';
 import { layDefaultModel } from '../helpers/models.js';
 import { FIXTURE_RULES_DIR, detection, obj } from '../helpers/match.js';
@@ -92,16 +93,16 @@ test('a frame from a device no subscription names fires nothing and is counted o
   );
 });
 
-test('an invalid rules commit fails the datum with the validation message and writes nothing', async () => {
+test('an invalid rules commit fails the whole job (JOB_FAILURE_EXIT_CODE) with the validation message and writes nothing', async () => {
   const d = detection('u1', 'cam1', '2026-11-27T00:00:00Z', [obj('dog', 0.99)]);
   const { root, env } = await layDatum(d);
   const rulesFile = join(root, 'rules', 'rules.yaml');
   await writeFile(rulesFile, (await readFile(rulesFile, 'utf8')).replace('[dog, cat, bear]', '[dog, cat, racoon]'));
   const r = await vigil(['step', 'match'], { root, env });
-  assert.equal(r.code, 1);
+  assert.equal(r.code, JOB_FAILURE_EXIT_CODE);
   assert.match(
     r.stderr,
-    /rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model \(centernet\); labels: person, bicycle/,
+    /^no frame can be matched against rules@rul0001: rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model \(centernet\); labels: person, bicycle/,
   );
   assert.deepEqual(await outputs(root), []);
 });

@@ -15,6 +15,7 @@ import { assertValid } from '../../specs/index.js';
 import { columnChart, horizontalBars, niceStep } from '../../src/render/charts.js';
 import { parseNamedQueries, renderDailyHtml } from '../../steps/report/core.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { newStore } from '../helpers/engine.js';
 import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
 
 let parquet: string;
@@ -316,9 +317,12 @@ test('vigil sql queries warehouse@master as a table, JSON or CSV', async () => {
   const drop = await vigil(['sql', 'DROP TABLE matches'], { root: store });
   assert.equal(drop.code, 1);
   assert.match(drop.stderr, /read-only/);
-  const empty = await vigil(['sql', 'SELECT 1'], { root: await tempDir('vigil-empty-') });
+  const empty = await vigil(['sql', 'SELECT 1'], { root: await newStore('vigil-empty-') });
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /there is no warehouse repo/);
+  const nowhere = await vigil(['sql', 'SELECT 1'], { root: await tempDir('vigil-nostore-') });
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /no vigil store: .* holds no store .*vigil init/);
   const none = await vigil(['sql'], { root: store });
   assert.match(none.stderr, /give a query, e\.g\. vigil sql/);
 });
@@ -334,6 +338,7 @@ test("vigil sql's tables and views hold exactly what the analysts' views over th
       'daily_threats',
       'days',
       'deliveries',
+      'delivery_history',
       'delivery_latency',
       'detections',
       'frames_analysed',
@@ -343,6 +348,7 @@ test("vigil sql's tables and views hold exactly what the analysts' views over th
       'rejections_by_reason',
       'threats_by_user',
       'unmatched_daily',
+      'unmatched_objects',
     ],
   );
   // Every row of every relation, as text, in one digest: the two must agree on each value.
@@ -379,7 +385,7 @@ test('vigil sql --schema lists every table and view with its columns, types and 
     schema.filter((e) => e.kind === 'table').map((e) => e.name),
     ['detections', 'matches', 'frames_rejected', 'alerts', 'deliveries', 'load_errors'],
   );
-  assert.equal(schema.length, 15);
+  assert.equal(schema.length, 17);
   for (const entry of schema) {
     assert.ok(entry.comment, `${entry.name} has a comment`);
     assert.deepEqual(

@@ -10,6 +10,7 @@ import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
+import { newStore } from '../helpers/engine.js';
 import { startServer } from '../helpers/serve.js';
 
 /** The frames of raw@master in a camera's folder. */
@@ -83,7 +84,7 @@ test('pulled cameras: HTTP snapshots and an MJPEG stream made with ffmpeg; a cam
   });
   await snapshot.start();
   await mjpeg.start();
-  const root = await tempDir();
+  const root = await newStore();
   const cameras = join(await tempDir('vigil-cameras-'), 'cameras.yaml');
   await writeFile(
     cameras,
@@ -127,7 +128,7 @@ test('pulled cameras: HTTP snapshots and an MJPEG stream made with ffmpeg; a cam
 test('vigil collect --from-video: an mp4 made with ffmpeg, sampled at 2 frames/s from its creation_time or --start', {
   timeout: 120_000,
 }, async () => {
-  const root = await tempDir();
+  const root = await newStore();
   const dir = await tempDir('vigil-video-');
   const clip = join(dir, 'clip.mp4');
   const start = new Date(Math.floor(Date.now() / 1000) * 1000 - 600_000);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
-import { tempDir } from '../helpers/cli.js';
+import { newStore } from '../helpers/engine.js';
 import { addDevice, sendFrame, startServer } from '../helpers/serve.js';
 
 // Crash test: under a steady upload load the server is killed with SIGKILL at 20 random moments;
@@ -15,7 +15,7 @@ const KILLS = 20;
 const UPLOADERS = 6;
 
 test('SIGKILL at 20 random moments under load loses no acknowledged frame', { timeout: 600_000 }, async () => {
-  const root = await tempDir();
+  const root = await newStore();
   const token = await addDevice(root, 'u1-cam1');
   const jpeg = await readFile(join(packageRoot(), 'test', 'fixtures', 'rocket.jpg'));
   const acknowledged = new Map<string, string>(); // path → sha256

@@ -11,7 +11,7 @@ import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
-import { commitFiles } from '../helpers/engine.js';
+import { commitFiles, newStore } from '../helpers/engine.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { addDevice, frameName, sendFrame, startServer, type Served } from '../helpers/serve.js';
 
@@ -269,7 +269,7 @@ describe('vigil serve: frames over HTTP', () => {
 
 describe('vigil serve: backpressure, TLS and stopping', () => {
   test('a full queue answers 503 with Retry-After; every admitted frame is committed', async () => {
-    const root = await tempDir();
+    const root = await newStore();
     const token = await addDevice(root, 'u1-cam1');
     const server = await startServer(root, ['--no-pipelines', '--queue-frames', '2', '--commit-interval-ms', '1500']);
     try {
@@ -293,7 +293,7 @@ describe('vigil serve: backpressure, TLS and stopping', () => {
   });
 
   test('with a certificate and key it serves HTTPS; SIGTERM commits and answers the frame in flight', async () => {
-    const root = await tempDir();
+    const root = await newStore();
     const dir = await tempDir('vigil-tls-');
     execFileSync(
       'openssl',

@@ -245,6 +245,30 @@ describe('vigil trace', () => {
     }
   });
 
+  it('--verify reports a damaged tree node as a failed check naming the commit and the node, and never crashes', async () => {
+    const matchPath = `/u1-cam1/${ts(PERSON_2)}.json`;
+    const match = JSON.parse(await ok(['trace', `matches@master:${matchPath}`, '--raw'])) as Trace;
+    const rulesCommit = match.root.rules!.commit;
+    const { root: node } = JSON.parse(await readFile(join(root, 'repos', 'rules', 'commits', `${rulesCommit}.json`), 'utf8'));
+    const object = join(root, 'objects', node.slice(0, 2), node.slice(2));
+    const original = await readFile(object);
+    await chmod(object, 0o644);
+    try {
+      await writeFile(object, Buffer.concat([original.subarray(0, 8), Buffer.from([original[8]! ^ 0xff]), original.subarray(9)]));
+      const r = await run(['trace', `matches@master:${matchPath}`, '--verify']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^vigil: the trace does not verify, 1 problem:\\n  matches@${match.root.commit}:${matchPath}: rules@${rulesCommit}: tree node ${node} is damaged: its bytes hash to [0-9a-f]{64}\\n$`,
+        ),
+      );
+    } finally {
+      await writeFile(object, original);
+      await chmod(object, 0o444);
+    }
+  });
+
   it('refuses what it cannot trace, with the reason', async () => {
     const rules = await run(['trace', 'rules@master:/rules.yaml']);
     assert.equal(rules.code, 1);

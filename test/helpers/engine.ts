@@ -61,6 +61,13 @@ export async function plantAsOldStore(root: string, repo: string, path: string, 
   return id;
 }
 
+/** A new temporary folder holding an empty store, for commands that need an existing one (only init, demo and create repo make one). */
+export async function newStore(prefix = 'vigil-test-'): Promise<string> {
+  const root = await tempDir(prefix);
+  await Store.open(root);
+  return root;
+}
+
 export async function createRepo(root: string, repo: string): Promise<void> {
   await (await Store.open(root)).createRepo(repo);
 }

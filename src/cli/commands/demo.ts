@@ -10,7 +10,7 @@ import { writeNewFile } from '../../pfs/durable.js';
 import { addUser } from '../../portal/users.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { defaultOutbox, formatSummary, summarise } from '../demo-summary.js';
-import { openStore } from '../open-store.js';
+import { openOrCreateStore } from '../open-store.js';
 import { initStore } from './init.js';
 import { runWithProgress } from './run.js';
 
@@ -108,6 +108,6 @@ export const commands: CliCommand[] = [
     verb: 'demo',
     describe: 'create a store with sample rules and camera frames, run every pipeline and summarise what came out; safe to run again',
     builder: (y) => withRoot(y),
-    handler: async (args) => demo(await openStore(args), (line) => process.stdout.write(`${line}\n`)),
+    handler: async (args) => demo(await openOrCreateStore(args), (line) => process.stdout.write(`${line}\n`)),
   }),
 ];

@@ -1,5 +1,5 @@
-import { defineCommand, withRoot, storeRoot, type CliCommand } from '../command.js';
-import { openStore } from '../open-store.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
+import { openStore, requireStoreRoot } from '../open-store.js';
 import { printRaw, printTable, withRawOutput } from '../output.js';
 
 /** `vigil device add|list|revoke`: the cameras' tokens for `vigil serve` (src/serve/devices.ts). */
@@ -25,7 +25,7 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const { devicesRegistry } = await import('../../serve/devices.js');
       const { readRegistry } = await import('../../serve/registry-file.js');
-      const tokens = readRegistry(devicesRegistry(storeRoot(args))).tokens.map(({ sha256: _hash, ...shown }) => shown);
+      const tokens = readRegistry(devicesRegistry(requireStoreRoot(args))).tokens.map(({ sha256: _hash, ...shown }) => shown);
       if (args.raw) printRaw(tokens, args.output);
       else
         printTable(

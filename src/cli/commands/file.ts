@@ -106,7 +106,10 @@ async function filesAt(store: Store, arg: FileArg): Promise<{ commit: CommitInfo
   return { commit, file, below };
 }
 
-async function writeObjectTo(store: Store, sha256: string, out: string | null): Promise<void> {
+/** Writes a file of `commit` to `out` (stdout for null), once its object is checked: damaged bytes are never written. */
+async function writeObjectTo(store: Store, commit: CommitInfo, file: FileEntry, out: string | null): Promise<void> {
+  const { sha256 } = file;
+  await store.checkObject(sha256, `${commit.repo}@${commit.id}:${file.path}`);
   if (out === null) {
     for await (const chunk of createReadStream(store.objectPath(sha256))) {
       if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
@@ -162,16 +165,23 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const source = parseFileArg(args.source);
       const store = await openStore(args);
-      const { file, below } = await filesAt(store, source);
+      const { commit, file, below } = await filesAt(store, source);
       const output = args.output ?? null;
-      if (file) return writeObjectTo(store, file.sha256, output);
+      if (file) return writeObjectTo(store, commit, file, output);
       if (!args.recursive || output === null) {
         throw new VigilError(
           `"${source.path}" is a folder in ${source.repo}@${source.ref}; list it with vigil list file, or get it whole with -r -o DIR`,
         );
       }
       const prefix = source.path === '/' ? '/' : `${source.path}/`;
-      await mapLimit(below, PUT_PARALLEL, (e) => writeObjectTo(store, e.sha256, join(output, e.path.slice(prefix.length))));
+      const { ExpiredObjectError } = await import('../../engine/store/expiry.js');
+      // Files whose bytes expired are named, not written; the others still are.
+      await mapLimit(below, PUT_PARALLEL, (e) =>
+        writeObjectTo(store, commit, e, join(output, e.path.slice(prefix.length))).catch((err: unknown) => {
+          if (!(err instanceof ExpiredObjectError)) throw err;
+          process.stderr.write(`vigil: skipped ${err.message}\n`);
+        }),
+      );
     },
   }),
   defineCommand({

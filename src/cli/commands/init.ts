@@ -3,7 +3,7 @@ import { REPOS } from '../../contract/repos.js';
 import type { Store } from '../../engine/store/store.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
-import { openStore } from '../open-store.js';
+import { openOrCreateStore } from '../open-store.js';
 
 /** The input repos of the architecture, created by `vigil init`. */
 const INPUT_REPOS = [
@@ -59,7 +59,7 @@ export const commands: CliCommand[] = [
     builder: (y) =>
       withRoot(y).option('pipelines', { type: 'string', describe: "folder of pipeline specs (default: this package's pipelines/)" }),
     handler: async (args) => {
-      await initStore(await openStore(args), args.pipelines, (line) => process.stdout.write(`${line}\n`));
+      await initStore(await openOrCreateStore(args), args.pipelines, (line) => process.stdout.write(`${line}\n`));
     },
   }),
 ];

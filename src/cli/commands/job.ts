@@ -3,7 +3,7 @@ import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { Store } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
-import { printRaw, printTable, withRawOutput } from '../output.js';
+import { printRaw, printTable, shortCell, withRawOutput } from '../output.js';
 
 /** `PIPELINE@JOB` (JOB a job id or a unique prefix of one); without `@JOB`, the pipeline's latest job. */
 async function resolveJob(store: Store, arg: string): Promise<JobRecord> {
@@ -25,9 +25,11 @@ function duration(job: JobRecord): string {
 
 /** pachctl's progress column: processed + skipped / total, then failures. */
 function progress(job: JobRecord): string {
-  const extra = [job.dataFailed ? `${job.dataFailed} failed` : '', job.dataRecovered ? `${job.dataRecovered} recovered` : ''].filter(
-    Boolean,
-  );
+  const extra = [
+    job.dataFailed ? `${job.dataFailed} failed` : '',
+    job.dataRecovered ? `${job.dataRecovered} recovered` : '',
+    job.dataExpired ? `${job.dataExpired} expired` : '',
+  ].filter(Boolean);
   return `${job.dataProcessed} + ${job.dataSkipped} / ${job.dataTotal}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 }
 
@@ -49,7 +51,7 @@ export const commands: CliCommand[] = [
       if (args.raw) return printRaw(jobs.map(jobInfoJson), args.output);
       printTable(
         ['PIPELINE', 'ID', 'STARTED', 'DURATION', 'PROGRESS', 'STATE', 'REASON'],
-        jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, j.reason ?? '']),
+        jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, shortCell(j.reason ?? '')]),
       );
     },
   }),
@@ -72,6 +74,7 @@ export const commands: CliCommand[] = [
         `Started: ${job.started}`,
         `Duration: ${duration(job)}`,
         `Datums: ${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed, ${job.dataRecovered} recovered, ${job.dataTotal} total`,
+        ...(job.dataExpired ? [`Expired: ${job.dataExpired} skipped datums kept their earlier outputs: their input frames expired`] : []),
         `Input: ${job.inputCommits.map((c) => `${c.repo}@${c.id}`).join(', ')}`,
         `Output commit: ${job.outputCommit ? `${job.outputCommit.repo}@${job.outputCommit.id}` : '-'}`,
       ];
@@ -102,7 +105,7 @@ export const commands: CliCommand[] = [
             d.id,
             d.state,
             data.length > 3 ? `${data.slice(0, 3).join(', ')} (+${data.length - 3})` : data.join(', '),
-            d.reason ?? '',
+            shortCell(d.reason ?? ''),
           ];
         }),
       );

@@ -32,6 +32,11 @@ export const commands: CliCommand[] = [
         else process.stdout.write(entries.map((e) => `${e.message}\n`).join(''));
         return;
       }
+      // Said on stderr, so that a pipe reading the lines sees none.
+      const which = datum ? ` for datum ${datum}` : '';
+      const where =
+        jobs.length === 0 ? `: ${pipeline} has no jobs yet (vigil run)` : datum && !args.job ? ' in any job' : ` in job ${jobs[0]!.id}`;
+      process.stderr.write(`vigil: no log lines${which}${where}; the step printed nothing\n`);
     },
   }),
 ];

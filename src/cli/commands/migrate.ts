@@ -1,4 +1,5 @@
-import { defineCommand, storeRoot, withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
+import { requireStoreRoot } from '../open-store.js';
 
 export const commands: CliCommand[] = [
   defineCommand({
@@ -8,7 +9,7 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const { migrateStore } = await import('../../engine/store/migrate.js');
       const { migrateJobRecords } = await import('../../engine/pps/migrate-jobs.js');
-      await migrateStore(storeRoot(args), { say: (line) => process.stdout.write(`${line}\n`), more: migrateJobRecords });
+      await migrateStore(requireStoreRoot(args), { say: (line) => process.stdout.write(`${line}\n`), more: migrateJobRecords });
     },
   }),
 ];

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
 import { VigilError } from '../../pfs/errors.js';
-import { defineCommand, storeRoot, withRoot, type CliCommand } from '../command.js';
-import { openStore } from '../open-store.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
+import { findStoreRoot, openStore } from '../open-store.js';
 import { printRaw, printTable, withRawOutput } from '../output.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -34,7 +34,7 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const { evaluate, existingStore, ruleThresholds } = await import('../model-eval.js');
       const needsStore = !args.modelDir || !args.evalDir;
-      const store = needsStore ? await openStore(args) : await existingStore(storeRoot(args));
+      const store = needsStore ? await openStore(args) : await existingStore(findStoreRoot(args));
       const evaluation = await evaluate(
         async () => store ?? (await openStore(args)),
         args.modelDir ? { dir: args.modelDir } : { ref: args.models },

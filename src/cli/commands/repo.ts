@@ -1,7 +1,7 @@
 import { VigilError } from '../../pfs/errors.js';
 import type { Store } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
-import { openStore } from '../open-store.js';
+import { openOrCreateStore, openStore } from '../open-store.js';
 import { formatBytes, printRaw, printTable, withRawOutput } from '../output.js';
 
 /** Who reads `repo` among the pipelines, and whether one writes it (a pipeline's output repo takes its name). */
@@ -20,7 +20,7 @@ export const commands: CliCommand[] = [
     describe: 'create a repo',
     builder: (y) => withRoot(y).option('description', { alias: 'd', type: 'string', describe: 'what the repo holds' }),
     handler: async (args) => {
-      const store = await openStore(args);
+      const store = await openOrCreateStore(args);
       await store.createRepo(args.name, { description: args.description });
     },
   }),

@@ -3,19 +3,26 @@ import { join, resolve } from 'node:path';
 import type { ModelEvaluation } from '../../../specs/index.js';
 import { assertValid } from '../../../specs/index.js';
 import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
-import { defineCommand, storeRoot, withRoot, type CliCommand } from '../command.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
+import { findStoreRoot } from '../open-store.js';
 
 /**
  * The evaluation to hold rule thresholds against: `--eval-report`, else what model-eval holds
  * for the model detection uses at models@master in the store, if there is a store and it does;
  * otherwise null and why.
  */
-async function currentEvaluation(report: string | undefined, root: string): Promise<{ evaluation: ModelEvaluation | null; why?: string }> {
+async function currentEvaluation(
+  report: string | undefined,
+  root: string | null,
+): Promise<{ evaluation: ModelEvaluation | null; why?: string }> {
   if (report) return { evaluation: assertValid('model-evaluation', JSON.parse(await readFile(report, 'utf8')), report) };
   const { existingStore, storedEvaluation } = await import('../model-eval.js');
   const store = await existingStore(root);
   if (!store || !(await store.listRepos()).some((r) => r.name === REPOS.models) || !(await store.headCommit(REPOS.models))) {
-    return { evaluation: null, why: `no store with a models commit at ${root}` };
+    return {
+      evaluation: null,
+      why: root ? `no models commit in the store ${root}` : 'no store found (--root, VIGIL_ROOT or a .vigil folder)',
+    };
   }
   const stored = await storedEvaluation(store, MODEL_BRANCHES.current, REPOS.modelEval);
   return { evaluation: stored.evaluation, why: stored.missing };
@@ -57,7 +64,7 @@ export const commands: CliCommand[] = [
         `ok: ${ruleCount} rule(s), ${users.size} user(s), ${deviceCount} device subscription(s); ` +
           `classes checked against ${labels.map((m) => `${m.model} (${m.labels.length} labels)`).join(', ')}\n`,
       );
-      const { evaluation, why } = await currentEvaluation(args.evalReport, storeRoot(args));
+      const { evaluation, why } = await currentEvaluation(args.evalReport, findStoreRoot(args));
       if (!evaluation) return void process.stdout.write(`scores not checked: ${why}\n`);
       const { ruleThresholds } = await import('../../../steps/match/rules.js');
       const { checkRuleScores } = await import('../../../steps/detect/rule-scores.js');

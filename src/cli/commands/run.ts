@@ -3,7 +3,11 @@ import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { PipelineOutcome, RunProgress } from '../../engine/pps/job-runner.js';
 import type { Store } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
+import { Eta } from '../eta.js';
 import { openStore } from '../open-store.js';
+import { printTable } from '../output.js';
+import type { RecordHeads } from '../run-report.js';
+import { REPOS } from '../../contract/repos.js';
 
 const TTY_REDRAW_MS = 100;
 const PLAIN_LINE_MS = 5_000;
@@ -18,10 +22,10 @@ function seconds(ms: number): string {
  * a long job (a log file gets no control characters). The job's summary goes to stdout.
  */
 class Progress implements RunProgress {
-  private started = 0;
   private toProcess = 0;
   private done = 0;
   private drawn = 0;
+  private eta = new Eta(0);
 
   constructor(private readonly tty: boolean) {}
 
@@ -30,16 +34,17 @@ class Progress implements RunProgress {
   }
 
   jobStarted(job: JobRecord, toProcess: number): void {
-    this.started = Date.now();
     this.toProcess = toProcess;
     this.done = 0;
-    this.drawn = this.started;
+    this.drawn = Date.now();
+    this.eta = new Eta(toProcess);
     if (!this.tty) process.stdout.write(`${job.pipeline}: job ${job.id}: ${toProcess} datums to process, ${job.dataSkipped} skipped\n`);
     else this.draw(job, true);
   }
 
   datumDone(job: JobRecord, _result: DatumResult): void {
     this.done++;
+    this.eta.datumDone(Date.now());
     this.draw(job, false);
   }
 
@@ -53,10 +58,11 @@ class Progress implements RunProgress {
     const every = this.tty ? TTY_REDRAW_MS : PLAIN_LINE_MS;
     if (!force && (now - this.drawn < every || this.done >= this.toProcess)) return;
     this.drawn = now;
-    const elapsed = (now - this.started) / 1000;
-    const rate = elapsed > 0 ? this.done / elapsed : 0;
-    const eta = rate > 0 ? ` ETA ${seconds(((this.toProcess - this.done) / rate) * 1000)}` : '';
-    const line = `${job.pipeline}: ${this.done}/${this.toProcess} datums, ${job.dataSkipped} skipped, ${rate.toFixed(1)}/s${eta}`;
+    const rate = this.eta.rate();
+    const left = this.eta.remainingMs(now);
+    const pace = rate === undefined ? '' : `, ${rate.toFixed(1)}/s`;
+    const eta = left === undefined ? '' : ` ETA ${seconds(left)}`;
+    const line = `${job.pipeline}: ${this.done}/${this.toProcess} datums, ${job.dataSkipped} skipped${pace}${eta}`;
     if (this.tty) process.stderr.write(`\r\x1b[K${line}`);
     else process.stdout.write(`${line}\n`);
   }
@@ -65,7 +71,8 @@ class Progress implements RunProgress {
 function summary(job: JobRecord): string {
   const took = job.finished ? ` in ${seconds(Date.parse(job.finished) - Date.parse(job.started))}` : '';
   const counts = `${job.dataProcessed} processed, ${job.dataSkipped} skipped, ${job.dataFailed} failed, ${job.dataRecovered} recovered`;
-  return `${job.pipeline}: job ${job.id} ${job.state}: ${counts}${took}${job.reason ? `: ${job.reason}` : ''}`;
+  const expired = job.dataExpired ? ` (${job.dataExpired} of them kept their earlier outputs: their input frames expired)` : '';
+  return `${job.pipeline}: job ${job.id} ${job.state}: ${counts}${expired}${took}${job.reason ? `: ${job.reason}` : ''}`;
 }
 
 /** What a pipeline without a new job says, and whether it is healthy. */
@@ -100,6 +107,20 @@ export async function runWithProgress(
   }
 }
 
+/** The end of `vigil run`: what a model or rules change did, cameras no subscription names, the totals (src/cli/run-report.ts). */
+async function printRunReport(store: Store, outcomes: readonly PipelineOutcome[], before: RecordHeads): Promise<void> {
+  const { changeSummary, totalsRows, unsubscribedFrames } = await import('../run-report.js');
+  for (const line of await changeSummary(store, before)) process.stdout.write(`${line}\n`);
+  for (const [camera, frames] of await unsubscribedFrames(store, outcomes)) {
+    process.stderr.write(
+      `warning: ${frames} frame(s) from camera ${camera}, which no subscription in ${REPOS.rules}@master names: no rule can fire for them (add it to subscriptions.yaml)\n`,
+    );
+  }
+  if (!outcomes.some((o) => o.job)) return;
+  process.stdout.write('totals (datums):\n');
+  printTable(['PIPELINE', 'PROCESSED', 'SKIPPED', 'FAILED'], totalsRows(outcomes));
+}
+
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'run',
@@ -115,8 +136,12 @@ export const commands: CliCommand[] = [
           describe: "commit a tick to PIPELINE's cron inputs now, whatever their schedule (as `pachctl run cron PIPELINE`)",
         }),
     handler: async (args) => {
-      const { outcomes, aborted } = await runWithProgress(await openStore(args), args.pipeline, args.tick);
+      const store = await openStore(args);
+      const { recordHeads } = await import('../run-report.js');
+      const before = await recordHeads(store);
+      const { outcomes, aborted } = await runWithProgress(store, args.pipeline, args.tick);
       if (aborted) return 130;
+      await printRunReport(store, outcomes, before);
       const ok = outcomes.every((o) => (o.job ? o.job.state === 'JOB_SUCCESS' : idleLine(o).ok));
       process.stdout.write(ok ? 'nothing left to do\n' : 'some jobs failed; see `vigil list job` and `vigil logs PIPELINE`\n');
       return ok ? 0 : 1;

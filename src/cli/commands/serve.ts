@@ -50,7 +50,12 @@ export const commands: CliCommand[] = [
         .option('commit-max-frames', { type: 'number', default: 256, describe: 'group commit: frames that make a commit at once' })
         .option('queue-frames', { type: 'number', default: 1024, describe: 'frames admitted and not yet answered, at most (then 503)' })
         .option('queue-mb', { type: 'number', default: 256, describe: 'their bytes, at most, MiB (then 503)' })
-        .option('grace', { type: 'number', default: 30, describe: 'on SIGTERM, seconds the job in flight may take to finish' }),
+        .option('grace', { type: 'number', default: 30, describe: 'on SIGTERM, seconds the job in flight may take to finish' })
+        .option('housekeeping-hours', {
+          type: 'number',
+          default: 24,
+          describe: 'hours between rounds of frame retention and garbage collection, run at start too (0: never)',
+        }),
     handler: async (args) => {
       if (Boolean(args.tlsCert) !== Boolean(args.tlsKey)) throw new VigilError('--tls-cert and --tls-key go together');
       const store = await openStore(args);
@@ -80,6 +85,11 @@ export const commands: CliCommand[] = [
             allowInsecureTokens: args.allowInsecureTokens,
           }),
         );
+      }
+      if (args.housekeepingHours > 0) {
+        const { startHousekeeping } = await import('../housekeeping.js');
+        const intervalMs = args.housekeepingHours * 3_600_000;
+        companions.push(async (parts) => startHousekeeping(parts, { intervalMs, graceMs: 3_600_000 }));
       }
       const { openPortal } = await import('../../portal/portal.js');
       const portal = await openPortal(store, { pollMs: 1000, log });

@@ -12,16 +12,27 @@ interface QueryResult {
   columns: string[];
   /** Whether each column is a whole or decimal number that --json writes as a JSON number. */
   numeric: boolean[];
+  /** Whether each column is a floating-point number, which the table shows rounded. */
+  floating: boolean[];
   rows: unknown[][];
 }
 
 // BIGINT, HUGEINT, UBIGINT, UHUGEINT and DECIMAL come back as strings to keep their precision.
 const NUMERIC_TEXT = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT']);
+const FLOATING = new Set(['DOUBLE', 'FLOAT']);
+
+/** Decimal places a table shows of a floating-point number (306507.27500009537 -> 306507.275); --json and --csv keep every digit. */
+const SHOWN_DECIMALS = 3;
+
+function shownNumber(value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) ? Number(value.toFixed(SHOWN_DECIMALS)) : value;
+}
 
 function result(reader: DuckDBResultReader): QueryResult {
   return {
     columns: reader.columnNames(),
     numeric: reader.columnTypes().map((t) => NUMERIC_TEXT.has(t.toString()) || t.toString().startsWith('DECIMAL')),
+    floating: reader.columnTypes().map((t) => FLOATING.has(t.toString())),
     rows: reader.getRowsJson(),
   };
 }
@@ -54,7 +65,7 @@ function print(r: QueryResult, format: 'table' | 'json' | 'csv'): void {
   } else {
     printTable(
       r.columns,
-      r.rows.map((row) => row.map((v) => cellText(v, 'NULL'))),
+      r.rows.map((row) => row.map((v, i) => cellText(r.floating[i] ? shownNumber(v) : v, 'NULL'))),
     );
     process.stdout.write(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})\n`);
   }

@@ -1,6 +1,6 @@
 import { VigilError } from '../../pfs/errors.js';
-import { defineCommand, storeRoot, withRoot, type CliCommand } from '../command.js';
-import { openStore } from '../open-store.js';
+import { defineCommand, withRoot, type CliCommand } from '../command.js';
+import { openStore, requireStoreRoot } from '../open-store.js';
 import { printRaw, printTable, withRawOutput } from '../output.js';
 
 /** Reads a line from the terminal without echoing it. */
@@ -84,7 +84,7 @@ export const commands: CliCommand[] = [
     handler: async (args) => {
       const { usersRegistry } = await import('../../portal/users.js');
       const { readRegistry } = await import('../../serve/registry-file.js');
-      const users = readRegistry(usersRegistry(storeRoot(args))).users.map(({ password: _hash, ...shown }) => shown);
+      const users = readRegistry(usersRegistry(requireStoreRoot(args))).users.map(({ password: _hash, ...shown }) => shown);
       if (args.raw) printRaw(users, args.output);
       else
         printTable(

@@ -44,6 +44,8 @@ export interface JobRecord {
   dataFailed: number;
   dataRecovered: number;
   dataTotal: number;
+  /** Datums planned again whose input bytes expired: not run, their earlier outputs kept (counted in dataSkipped too). */
+  dataExpired?: number;
   created: string;
   started: string;
   finished?: string;

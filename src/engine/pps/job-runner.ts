@@ -16,6 +16,7 @@ import { tickCronInputs } from './ticker.js';
 import { DatumTrees } from './datum-state.js';
 import { planJob, type JobPlan } from './job-plan.js';
 import { commitJob, keepFailedJob } from './job-output.js';
+import { setAsideExpired } from './expired-inputs.js';
 
 /**
  * Brings pipelines up to date, upstream first, one job per pipeline whose inputs (or spec)
@@ -145,6 +146,9 @@ async function runPipeline(store: Store, record: PipelineRecord, opts: RunOption
   let plan: JobPlan | undefined;
   const planned = (async (): Promise<Datum[]> => {
     plan = await planJob(store, trees, record, lastSuccess, branches, heads);
+    const { run, expired } = await setAsideExpired(store, plan.toProcess);
+    plan.toProcess = run;
+    if (expired.length > 0) job.dataExpired = expired.length;
     job.dataTotal = plan.total;
     job.dataSkipped = plan.total - plan.toProcess.length;
     await startJob(root, job);

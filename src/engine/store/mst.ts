@@ -17,6 +17,7 @@
  */
 import { hash as cryptoHash } from 'node:crypto';
 import { sha256 } from '../../pfs/files.js';
+import { objectFault, StoreDamageError } from './damage.js';
 
 /** Where nodes live: the store's objects, or memory. */
 export interface NodeStorage {
@@ -162,6 +163,23 @@ export class Mst<V> {
     return { hash: root, ...this.totals(this.read(root)) };
   }
 
+  /**
+   * Visits every node of the tree not in `seen` (adding it) and the values it holds: a garbage
+   * collector's mark, where trees that share subtrees are walked once in all. Nodes are read
+   * past the cache, which a walk over everything would only churn.
+   */
+  walkNodes(root: string | null, seen: Set<string>, onValue: (value: V) => void): void {
+    const stack = root === null ? [] : [root];
+    while (stack.length > 0) {
+      const hash = stack.pop()!;
+      if (seen.has(hash)) continue;
+      seen.add(hash);
+      const node = this.decode(this.storage.read(hash), hash);
+      for (const e of node.entries) onValue(e.value);
+      for (const child of node.children) if (child && isStored(child)) stack.push(child.hash);
+    }
+  }
+
   /** An editable copy of a stored tree. */
   edit(root: string | null): MstEdit<V> {
     return new MstEdit(this, this.ref(root));
@@ -190,6 +208,14 @@ export class Mst<V> {
       return { draft: { level: top, entries, children } };
     };
     return this.persist(build(0, sorted.length));
+  }
+
+  /** A stored node's entries and the hashes of its subtrees, checked against its hash: for a walk over every node (fsck). */
+  nodeAt(hash: string): { entries: Entry<V>[]; children: string[] } {
+    const node = this.read(hash);
+    const children: string[] = [];
+    for (const child of node.children) if (child) children.push((child as StoredRef).hash);
+    return { entries: node.entries, children };
   }
 
   // ---- internals shared with MstEdit ----
@@ -411,11 +437,21 @@ export class Mst<V> {
     return out.finish();
   }
 
+  /** A stored node's bytes, checked against its hash, as a node; damage is a StoreDamageError naming the node. */
   private decode(bytes: Uint8Array, hash: string): Node<V> {
-    if (sha256(bytes) !== hash) throw new Error(`tree node ${hash} is damaged: its bytes hash to ${sha256(bytes)}`);
+    const actual = sha256(bytes);
+    if (actual !== hash) throw new StoreDamageError(`tree node ${hash}`, objectFault(actual));
+    try {
+      return this.parse(bytes);
+    } catch (e) {
+      throw new StoreDamageError(`tree node ${hash}`, `cannot be read: ${(e as Error).message}`);
+    }
+  }
+
+  private parse(bytes: Uint8Array): Node<V> {
     const input = new ByteReader(bytes);
     const format = input.byte();
-    if (format !== NODE_FORMAT) throw new Error(`tree node ${hash} has format ${format}; this vigil reads format ${NODE_FORMAT}`);
+    if (format !== NODE_FORMAT) throw new Error(`it has format ${format}; this vigil reads format ${NODE_FORMAT}`);
     const level = input.varint();
     const n = input.varint();
     const link = (): Ref<V> | null => {
@@ -706,7 +742,7 @@ export class ByteReader {
   }
 
   private take(n: number): number {
-    if (this.pos + n > this.buf.length) throw new Error('tree node ends early');
+    if (this.pos + n > this.buf.length) throw new Error('it ends early');
     const at = this.pos;
     this.pos += n;
     return at;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, existsSync, linkSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { link, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { sha256 as sha256Of } from '../../pfs/files.js';
 import { fsyncPath, syncFilesystem, tmpPathFor, writeNewFile } from '../../pfs/durable.js';
+import { objectFault, StoreDamageError } from './damage.js';
 import type { NodeStorage } from './mst.js';
 import { mapLimit } from './parallel.js';
 
@@ -14,6 +15,10 @@ const READ_WHOLE_MAX = 16 * 1024 * 1024;
 const IO_PARALLEL = 32;
 /** A batch of at least this many files is flushed with one syncfs rather than one fsync each. */
 const SYNCFS_MIN = 64;
+/** How much of an object a check reads at a time. */
+const CHUNK_BYTES = 1024 * 1024;
+/** The synchronous check's buffer, one per process (the check never yields while it holds it), made on first use. */
+let chunk: Buffer | undefined;
 
 export type ObjectSource = string | Uint8Array | AsyncIterable<Uint8Array>;
 
@@ -27,17 +32,19 @@ export type ObjectSource = string | Uint8Array | AsyncIterable<Uint8Array>;
  * objects at once: the files are flushed together (one syncfs for a big batch, else parallel
  * fsyncs), then renamed, then each folder fsynced once (at most 256), instead of two
  * journal commits per file.
+ *
+ * Garbage collection (gc/collect.ts) may delete an object no commit names, so a writer never
+ * trusts that an object it saw stays: adding bytes that are already stored *claims* the object,
+ * a hard link to it in the tmp folder, and flush() renames that link back into place (restoring
+ * the object had the collector removed it meanwhile). flush() also sets every object's mtime to
+ * now: the collector spares objects younger than its grace period, which covers the moment
+ * between a flush and the commit record that names the objects.
  */
 export class ObjectStore {
-  /** sha256 → its file in the tmp folder, written but neither flushed nor renamed into place yet. */
+  /** sha256 → its file (written, or a claim's link) in the tmp folder, not renamed into place yet. */
   private readonly pending = new Map<string, string>();
-  /** Objects under their final name whose folder this process fsynced: durable for sure. */
-  private readonly durable = new Set<string>();
-  /**
-   * Objects found under their final name, written by another process that may have died before
-   * fsyncing the folder: a commit naming them fsyncs their folders again (flush).
-   */
-  private readonly found = new Set<string>();
+  /** The pending files that are claims' links (claimSync): after their rename, the link may stay. */
+  private readonly claimed = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -73,18 +80,15 @@ export class ObjectStore {
 
   /**
    * add() for bytes in a batch, done synchronously: hash, and write the temporary file unless
-   * the object is known. For callers on a latency-critical path with small files (a worker
-   * storing a datum's outputs), where a thread-pool round trip per syscall costs more than the
-   * syscalls themselves. Durable, like any batched object, once a commit has flushed it.
+   * the object is pending or stored (then claimed). For callers on a latency-critical path with
+   * small files (a worker storing a datum's outputs), where a thread-pool round trip per syscall
+   * costs more than the syscalls themselves. Durable, like any batched object, once a commit has
+   * flushed it.
    */
   addBatchSync(bytes: Uint8Array): { sha256: string; size: number } {
     const sha256 = sha256Of(bytes);
     const result = { sha256, size: bytes.byteLength };
-    if (this.known(sha256)) return result;
-    if (existsSync(this.path(sha256))) {
-      this.found.add(sha256);
-      return result;
-    }
+    if (this.pending.has(sha256) || this.claimSync(sha256)) return result;
     const tmp = tmpPathFor(sha256, this.tmpDir);
     try {
       writeFileSync(tmp, bytes, { flag: 'wx', mode: 0o444 });
@@ -99,7 +103,10 @@ export class ObjectStore {
   private async addBytes(bytes: Uint8Array, batch: boolean): Promise<{ sha256: string; size: number }> {
     const sha256 = sha256Of(bytes);
     const result = { sha256, size: bytes.byteLength };
-    if (await this.has(sha256)) return result;
+    if (await this.has(sha256)) {
+      if (!batch) await this.flush([sha256]);
+      return result;
+    }
     const tmp = tmpPathFor(sha256, this.tmpDir);
     try {
       await writeNewFile(tmp, bytes, { mode: 0o444, sync: !batch });
@@ -130,41 +137,66 @@ export class ObjectStore {
     }
     await handle.close();
     const sha256 = hash.digest('hex');
-    if (await this.has(sha256)) await rm(tmp, { force: true });
-    else await this.settle(sha256, tmp, batch);
+    await this.settle(sha256, tmp, batch);
     return { sha256, size };
   }
 
   /** Makes a written tmp file the object: at once (it is fsynced), or at the next flush in a batch. */
   private async settle(sha256: string, tmp: string, batch: boolean): Promise<void> {
-    if (this.known(sha256)) {
+    if (this.pending.has(sha256)) {
       await rm(tmp, { force: true }); // a concurrent add of the same bytes won
-    } else if (batch) {
-      this.pending.set(sha256, tmp);
-    } else {
-      await rename(tmp, this.path(sha256));
-      await fsyncPath(dirname(this.path(sha256)));
-      this.durable.add(sha256);
+      return;
     }
+    this.pending.set(sha256, tmp);
+    if (!batch) await this.flush([sha256]);
   }
 
-  /** Whether this process knows the object: durable, found on disk, or pending. */
-  private known(sha256: string): boolean {
-    return this.durable.has(sha256) || this.found.has(sha256) || this.pending.has(sha256);
+  /**
+   * Claims a stored object for this process's next flush: a hard link in the tmp folder, which
+   * keeps the bytes whatever the collector does. False when the object is not stored. On a
+   * filesystem without hard links the object is only checked.
+   */
+  private claimSync(sha256: string): boolean {
+    const tmp = tmpPathFor(sha256, this.tmpDir);
+    try {
+      linkSync(this.path(sha256), tmp);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP') return existsSync(this.path(sha256));
+      throw e;
+    }
+    this.pending.set(sha256, tmp);
+    this.claimed.add(sha256);
+    return true;
   }
 
-  /** Whether the object exists (durable) or is pending in this process. */
+  /** Whether the object is pending here or stored (then claimed: see claimSync). */
   async has(sha256: string): Promise<boolean> {
-    if (this.known(sha256)) return true;
-    const exists = await stat(this.path(sha256)).then(
-      () => true,
-      () => false,
-    );
-    if (exists) this.found.add(sha256);
-    return exists;
+    if (this.pending.has(sha256)) return true;
+    const tmp = tmpPathFor(sha256, this.tmpDir);
+    try {
+      await link(this.path(sha256), tmp);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP')
+        return stat(this.path(sha256)).then(
+          () => true,
+          () => false,
+        );
+      throw e;
+    }
+    if (this.pending.has(sha256)) {
+      await rm(tmp, { force: true });
+    } else {
+      this.pending.set(sha256, tmp);
+      this.claimed.add(sha256);
+    }
+    return true;
   }
 
-  /** The objects of `shas` that are neither durable nor pending here. */
+  /** The objects of `shas` that are neither stored nor pending here. */
   async missing(shas: Iterable<string>): Promise<string[]> {
     const unique = [...new Set(shas)];
     const present = await mapLimit(unique, 64, (sha) => this.has(sha));
@@ -172,24 +204,75 @@ export class ObjectStore {
   }
 
   /**
-   * Makes the objects of `shas` visible and durable: flush the pending ones' files, rename them
-   * into place, then fsync every folder holding one that this process has not fsynced yet. Once
-   * this returns, a commit record naming them may be written.
+   * What is wrong with the object, re-hashed from its bytes: null when they hash to its name,
+   * else its fault (objectFault). Synchronous, for a worker between two datums (job-context.ts takeDatum).
+   */
+  faultSync(sha256: string): string | null {
+    let fd: number;
+    try {
+      fd = openSync(this.currentPath(sha256), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return objectFault(null);
+      throw e;
+    }
+    const hash = createHash('sha256');
+    chunk ??= Buffer.allocUnsafe(CHUNK_BYTES);
+    const buf = chunk;
+    try {
+      for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    return verdict(sha256, hash.digest('hex'));
+  }
+
+  /** faultSync without holding the event loop: the reads stream through the thread pool. */
+  async fault(sha256: string): Promise<string | null> {
+    const hash = createHash('sha256');
+    try {
+      for await (const part of createReadStream(this.currentPath(sha256), { highWaterMark: CHUNK_BYTES })) hash.update(part as Buffer);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return objectFault(null);
+      throw e;
+    }
+    return verdict(sha256, hash.digest('hex'));
+  }
+
+  /**
+   * Makes the objects of `shas` visible and durable: flush the pending ones' files, mark them
+   * new (mtime: see the class), rename them into place, then fsync every folder holding one.
+   * Once this returns, a commit record naming them may be written.
    */
   async flush(shas: Iterable<string>): Promise<void> {
-    const unsure = [...new Set(shas)].filter((sha) => !this.durable.has(sha));
-    const toRename = unsure.filter((sha) => this.pending.has(sha));
+    const toRename = [...new Set(shas)].filter((sha) => this.pending.has(sha));
+    if (toRename.length === 0) return;
     const files = toRename.map((sha) => this.pending.get(sha)!);
     if (files.length < SYNCFS_MIN || !(await syncFilesystem(this.tmpDir))) await mapLimit(files, IO_PARALLEL, fsyncPath);
-    await mapLimit(toRename, IO_PARALLEL, (sha) => rename(this.pending.get(sha)!, this.path(sha)));
-    const dirs = [...new Set(unsure.map((sha) => dirname(this.path(sha))))];
+    const now = new Date();
+    await mapLimit(toRename, IO_PARALLEL, async (sha) => {
+      const tmp = this.pending.get(sha)!;
+      try {
+        await utimes(tmp, now, now);
+        await rename(tmp, this.path(sha));
+      } catch (e) {
+        // Another flush of this process renamed it first.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(this.path(sha))) throw e;
+      }
+      // A claim's link to the very file it replaces stays after the rename (rename does nothing then).
+      if (this.claimed.has(sha)) await rm(tmp, { force: true });
+    });
+    const dirs = [...new Set(toRename.map((sha) => dirname(this.path(sha))))];
     await mapLimit(dirs, IO_PARALLEL, fsyncPath);
-    for (const sha of unsure) {
+    for (const sha of toRename) {
       this.pending.delete(sha);
-      this.found.delete(sha);
-      this.durable.add(sha);
+      this.claimed.delete(sha);
     }
   }
+}
+
+/** null when an object's bytes hash to its name, else its fault. */
+function verdict(sha256: string, actual: string): string | null {
+  return actual === sha256 ? null : objectFault(actual);
 }
 
 async function* readStream(path: string): AsyncIterable<Uint8Array> {
@@ -218,7 +301,7 @@ export class ObjectNodes implements NodeStorage {
     try {
       return readFileSync(this.objects.currentPath(hash));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`tree node ${hash} is missing from the store's objects`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreDamageError(`tree node ${hash}`, objectFault(null));
       throw e;
     }
   }

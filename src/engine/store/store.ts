@@ -3,13 +3,16 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from '../../pfs/durable.js';
-import { readJsonFile } from '../../pfs/files.js';
+import { sha256 as sha256Of } from '../../pfs/files.js';
+import { namingDamage, objectFault, StoreDamageError } from './damage.js';
 import { acquireLock } from './lock.js';
 import { checkBranchName, checkRepoName, parseAncestry } from './names.js';
 import type { Mst } from './mst.js';
 import { ObjectNodes, ObjectStore, type ObjectSource } from './objects.js';
 import { mapLimit } from './parallel.js';
+import { storeWriteError } from './write-errors.js';
 import { applyChange, FileTree, fileTrees, type FileEntry, type FileValue, type TreeChange } from './tree.js';
+import { type ExpiredObject, ExpiredObjectError, ExpiryRegistry } from './expiry.js';
 
 export type { FileChange, FileEntry, TreeChange } from './tree.js';
 export { FileTree } from './tree.js';
@@ -55,7 +58,7 @@ export interface StoreOptions {
 }
 
 /** A commit as stored: its info plus the root node of its tree (null when empty). */
-interface CommitRecord extends CommitInfo {
+export interface CommitRecord extends CommitInfo {
   root: string | null;
 }
 
@@ -68,10 +71,9 @@ interface RepoRecord {
 /** Format 1 kept each commit's whole tree as one manifest object; migrate.ts converts it. */
 export const STORE_FORMAT = 2;
 const DEFAULT_BRANCH = 'master';
-const COMMIT_ID = /^[0-9a-f]{32}$/;
+export const COMMIT_ID = /^[0-9a-f]{32}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
 const DELETED_PREFIX = '.deleted-';
-const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
-const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);
 /** Per store root: the last metadata write queued in this process (see Store.locked). */
 const writeQueues = new Map<string, Promise<void>>();
 
@@ -95,6 +97,8 @@ const writeQueues = new Map<string, Promise<void>>();
 export class Store {
   private readonly commitCache = new Map<string, CommitRecord>();
   private readonly trees: Mst<FileValue>;
+  /** Objects whose bytes were removed on purpose: retention and erasure (expiry.ts). */
+  readonly expiry: ExpiryRegistry;
 
   private constructor(
     readonly root: string,
@@ -102,6 +106,7 @@ export class Store {
     private readonly lockWaitMs: number,
   ) {
     this.trees = fileTrees(new ObjectNodes(objects));
+    this.expiry = new ExpiryRegistry(root, (sha) => objects.path(sha), join(root, 'tmp'));
   }
 
   /** Opens the store in `root`, creating it if absent and cleaning what a killed process left. */
@@ -195,12 +200,7 @@ export class Store {
   }
 
   private writeError(e: unknown): unknown {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (NO_SPACE.has(code)) {
-      return new VigilError(`no space left for the store ${this.root} (${code}); nothing was committed: free some space and try again`);
-    }
-    if (READ_ONLY.has(code)) return new VigilError(`cannot write to the store ${this.root} (${code}); nothing was committed`);
-    return e;
+    return storeWriteError(this.root, e, 'nothing was committed');
   }
 
   // ---- repos ----
@@ -256,7 +256,13 @@ export class Store {
   }
 
   private async readRepoRecord(name: string): Promise<RepoRecord | null> {
-    return readJsonFile<RepoRecord>(join(this.repoDir(name), 'repo.json'));
+    const text = await readTextIfPresent(join(this.repoDir(name), 'repo.json'));
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as RepoRecord;
+    } catch (e) {
+      throw new StoreDamageError(`the record of repo ${name} (repos/${name}/repo.json)`, `is damaged: ${oneLine((e as Error).message)}`);
+    }
   }
 
   private async requireRepo(name: string): Promise<RepoRecord> {
@@ -286,8 +292,9 @@ export class Store {
     const key = `${repo}/${id}`;
     const cached = this.commitCache.get(key);
     if (cached) return cached;
-    const record = COMMIT_ID.test(id) ? await readJsonFile<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`)) : null;
-    if (!record) throw new VigilError(`commit "${id}" not found in repo "${repo}"`);
+    const text = COMMIT_ID.test(id) ? await readTextIfPresent(join(this.repoDir(repo), 'commits', `${id}.json`)) : null;
+    if (text === null) throw new VigilError(`commit "${id}" not found in repo "${repo}"`);
+    const record = parseCommitRecord(text, repo, id);
     this.commitCache.set(key, record);
     return record;
   }
@@ -331,6 +338,82 @@ export class Store {
     );
   }
 
+  /** Runs `fn` holding the store lock, as every metadata write does (the garbage collector's final check). */
+  withStoreLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locked(fn);
+  }
+
+  /**
+   * Removes the bytes of these objects for good, keeping every commit's paths and hashes: each
+   * is recorded expired (expiry.ts) before its file goes. Returns how many and their bytes.
+   */
+  expireObjects(shas: Iterable<string>, entry: Omit<ExpiredObject, 'sha256'>): Promise<{ objects: number; bytes: number }> {
+    return this.mapWriteErrors(() => this.expiry.expire(shas, entry));
+  }
+
+  /** The error for a read of object `sha256` that found no file: why it is gone when it expired, else that it is missing. */
+  explainMissing(sha256: string, what: string): Promise<VigilError> {
+    return this.objectError(sha256, objectFault(null), what);
+  }
+
+  /**
+   * Pachyderm's `squash commit` (src/server/pfs/server/server_commit.go, squashCommit): the
+   * commit leaves its branch's history, its children now follow its parent; each child holds
+   * its whole tree, so no file of a later commit changes. The commits made from it (its
+   * subvenance: output commits whose provenance names it) go too with `recursive`, else it is
+   * refused; a commit without children (a branch head) cannot be squashed. Returns the commits
+   * removed; their objects go at the next garbage collection.
+   */
+  async squashCommit(repo: string, id: string, opts: { recursive?: boolean } = {}): Promise<CommitRef[]> {
+    const commit = await this.resolveCommit(repo, id);
+    return this.locked(async () => {
+      const all = new Map<string, CommitRecord[]>();
+      const recordsOf = async (r: string): Promise<CommitRecord[]> => {
+        let list = all.get(r);
+        if (!list) {
+          const infos = await this.listCommits(r);
+          list = await Promise.all(infos.map((c) => this.readCommit(r, c.id)));
+          all.set(r, list);
+        }
+        return list;
+      };
+      const doomed: CommitRecord[] = [await this.readCommit(repo, commit.id)];
+      const repos = await this.repoNames();
+      for (let i = 0; i < doomed.length; i++) {
+        const c = doomed[i]!;
+        for (const r of repos) {
+          for (const s of await recordsOf(r)) {
+            if (s.provenance.some((p) => p.repo === c.repo && p.id === c.id) && !doomed.includes(s)) doomed.push(s);
+          }
+        }
+      }
+      if (doomed.length > 1 && !opts.recursive) {
+        const names = doomed.slice(1).map((c) => `${c.repo}@${c.id}`);
+        throw new VigilError(
+          `cannot squash commit ${repo}@${commit.id} with subvenance without --recursive: ${names.join(', ')} were made from it`,
+        );
+      }
+      for (const c of doomed) {
+        const children = (await recordsOf(c.repo)).filter((x) => x.parent === c.id);
+        if (children.length === 0)
+          throw new VigilError(`cannot squash commit ${c.repo}@${c.id}: it has no children (it is the head of ${c.repo}@${c.branch})`);
+      }
+      for (const c of doomed) {
+        const dir = this.repoDir(c.repo);
+        for (const child of (await recordsOf(c.repo)).filter((x) => x.parent === c.id)) {
+          const moved: CommitRecord = { ...child, parent: c.parent };
+          await atomicWriteFile(join(dir, 'commits', `${child.id}.json`), `${JSON.stringify(moved, null, 2)}\n`, { tmpDir: this.tmpDir });
+          this.commitCache.set(`${c.repo}/${child.id}`, moved);
+          child.parent = c.parent;
+        }
+        await rm(join(dir, 'commits', `${c.id}.json`), { force: true });
+        this.commitCache.delete(`${c.repo}/${c.id}`);
+      }
+      await Promise.all([...new Set(doomed.map((c) => join(this.repoDir(c.repo), 'commits')))].map(fsyncPath));
+      return doomed.map((c) => ({ repo: c.repo, id: c.id }));
+    });
+  }
+
   /** Every commit on a branch of `repo`, newest first. */
   async listCommits(repo: string): Promise<CommitInfo[]> {
     await this.requireRepo(repo);
@@ -368,9 +451,9 @@ export class Store {
   /** A commit's tree (an empty one for null), to look files up, list a folder or diff against another commit's, each in O(log N). */
   async tree(repo: string, commitId: string | null): Promise<FileTree> {
     await this.requireRepo(repo);
-    if (commitId === null) return new FileTree(this.trees, null, 0, 0);
+    if (commitId === null) return new FileTree(this.trees, null, 0, 0, repo);
     const record = await this.readCommit(repo, commitId);
-    return new FileTree(this.trees, record.root, record.fileCount, record.sizeBytes);
+    return new FileTree(this.trees, record.root, record.fileCount, record.sizeBytes, `${repo}@${commitId}`);
   }
 
   /** The file at `path` in a commit, or null (also when `path` is a folder). */
@@ -390,9 +473,41 @@ export class Store {
 
   // ---- objects ----
 
-  /** The immutable blob on disk: read it, hard-link or copy it, never write it. */
+  /** The immutable blob on disk: read it, hard-link or copy it, never write it; check it first (checkObject). */
   objectPath(sha256: string): string {
     return this.objects.path(sha256);
+  }
+
+  /**
+   * Re-hashes the object before anything reads it: a StoreDamageError naming `where` (the file
+   * that holds it, `repo@commit:/path`) when its bytes no longer hash to its name or it is missing.
+   */
+  async checkObject(sha256: string, where: string): Promise<void> {
+    const fault = await this.objects.fault(sha256);
+    if (fault) throw await this.objectError(sha256, fault, where);
+  }
+
+  /** The error for a read of object `sha256` that found `fault`: why it is gone when it expired, else the damage. */
+  private async objectError(sha256: string, fault: string, where: string): Promise<VigilError> {
+    const expired = fault === objectFault(null) ? await this.expiry.get(sha256) : null;
+    return expired ? new ExpiredObjectError(where, expired) : new StoreDamageError(`object ${sha256}`, fault, where);
+  }
+
+  /** checkObject, synchronously (see ObjectStore.faultSync). */
+  checkObjectSync(sha256: string, where: string): void {
+    const fault = this.objects.faultSync(sha256);
+    if (fault) throw new StoreDamageError(`object ${sha256}`, fault, where);
+  }
+
+  /** The object's bytes, checked against its sha256 (a StoreDamageError naming `where` if they are damaged). */
+  async readObject(sha256: string, where: string): Promise<Buffer> {
+    const bytes = await readFile(this.objects.currentPath(sha256)).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw await this.objectError(sha256, objectFault(null), where);
+      throw e;
+    });
+    const actual = sha256Of(bytes);
+    if (actual !== sha256) throw await this.objectError(sha256, objectFault(actual), where);
+    return bytes;
   }
 
   /**
@@ -452,7 +567,9 @@ export class Store {
     // into place whole). Under the lock it stands unless another writer moved the head meanwhile.
     const makeTree = (base: CommitRecord | null | undefined) => {
       try {
-        return applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`);
+        return namingDamage(`${repo}@${base?.id ?? branch}`, () =>
+          applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`),
+        );
       } catch (e) {
         throw this.writeError(e);
       }
@@ -521,12 +638,56 @@ export class Store {
    * the retry of the same commit.
    */
   private async checkIdUnused(repo: string, id: string): Promise<void> {
-    const exists = await readJsonFile<CommitRecord>(join(this.repoDir(repo), 'commits', `${id}.json`));
-    if (!exists) return;
+    if ((await readTextIfPresent(join(this.repoDir(repo), 'commits', `${id}.json`))) === null) return;
     if ((await this.listCommits(repo)).some((c) => c.id === id))
       throw new Error(`commit ${repo}@${id} already exists; commits are immutable`);
     this.commitCache.delete(`${repo}/${id}`);
   }
+}
+
+/** A parser's message on one line (JSON.parse quotes the text it met, line breaks included). */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** A file's text, or null when it does not exist. */
+async function readTextIfPresent(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+    throw e;
+  });
+}
+
+/**
+ * A commit record's text as its record, checked for the fields a reader relies on: a record that
+ * does not parse, or names another commit, or a parent or root that is no id, is damaged.
+ */
+export function parseCommitRecord(text: string, repo: string, id: string): CommitRecord {
+  const damaged = (why: string) =>
+    new StoreDamageError(`the record of commit ${id} in repo ${repo} (repos/${repo}/commits/${id}.json)`, `is damaged: ${why}`);
+  let record: CommitRecord;
+  try {
+    record = JSON.parse(text) as CommitRecord;
+  } catch (e) {
+    throw damaged(oneLine((e as Error).message));
+  }
+  if (typeof record !== 'object' || record === null) throw damaged('it is no JSON object');
+  if (record.id !== id || record.repo !== repo) throw damaged(`it names commit ${record.repo}@${record.id}`);
+  if (record.parent !== null && !(typeof record.parent === 'string' && COMMIT_ID.test(record.parent))) {
+    throw damaged(`its parent ${JSON.stringify(record.parent)} is no commit id`);
+  }
+  if (record.root !== null && !(typeof record.root === 'string' && SHA256.test(record.root))) {
+    throw damaged(`its tree root ${JSON.stringify(record.root)} is no sha256`);
+  }
+  for (const field of ['fileCount', 'sizeBytes'] as const) {
+    if (!Number.isSafeInteger(record[field]) || record[field] < 0)
+      throw damaged(`its ${field} ${JSON.stringify(record[field])} is no count`);
+  }
+  if (typeof record.branch !== 'string' || typeof record.started !== 'string' || typeof record.finished !== 'string') {
+    throw damaged('its branch, started or finished is missing');
+  }
+  if (!Array.isArray(record.provenance)) throw damaged('its provenance is missing');
+  return record;
 }
 
 function toInfo(record: CommitRecord): CommitInfo {

@@ -5,6 +5,7 @@
  * see mst.ts).
  */
 import { VigilError } from '../../pfs/errors.js';
+import { namingDamage, namingDamageIn } from './damage.js';
 import { type Change, type Entry, MemoryNodeStorage, Mst, type MstEdit, type NodeStorage, type Persisted, type ValueCodec } from './mst.js';
 import { checkPathLength, normalizeRepoPath } from './names.js';
 
@@ -61,7 +62,7 @@ function toEntry(e: Entry<FileValue>): FileEntry {
   return { path: e.key, sha256: e.value.sha256, size: e.value.size };
 }
 
-/** A stored tree, read-only: what a commit holds. */
+/** A stored tree, read-only: what a commit holds. A damaged or missing node is a StoreDamageError naming `where`. */
 export class FileTree {
   constructor(
     readonly mst: Mst<FileValue>,
@@ -70,39 +71,42 @@ export class FileTree {
     /** How many files, and their total size. */
     readonly count: number,
     readonly size: number,
+    /** Whose tree this is, for errors: `repo@commit`. */
+    readonly where = 'a tree',
   ) {}
 
-  static open(mst: Mst<FileValue>, root: string | null): FileTree {
-    const summary = mst.summary(root);
-    return new FileTree(mst, root, summary.count, summary.weight);
+  static open(mst: Mst<FileValue>, root: string | null, where?: string): FileTree {
+    const summary = namingDamage(where ?? 'a tree', () => mst.summary(root));
+    return new FileTree(mst, root, summary.count, summary.weight, where);
   }
 
   /** The file at `path`, or null (also when `path` is a folder). */
   get(path: string): FileEntry | null {
-    const value = this.mst.get(this.root, path);
+    const value = namingDamage(this.where, () => this.mst.get(this.root, path));
     return value ? { path, ...value } : null;
   }
 
   /** Whether some file lies below `path`. */
   isFolder(path: string): boolean {
     if (path === '/') return this.count > 0;
-    return this.mst.first(this.root, folderRange(path)) !== undefined;
+    return namingDamage(this.where, () => this.mst.first(this.root, folderRange(path))) !== undefined;
   }
 
   /** The files below `folder` ('/' for all), sorted by path. */
   *files(folder = '/'): Generator<FileEntry> {
-    for (const e of this.mst.entries(this.root, folderRange(folder))) yield toEntry(e);
+    for (const e of namingDamageIn(this.where, this.mst.entries(this.root, folderRange(folder)))) yield toEntry(e);
   }
 
   list(folder = '/'): FileEntry[] {
     const out: FileEntry[] = [];
-    this.mst.forEach(this.root, folderRange(folder), (e) => out.push(toEntry(e)));
+    namingDamage(this.where, () => this.mst.forEach(this.root, folderRange(folder), (e) => out.push(toEntry(e))));
     return out;
   }
 
   /** The files added, removed or changed from `before` (null: an empty tree) to this tree, sorted by path. */
   *changesSince(before: FileTree | null): Generator<FileChange> {
-    for (const c of this.mst.diff(before?.root ?? null, this.root)) yield fileChange(c);
+    const where = before ? `${before.where} or ${this.where}` : this.where;
+    for (const c of namingDamageIn(where, this.mst.diff(before?.root ?? null, this.root))) yield fileChange(c);
   }
 }
 

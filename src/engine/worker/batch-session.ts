@@ -5,11 +5,13 @@ import { DatumSet } from './datum-sets.js';
 import type { Datum } from '../datum/create.js';
 import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext, type WorkerPod } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
+import { JOB_FAILURE_EXIT_CODE } from '../../pfs/errors.js';
 import {
   afterFailedTry,
   type ErrCmdOutcome,
   exitFailure,
   failedResult,
+  jobFailureReason,
   startUserCode,
   StderrTail,
   type StepExit,
@@ -305,8 +307,8 @@ class BatchSession implements ParkedStep {
       this.worker.warm?.pool.forget(this);
       return;
     }
-    if (exit.spawnError) {
-      this.end({ kind: 'fatal', reason: exit.spawnError });
+    if (exit.spawnError || exit.code === JOB_FAILURE_EXIT_CODE) {
+      this.end({ kind: 'fatal', reason: exit.spawnError ?? jobFailureReason(this.tail) });
       return;
     }
     const how = exitFailure(exit) ?? 'exited with code 0';

@@ -41,7 +41,9 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     ...opts,
     signal: AbortSignal.any([opts.signal, stop.signal]),
     fatal: undefined,
+    failJob: (reason) => fail(reason),
     next: 0,
+    checkedObjects: new Set(),
     datums: [],
     setLimit: UNLIMITED_SET,
     planned: plan.then((datums) => {

@@ -1,5 +1,6 @@
 import { WORKER_PORT_VAR } from '../../pfs/datums.js';
 import type { Datum } from '../datum/create.js';
+import { StoreDamageError } from '../store/damage.js';
 import type { JobLog } from '../pps/logs.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import type { FileEntry, Store } from '../store/store.js';
@@ -40,6 +41,8 @@ export interface ProcessDatumsOptions {
 export interface JobContext extends ProcessDatumsOptions {
   /** Why the step cannot run at all, once a worker found out. */
   fatal: string | undefined;
+  /** Fails the whole job with `reason` and stops its workers (the step cannot run, or said no datum can succeed). */
+  failJob(reason: string): void;
   /** The job's datums to process, once `planned` has settled. */
   datums: Datum[];
   planned: Promise<void>;
@@ -47,11 +50,45 @@ export interface JobContext extends ProcessDatumsOptions {
   next: number;
   /** How much a datum-batching step's process serves before it is restarted, once `planned` has settled (datum-sets.ts). */
   setLimit: DatumSetLimit;
+  /** The objects of datums' inputs re-hashed in this job and found sound (see takeDatum). */
+  checkedObjects: Set<string>;
 }
 
-/** The next datum no worker has taken; none once the job is stopped. */
+/**
+ * The next datum no worker has taken; none once the job is stopped. A datum whose input objects
+ * are damaged or missing in the store fails here, with a reason naming the file and the object,
+ * and the next is taken: the step never sees damaged bytes, and no retry or errCmd can mend them.
+ */
 export function takeDatum(ctx: JobContext): Datum | undefined {
-  return ctx.signal.aborted ? undefined : ctx.datums[ctx.next++];
+  for (;;) {
+    const datum = ctx.signal.aborted ? undefined : ctx.datums[ctx.next++];
+    const damaged = datum && damagedInput(ctx, datum);
+    if (!damaged) return datum;
+    ctx.onResult({ datum, state: 'FAILED', outputs: [], reason: damaged, tries: 0 });
+  }
+}
+
+/**
+ * Why the datum's inputs cannot be shown to the step: an object re-hashed from the store that is
+ * damaged, missing or unreadable; null when all are sound. Each object is checked once per job
+ * (the model files every datum of detect reads, once), synchronously like the datum's layout.
+ */
+function damagedInput(ctx: JobContext, datum: Datum): string | null {
+  for (const input of datum.inputs) {
+    if (input.emptyFiles) continue; // the step sees empty placeholders, never the objects
+    for (const file of input.files) {
+      if (ctx.checkedObjects.has(file.sha256)) continue;
+      const where = `${input.repo}@${input.commit}:${file.path}`;
+      try {
+        ctx.store.checkObjectSync(file.sha256, where);
+      } catch (e) {
+        if (e instanceof StoreDamageError) return e.message;
+        return `${where}: object ${file.sha256} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      }
+      ctx.checkedObjects.add(file.sha256);
+    }
+  }
+  return null;
 }
 
 /** Whether a datum is left for a worker to take. */

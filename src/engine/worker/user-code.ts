@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseEnvLines } from '../../pfs/datums.js';
+import { JOB_FAILURE_EXIT_CODE } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import type { Datum } from '../datum/create.js';
 import { datumEnvLines, stepEnv, stopReason, type DatumResult, type JobContext, type WorkerPod } from './job-context.js';
@@ -101,16 +102,31 @@ export function exitFailure(exit: StepExit, acceptReturnCode: number[] = []): st
   return `exit code ${exit.code}`;
 }
 
+/**
+ * Why a step that exited with JOB_FAILURE_EXIT_CODE (src/pfs/errors.ts) says its whole job
+ * cannot succeed: its last stderr line. The engine then fails the job once, rather than every datum alike.
+ */
+export function jobFailureReason(tail: StderrTail): string {
+  return tail.last() ?? `the step exited with code ${JOB_FAILURE_EXIT_CODE}: no datum of the job can succeed`;
+}
+
 /** Keeps a process's last stderr lines, for the reason a datum failed. */
 export class StderrTail {
   private lines: string[] = [];
+  private lastLine: string | undefined;
   add(line: string): void {
     if (line.trim() === '') return;
+    this.lastLine = line;
     this.lines.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
     if (this.lines.length > 3) this.lines.shift();
   }
   clear(): void {
     this.lines = [];
+    this.lastLine = undefined;
+  }
+  /** The last line, whole (a job's failure reason, which `inspect job` shows in full). */
+  last(): string | undefined {
+    return this.lastLine;
   }
   /** `: <last lines>`, or '' when the process printed nothing on stderr. */
   suffix(): string {
@@ -166,6 +182,7 @@ export async function runToEnd(
   ctx.signal.removeEventListener('abort', onAbort);
   if (timedOut) return `timed out after ${limit! / 1000}s (datumTimeout)`;
   if (ctx.signal.aborted) return stopReason(ctx.signal);
+  if (exit.code === JOB_FAILURE_EXIT_CODE) ctx.failJob(jobFailureReason(tail));
   const failure = exitFailure(exit, acceptReturnCode);
   return failure && failure + tail.suffix();
 }

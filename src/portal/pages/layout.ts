@@ -18,6 +18,8 @@ export interface PageContext {
   version: string;
   /** The request's path, to mark the current section. */
   path: string;
+  /** Set while the disk is low and frames are refused: every page shows it in a banner. */
+  diskLow?: string;
 }
 
 /** How often a live page asks whether new work landed, and how long it waits at most before reloading anyway. */
@@ -64,6 +66,7 @@ const STYLE = html`<style>
   svg line.axis { stroke: #adb5bd; }
   .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
   .sev-critical { background: ${COLORS.critical}; } .sev-error { background: ${COLORS.error}; }
+  .disk-low { background: #f8d7da; border: 1px solid #dc3545; color: #58151c; padding: .6rem .9rem; border-radius: 4px; }
   .sev-warning { background: ${COLORS.warning}; color: #212529; } .sev-info { background: ${COLORS.info}; }
   .state { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; border: 1px solid #ced4da; color: #495057; }
   .state-open { border-color: ${COLORS.critical}; color: ${COLORS.critical}; font-weight: 600; }
@@ -156,6 +159,7 @@ ${STYLE}
 <body data-version="${ctx.version}">
 ${nav(ctx)}
 <main>
+${ctx.diskLow ? html`<p class="disk-low" role="alert"><strong>Disk low: cameras' frames are refused.</strong> ${ctx.diskLow}. Free space with vigil retain and vigil gc.</p>` : ''}
 ${body}
 </main>
 ${opts.live ? liveScript(ctx) : ''}

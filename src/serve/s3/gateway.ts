@@ -199,7 +199,7 @@ export function s3App(opts: S3GatewayOptions, parts: ServeParts): Hono<ServeEnv>
   const findFile = async (ref: BucketRef, key: string): Promise<{ file: FileEntry; commit: CommitInfo }> => {
     const commit = await commitOf(ref);
     const path = `/${key.replace(/\/$/, '')}`;
-    const file = commit ? (await store.listFiles(ref.repo, commit.id)).find((f) => f.path === path) : undefined;
+    const file = commit ? await store.fileAt(ref.repo, commit.id, path) : null;
     if (!file || !commit) throw new S3Error(404, 'NoSuchKey', `${ref.repo}@${ref.commit ?? ref.branch}:${path} does not exist`);
     return { file, commit };
   };

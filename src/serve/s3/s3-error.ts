@@ -23,6 +23,7 @@ export const S3_CODE_OF_REFUSAL: Record<RefusalCode, string> = {
   conflict: 'OperationAborted',
   queue_full: 'SlowDown',
   shutting_down: 'ServiceUnavailable',
+  disk_low: 'SlowDown',
   not_found: 'NoSuchKey',
   internal: 'InternalError',
 };
