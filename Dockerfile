@@ -1,7 +1,12 @@
 # The one image every Vigil pipeline runs (pipelines/*.yaml name it in transform.image).
-# tfjs-node-gpu 4.x links libtensorflow 2.9, built for CUDA 11.2 and cuDNN 8.1.
+# tfjs-node-gpu 4.22 downloads libtensorflow 2.9.1 (its scripts/deps-constants.js), built for
+# CUDA 11.2 and cuDNN 8.1: it loads the CUDA 11 libraries by their major sonames
+# (libcudart.so.11.0, libcublas.so.11, libcudnn.so.8, ...), which every CUDA 11.x >= 11.2 and
+# cuDNN 8.x provide (CUDA's minor version compatibility). NVIDIA removed the 11.2 images; 11.8
+# is the last CUDA 11 and is still published. Check the tag and record its digest where Docker
+# runs (README, "Run on Pachyderm").
 ARG NODE_VERSION=20.20.2
-ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
+ARG CUDA_IMAGE=nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04
 
 FROM node:${NODE_VERSION}-bookworm-slim AS node
 

@@ -19,6 +19,7 @@ import sharp from 'sharp';
 import { parse } from 'yaml';
 import { formatTimestamp } from '../src/contract/frame-path.js';
 import { Store } from '../src/engine/store/store.js';
+import { parseJsonStream } from '../src/pfs/json-stream.js';
 import { packageRoot } from '../src/pfs/package-root.js';
 import type { Bench } from './bench.js';
 import { timedVigil } from './engine-fixture.js';
@@ -30,21 +31,24 @@ const NEW_FRAME_AT = Date.UTC(2026, 10, 26, 4, 10);
 const STAGES = ['validated', 'detections', 'matches', 'alerts', 'deliveries', 'warehouse', 'reports'] as const;
 const STANDINS = { validated: 'validate', detections: 'detect' } as const;
 
+/** JobInfo as `vigil list job --raw` prints it (pachctl's protojson: 64-bit counts as strings, 0 left out). */
 interface JobInfo {
   job: { pipeline: { name: string } };
   state: string;
   created: string;
   finished?: string;
-  dataProcessed: number;
-  dataSkipped: number;
+  data_processed?: string;
+  data_skipped?: string;
 }
 
 /** Each stage's latest job. */
 async function latestJobs(root: string): Promise<Map<string, JobInfo>> {
   const { stdout } = await timedVigil(['list', 'job', '--raw'], root);
   const jobs = new Map<string, JobInfo>();
-  for (const line of stdout.trim().split('\n')) {
-    const job = JSON.parse(line) as JobInfo;
+  const stream = parseJsonStream(stdout, (message) => {
+    throw new Error(`bench history: vigil list job --raw: ${message}`);
+  }) as JobInfo[];
+  for (const job of stream) {
     if (!jobs.has(job.job.pipeline.name)) jobs.set(job.job.pipeline.name, job);
   }
   return jobs;
@@ -106,8 +110,8 @@ async function newFrame(
     }
     stages.set(stage, {
       seconds: (Date.parse(job.finished) - Date.parse(job.created)) / 1000,
-      processed: job.dataProcessed,
-      skipped: job.dataSkipped,
+      processed: Number(job.data_processed ?? 0),
+      skipped: Number(job.data_skipped ?? 0),
     });
   }
   return { wall: run.ms / 1000, stages };

@@ -1,4 +1,7 @@
-/** How the CLI prints: aligned tables for people, one JSON object a line for `--raw`. */
+/** How the CLI prints: aligned tables for people, pachctl's JSON or YAML for `--raw`. */
+import type { Argv } from 'yargs';
+import { stringify } from 'yaml';
+import { VigilError } from '../pfs/errors.js';
 
 /** Columns padded to their widest cell, as pachctl's tables; the last column is not padded. */
 export function printTable(header: string[], rows: string[][]): void {
@@ -13,6 +16,17 @@ export function printTable(header: string[], rows: string[][]): void {
   process.stdout.write(`${[header, ...rows].map(line).join('\n')}\n`);
 }
 
+/** The flags every list and inspect verb takes, as pachctl's (cmdutil.OutputFlags): `--raw`, and `--output`/`-o` with it. */
+export function withRawOutput<T>(y: Argv<T>): Argv<T & { raw: boolean | undefined; output: RawFormat | undefined }> {
+  return y
+    .option('raw', { type: 'boolean', describe: 'print the records as pachctl --raw does: JSON (or YAML with -o yaml), proto field names' })
+    .option('output', { alias: 'o', choices: ['json', 'yaml'] as const, describe: 'with --raw: "json" (default) or "yaml"' })
+    .check((argv) => {
+      if (argv.output !== undefined && !argv.raw) throw new VigilError('cannot set --output (-o) without --raw');
+      return true;
+    });
+}
+
 /** The widest a free-text table cell (a job's reason) is shown; the full text is in `inspect`. */
 export const CELL_WIDTH = 60;
 
@@ -25,12 +39,21 @@ export function shortCell(text: string, width = CELL_WIDTH): string {
   return `${(space > width / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-/** The `--raw` flag every list and inspect verb takes. */
-export const rawOption = { type: 'boolean', describe: "print JSON with Pachyderm's field names, one object a line" } as const;
+export type RawFormat = 'json' | 'yaml';
 
-/** `--raw`: each object as one line of JSON (a stream of objects, as `pachctl --raw` prints, that jq and line readers both take). */
-export function printRaw(objects: unknown[]): void {
-  process.stdout.write(objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
+/**
+ * `--raw`: the records as pachctl's Encoder writes messages (src/internal/cmdutil/util.go,
+ * Encoder; src/internal/serde): JSON indented by two spaces, one message right after another
+ * with nothing between them and no final newline (protojson's output), or YAML documents
+ * (indent 2, keys sorted, as yaml.v3 encodes a map) separated by `---`. A stream of JSON
+ * values, as jq reads it.
+ */
+export function printRaw(objects: unknown[], format: RawFormat = 'json'): void {
+  if (format === 'yaml') {
+    process.stdout.write(objects.map((o) => stringify(o, { indent: 2, sortMapEntries: true, lineWidth: 0 })).join('---\n'));
+    return;
+  }
+  process.stdout.write(objects.map((o) => JSON.stringify(o, null, 2)).join(''));
 }
 
 /** 1536 → `1.5KiB`, as pachctl writes sizes. */

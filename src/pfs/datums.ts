@@ -60,14 +60,33 @@ function endIfJobFailure(e: unknown): void {
 }
 
 /**
- * Runs `handle` on every datum of this worker. With datum batching (`PPS_WORKER_GRPC_PORT`
- * set) it loops on NextDatum, reporting each datum's failure in the next call; the worker ends
- * the process when no datum is left, so this never returns then. Without batching the process
- * is one datum, described by its own environment, and a failure exits non-zero.
+ * Whether this process serves a datum-batching worker. A Pachyderm worker sets
+ * PPS_WORKER_GRPC_PORT in every pod (pps/server/worker_rc.go, workerPodSpec), batching or not;
+ * what differs is the process's own environment (worker/driver/driver.go, UserCodeEnv): without
+ * batching the step runs once per datum and gets the datum's variables (PACH_DATUM_ID, one
+ * variable per input); with it the step starts with none and asks NextDatum for each datum
+ * (worker/pipeline/transform/worker.go, handleDatumSetBatching). A process with no worker port
+ * at all runs outside any worker (`vigil step`, tests) on the datum of its environment.
+ */
+export function datumBatching(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env[WORKER_PORT_VAR]) && !env[DATUM_ID_VAR];
+}
+
+/** The worker's gRPC port variable (client.PPSWorkerPortEnv) and the datum id's (client.DatumIDEnv). */
+export const WORKER_PORT_VAR = 'PPS_WORKER_GRPC_PORT';
+export const DATUM_ID_VAR = 'PACH_DATUM_ID';
+
+/** What Pachyderm's worker answers NextDatum when the pipeline does not batch datums (transform/status.go, NextDatum). */
+export const BATCHING_NOT_ENABLED = 'datum batching not enabled';
+
+/**
+ * Runs `handle` on every datum of this worker. With datum batching (see datumBatching) it loops
+ * on NextDatum, reporting each datum's failure in the next call; the worker ends the process
+ * when no datum is left, so this never returns then. Without batching the process is one
+ * datum, described by its own environment, and a failure exits non-zero.
  */
 export async function forEachDatum(handle: DatumHandler): Promise<void> {
-  const port = process.env.PPS_WORKER_GRPC_PORT;
-  if (!port) {
+  if (!datumBatching(process.env)) {
     try {
       await handle({ env: { ...(process.env as Record<string, string>) } });
     } catch (e) {
@@ -77,9 +96,17 @@ export async function forEachDatum(handle: DatumHandler): Promise<void> {
     return;
   }
   const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as WorkerClient;
+  const address = `127.0.0.1:${process.env[WORKER_PORT_VAR]}`;
+  const client = new Client(address, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as WorkerClient;
   const next = (error: string) =>
-    new Promise<NextDatumResponse>((resolve, reject) => client.NextDatum({ error }, (err, res) => (err ? reject(err) : resolve(res))));
+    new Promise<NextDatumResponse>((resolve, reject) =>
+      client.NextDatum({ error }, (err, res) => {
+        if (!err) return resolve(res);
+        if (err.details === BATCHING_NOT_ENABLED)
+          reject(new Error(`the worker at ${address} says "${BATCHING_NOT_ENABLED}": set transform.datumBatching in the pipeline spec`));
+        else reject(err);
+      }),
+    );
   let error = '';
   for (;;) {
     const res = await next(error);

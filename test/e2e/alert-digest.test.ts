@@ -23,6 +23,7 @@ import { sha256 } from '../../src/pfs/files.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { matchRecord } from '../helpers/alert.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { parseRaw } from '../helpers/engine.js';
 
 const PIPELINES = join(packageRoot(), 'pipelines');
 const FRAME = await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.png'));
@@ -73,8 +74,8 @@ describe('alert: rate caps, digests and the deliveries record per device-day', {
     };
     const records = async (): Promise<Map<string, IncidentDeliveries>> => {
       const out = new Map<string, IncidentDeliveries>();
-      for (const line of (await vigilOk(['list', 'file', 'deliveries@master:/u1-cam1/', '--raw'], { root })).trim().split('\n')) {
-        const path = JSON.parse(line).file.path as string;
+      for (const info of parseRaw(await vigilOk(['list', 'file', 'deliveries@master:/u1-cam1/', '--raw'], { root }))) {
+        const path = info.file.path as string;
         const record = JSON.parse(await vigilOk(['get', 'file', `deliveries@master:${path}`], { root }));
         out.set(
           path

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { parseFileArg, parseBranchFileArg, parseCommitArg } from '../../src/cli/ref.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { parseRaw } from '../helpers/engine.js';
 
 const fixture = (name: string) => join(packageRoot(), 'test', 'fixtures', name);
 
@@ -16,15 +17,9 @@ async function storeWith(...repos: string[]): Promise<string> {
   return root;
 }
 
-/** Every `--raw` line of a command, parsed. */
+/** Every `--raw` message of a command, parsed. */
 async function raw(args: string[], root: string): Promise<any[]> {
-  const out = await vigilOk([...args, '--raw'], { root });
-  return out.trim() === ''
-    ? []
-    : out
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
+  return parseRaw(await vigilOk([...args, '--raw'], { root }));
 }
 
 /** Every path under the store with its size: what "the store is unchanged" compares. */
@@ -80,7 +75,7 @@ test('create, list, inspect and delete repos; --raw follows Pachyderm RepoInfo',
     ],
   );
   assert.equal(repos[1].description, 'policies as data');
-  assert.equal(repos[0].details.sizeBytes, 0);
+  assert.deepEqual(repos[0].details, {}, 'size 0: protojson leaves zero values out');
   assert.ok(!Number.isNaN(Date.parse(repos[0].created)));
   assert.equal((await raw(['inspect', 'repo', 'rules'], root))[0].repo.name, 'rules');
 
@@ -122,13 +117,13 @@ test('put, get, list and delete files; one put is one commit; old commits keep o
   assert.match(listing, /^NAME\s+TYPE\s+SIZE\n\/u1-cam1\/\s+dir\s+\S+\n\/u2-door\/\s+dir\s+\S+\n$/);
   const files = await raw(['list', 'file', 'raw@master:/u1-cam1'], root);
   assert.deepEqual(
-    files.map((f) => [f.file.path, f.fileType]),
+    files.map((f) => [f.file.path, f.file_type]),
     [
       ['/u1-cam1/20261126T041500Z.jpg', 'FILE'],
       ['/u1-cam1/20261126T041600Z.png', 'FILE'],
     ],
   );
-  assert.equal(files[0].sizeBytes, rocket.length);
+  assert.equal(files[0].size_bytes, String(rocket.length), 'int64 as a string, as protojson writes it');
   assert.equal(files[0].file.commit.id, commits[0].commit.id);
 
   // A single file at an explicit path, then from stdin.
@@ -165,19 +160,19 @@ test('list and inspect commit: --raw follows Pachyderm CommitInfo, master^ is th
   assert.match(newest.commit.id, /^[0-9a-f]{32}$/);
   assert.deepEqual(newest.commit.repo, { name: 'raw', type: 'user', project: { name: 'default' } });
   assert.equal(newest.commit.branch.name, 'master');
-  assert.equal(newest.parentCommit.id, oldest.commit.id);
-  assert.equal(oldest.parentCommit, undefined);
+  assert.equal(newest.parent_commit.id, oldest.commit.id);
+  assert.equal(oldest.parent_commit, undefined);
   assert.deepEqual(newest.origin, { kind: 'USER' });
-  assert.deepEqual(newest.directProvenance, []);
+  assert.equal(newest.direct_provenance, undefined, 'no provenance: the empty list is left out');
   const sizes = (await stat(fixture('camera.png'))).size + (await stat(fixture('horse.png'))).size;
-  assert.equal(newest.details.sizeBytes, sizes);
+  assert.equal(newest.details.size_bytes, String(sizes));
   assert.ok(Date.parse(newest.started) <= Date.parse(newest.finished));
   assert.ok(Date.parse(oldest.finished) <= Date.parse(newest.started));
 
   assert.equal((await raw(['inspect', 'commit', 'raw@master^'], root))[0].commit.id, oldest.commit.id);
   assert.equal(
-    (await raw(['inspect', 'commit', `raw@${oldest.commit.id}`], root))[0].details.sizeBytes,
-    (await stat(fixture('camera.png'))).size,
+    (await raw(['inspect', 'commit', `raw@${oldest.commit.id}`], root))[0].details.size_bytes,
+    String((await stat(fixture('camera.png'))).size),
   );
   assert.deepEqual(
     (await raw(['list', 'commit', 'raw@master^'], root)).map((c) => c.commit.id),
@@ -306,7 +301,7 @@ test('two vigil processes writing one branch at once: every put lands, the histo
   await Promise.all([writer('a'), writer('b')]);
   const commits = await raw(['list', 'commit', 'raw'], root);
   assert.equal(commits.length, 12);
-  for (let i = 0; i < commits.length - 1; i++) assert.equal(commits[i].parentCommit.id, commits[i + 1].commit.id);
+  for (let i = 0; i < commits.length - 1; i++) assert.equal(commits[i].parent_commit.id, commits[i + 1].commit.id);
   assert.equal((await raw(['list', 'file', 'raw@master:/a'], root)).length, 6);
   assert.equal((await raw(['list', 'file', 'raw@master:/b'], root)).length, 6);
 });

@@ -61,7 +61,7 @@ test('no command but init, demo and create repo makes a store: each says where i
 
 test('commands that need no store never look for one', async () => {
   const cwd = await tempDir('vigil-nostore-');
-  await vigilOk(['deploy', '--print', '--model-dir', 'm', '--rules-dir', 'r', '--eval-dir', 'e'], {
+  await vigilOk(['deploy', '--print'], {
     root: '',
     cwd,
     env: { VIGIL_ROOT: '' },

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
-import { commitFiles, createPipelines, listDatums, listJobs, pfs, readTree, run } from '../helpers/engine.js';
+import { commitFiles, createPipelines, int64, listDatums, listJobs, pfs, readTree, run } from '../helpers/engine.js';
 
-// Datum batching: the step (test/helpers/batch-step.ts) starts once per worker and loops on
-// NextDatum through forEachDatum, the client every Vigil step uses.
+// Datum batching: the step (test/helpers/batch-step.ts) starts once per datum set and loops on
+// NextDatum through forEachDatum, the client every Vigil step uses (datum sets:
+// test/e2e/datum-sets.test.ts).
 
 const BATCH_STEP = ['node', join(packageRoot(), 'dist', 'test', 'helpers', 'batch-step.js')];
 
@@ -31,7 +32,8 @@ describe('datum batching', () => {
   test('one process serves many datums; a datum reporting an error is retried in a restarted step, then fails the job alone', async () => {
     const root = await tempDir();
     await commitFiles(root, 'raw', { '/a.txt': 'alpha', '/b.txt': 'fail here', '/c.txt': 'gamma', '/d.txt': 'delta' });
-    await createPipelines(root, batchPipeline('batch', { datumTries: 2 }));
+    // One set of all four datums (datum-sets.ts): one process may serve them all.
+    await createPipelines(root, batchPipeline('batch', { datumTries: 2, datumSetSpec: { number: 4 } }));
     const r = await run(root);
     assert.equal(r.code, 1, r.stdout + r.stderr);
 
@@ -46,7 +48,7 @@ describe('datum batching', () => {
       '/c.txt': 'SUCCESS',
       '/d.txt': 'SUCCESS',
     });
-    assert.deepEqual([job.dataProcessed, job.dataFailed, job.dataTotal], [3, 1, 4]);
+    assert.deepEqual([int64(job.data_processed), int64(job.data_failed), int64(job.data_total)], [3, 1, 4]);
 
     const runs = await processedBy(root, 'batch');
     const tries = runs.filter((x) => x.datum === byFile['/b.txt']!.datum.id);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { tempDir } from '../helpers/cli.js';
-import { commitFiles, createPipelines, listJobs, pfs, readTree, run, shellPipeline } from '../helpers/engine.js';
+import { commitFiles, createPipelines, int64, listJobs, pfs, readTree, run, shellPipeline } from '../helpers/engine.js';
 
 // Jobs planned from the diffs of their inputs: each one must leave exactly the output a job
 // planned from scratch (a new store, the same inputs) leaves, running only the datums a change touched.
@@ -100,7 +100,7 @@ describe('vigil run: jobs planned from what changed', () => {
         const jobs = await listJobs(root, name);
         const processed = round.processed[name];
         assert.equal(jobs.length, jobsBefore[name] + (processed === undefined ? 0 : 1), `round ${i + 1}: jobs of ${name}`);
-        if (processed !== undefined) assert.equal(jobs[0]!.dataProcessed, processed, `round ${i + 1}: datums ${name} processed`);
+        if (processed !== undefined) assert.equal(int64(jobs[0]!.data_processed), processed, `round ${i + 1}: datums ${name} processed`);
       }
     }
   });
@@ -122,7 +122,7 @@ describe('vigil run: jobs planned from what changed', () => {
     );
     assert.equal((await run(root)).code, 0);
     const first = await lastJob(root, 'lenient');
-    assert.deepEqual([first.dataProcessed, first.dataRecovered], [1, 1]);
+    assert.deepEqual([int64(first.data_processed), int64(first.data_recovered)], [1, 1]);
 
     // b.txt writes /same.txt, which bad.txt's datum (carried over, not run again) wrote in the first job.
     await commitFiles(root, 'raw', { '/b.txt': 'b' });
@@ -139,7 +139,10 @@ describe('vigil run: jobs planned from what changed', () => {
 
     // The recovered datum runs again although bad.txt did not change; b.txt is new; a.txt is skipped.
     const second = await lastJob(root, 'lenient');
-    assert.deepEqual([second.dataProcessed, second.dataRecovered, second.dataSkipped, second.dataTotal], [1, 1, 1, 3]);
+    assert.deepEqual(
+      [int64(second.data_processed), int64(second.data_recovered), int64(second.data_skipped), int64(second.data_total)],
+      [1, 1, 1, 3],
+    );
     assert.deepEqual(await readTree(root, 'lenient'), { '/a.txt': 'a', '/b.txt': 'b' });
   });
 });

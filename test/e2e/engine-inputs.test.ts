@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/cli.js';
-import { commitFiles, createPipelines, createRepo, listJobs, pfs, readTree, run, shellPipeline } from '../helpers/engine.js';
+import { commitFiles, createPipelines, createRepo, int64, listJobs, pfs, readTree, run, shellPipeline } from '../helpers/engine.js';
 
 // Every input kind, end to end: what each datum shows the step under $PFS_ROOT, against
 // datums worked out by hand. The step writes, per datum, the files it sees and any join or
@@ -61,6 +61,6 @@ test('cross, union, join (with outerJoin), group and a cross with an empty input
   assert.deepEqual(await readTree(root, 'emptied'), { '/a.txt': '0\n', '/b.txt': '0\n' }, 'emptyFiles: the names, without the bytes');
   // An input without data makes the cross empty: the job runs, has no datums, commits an empty output.
   const [empty] = await listJobs(root, 'crossempty');
-  assert.deepEqual([empty.state, empty.dataTotal], ['JOB_SUCCESS', 0]);
+  assert.deepEqual([empty.state, int64(empty.data_total)], ['JOB_SUCCESS', 0]);
   assert.deepEqual(await readTree(root, 'crossempty'), {});
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { inspectJob, readDatums } from '../../src/engine/pps/job-records.js';
 import { Store } from '../../src/engine/store/store.js';
 import { tempDir } from '../helpers/cli.js';
-import { commitFiles, createPipelines, listJobs, pfs, plantAsOldStore, readTree, run, shellPipeline } from '../helpers/engine.js';
+import { commitFiles, createPipelines, int64, listJobs, pfs, plantAsOldStore, readTree, run, shellPipeline } from '../helpers/engine.js';
 
 const COPY = 'cp "$raw" "$PFS_ROOT/out/"';
 
@@ -28,7 +28,7 @@ test('a name too long to lay out fails its datum only, naming the path; errCmd c
 
   const [strict] = await listJobs(root, 'strict');
   assert.equal(strict.state, 'JOB_FAILURE');
-  assert.deepEqual([strict.dataProcessed, strict.dataFailed], [2, 1], 'the other datums ran');
+  assert.deepEqual([int64(strict.data_processed), int64(strict.data_failed)], [2, 1], 'the other datums ran');
   const datums = readDatums(await Store.open(root), await inspectJob(root, 'strict', strict.job.id));
   const failed = datums.filter((d) => d.state === 'FAILED');
   assert.equal(failed.length, 1);
@@ -37,6 +37,6 @@ test('a name too long to lay out fails its datum only, naming the path; errCmd c
 
   const [lenient] = await listJobs(root, 'lenient');
   assert.equal(lenient.state, 'JOB_SUCCESS');
-  assert.deepEqual([lenient.dataProcessed, lenient.dataRecovered], [2, 1]);
+  assert.deepEqual([int64(lenient.data_processed), int64(lenient.data_recovered)], [2, 1]);
   assert.deepEqual(await readTree(root, 'lenient'), { '/a.txt': 'a', '/b.txt': 'b' });
 });

@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
-import { commitFiles, createPipelines, listDatums, listJobs, parseRaw, pfs, readTree, run, shellPipeline } from '../helpers/engine.js';
+import {
+  commitFiles,
+  createPipelines,
+  int64,
+  listDatums,
+  listJobs,
+  parseRaw,
+  pfs,
+  readTree,
+  run,
+  shellPipeline,
+} from '../helpers/engine.js';
 
 // Pipelines whose step is a shell one-liner (one process per datum), run through the real CLI.
 
@@ -49,14 +60,17 @@ describe('vigil run: incremental jobs', () => {
 
     // The job id is the output commit's id, whose provenance is the input commit.
     const [job] = await listJobs(root, 'upper');
-    assert.equal(job.outputCommit.id, job.job.id);
+    assert.equal(job.output_commit.id, job.job.id);
     assert.equal(job.state, 'JOB_SUCCESS');
-    assert.deepEqual([job.dataProcessed, job.dataSkipped, job.dataTotal], [0, 3, 3]);
+    assert.deepEqual([int64(job.data_processed), int64(job.data_skipped), int64(job.data_total)], [0, 3, 3]);
     const [commit] = parseRaw(await vigilOk(['inspect', 'commit', `upper@${job.job.id}`, '--raw'], { root }));
+    // As on Pachyderm, the provenance holds the input commits and the pipeline's spec commit (PipelineInfo.spec_commit).
+    const [pipeline] = parseRaw(await vigilOk(['inspect', 'pipeline', 'upper', '--raw'], { root }));
     assert.deepEqual(
-      commit.directProvenance.map((c: any) => `${c.repo.name}@${c.id}`),
-      [`raw@${head}`],
+      commit.direct_provenance.map((c: any) => `${c.repo.type}:${c.repo.name}@${c.id}`),
+      [`user:raw@${head}`, `spec:upper@${pipeline.spec_commit.id}`],
     );
+    assert.equal(pipeline.state, 'PIPELINE_RUNNING', 'an idle pipeline is RUNNING on Pachyderm (only autoscaling ones go to STANDBY)');
     assert.notEqual(head, first);
     // An older job's output is still there, as it was.
     const jobs = await listJobs(root, 'upper');
@@ -76,7 +90,7 @@ describe('vigil run: incremental jobs', () => {
     await vigilOk(['update', 'pipeline', '-f', file, '--reprocess'], { root });
     assert.match((await run(root)).stdout, /JOB_SUCCESS: 2 processed, 0 skipped/);
     const [info] = parseRaw(await vigilOk(['inspect', 'pipeline', 'upper', '--raw'], { root }));
-    assert.equal(info.version, 3);
+    assert.equal(info.version, '3');
     assert.equal(info.details.description, 'changed');
   });
 
@@ -142,8 +156,8 @@ describe('vigil run: what a step sees', () => {
     assert.equal(env.rules_COMMIT, rulesCommit);
     assert.equal(env.PACH_DATUM_ID, datum.datum.id);
     assert.equal(env.PACH_JOB_ID, job.job.id);
-    assert.equal(env.PACH_OUTPUT_COMMIT_ID, job.outputCommit.id);
-    assert.equal(env.PPS_WORKER_GRPC_PORT, undefined, 'only datum-batching steps get a worker port');
+    assert.equal(env.PACH_OUTPUT_COMMIT_ID, job.output_commit.id);
+    assert.match(env.PPS_WORKER_GRPC_PORT!, /^\d+$/, 'every worker has its gRPC port, batching or not (worker_rc.go)');
     assert.deepEqual(
       out['/files']!.trim().split('\n'),
       ['raw/cam/a.txt', 'rules/rules.yaml'],
@@ -159,7 +173,7 @@ describe('vigil run: what a step sees', () => {
       'DatumInfo.data: one entry per input, its glob match (the whole repo for /)',
     );
     assert.deepEqual(
-      datum.data.map((f: any) => f.fileType),
+      datum.data.map((f: any) => f.file_type),
       ['FILE', 'DIR'],
     );
   });
@@ -208,7 +222,7 @@ describe('vigil run: failures', () => {
     assert.equal(bad.state, 'FAILED');
     assert.equal(failed.state, 'JOB_FAILURE');
     assert.match(failed.reason, new RegExp(`datum ${bad.datum.id} failed: exit code 1: bad input`));
-    assert.deepEqual([failed.dataProcessed, failed.dataFailed, failed.dataTotal], [1, 1, 2]);
+    assert.deepEqual([int64(failed.data_processed), int64(failed.data_failed), int64(failed.data_total)], [1, 1, 2]);
     assert.match(r.stdout, /JOB_FAILURE/);
 
     r = await run(root);
@@ -237,7 +251,7 @@ describe('vigil run: failures', () => {
     assert.equal(r.code, 1, 'strict fails');
     const [lenient] = await listJobs(root, 'lenient');
     assert.equal(lenient.state, 'JOB_SUCCESS');
-    assert.deepEqual([lenient.dataProcessed, lenient.dataRecovered, lenient.dataFailed], [1, 1, 0]);
+    assert.deepEqual([int64(lenient.data_processed), int64(lenient.data_recovered), int64(lenient.data_failed)], [1, 1, 0]);
     assert.deepEqual(await readTree(root, 'lenient'), { '/a.txt': 'A' });
     const states = (await listDatums(root, `lenient@${lenient.job.id}`)).map((d) => d.state).sort();
     assert.deepEqual(states, ['RECOVERED', 'SUCCESS']);
@@ -281,7 +295,7 @@ describe('vigil run: failures', () => {
     const one = await vigilOk(['logs', 'talk', '--datum', a.datum.id], { root });
     assert.equal(one, 'hello from a.txt\n');
     const [entry] = parseRaw(await vigilOk(['logs', 'talk', '--datum', a.datum.id, '--raw'], { root }));
-    assert.deepEqual([entry.pipelineName, entry.jobId, entry.datumId], ['talk', job.job.id, a.datum.id]);
+    assert.deepEqual([entry.pipeline_name, entry.job_id, entry.datum_id], ['talk', job.job.id, a.datum.id]);
     assert.deepEqual(readdirSync(join(root, 'pps', 'work')), [], "the job's scratch folders are gone");
   });
 

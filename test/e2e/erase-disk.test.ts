@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { newStore } from '../helpers/engine.js';
 import { PortalClient } from '../helpers/portal.js';
 import { addDevice, frameName, sendFrame, startServer } from '../helpers/serve.js';
 
@@ -134,7 +135,7 @@ test('vigil erase: one camera and a date range gone from raw, validated and aler
 test('disk watch: under the free-space threshold the collector refuses frames (503 disk_low), /metrics, /readyz and the portal say so', {
   timeout: 180_000,
 }, async () => {
-  const root = await tempDir('vigil-disk-');
+  const root = await newStore('vigil-disk-');
   await vigilOk(['user', 'add', 'op', '--operator'], { root, input: 'op-password-1234\n' });
   const token = await addDevice(root, 'u1-cam1');
   const frame = await markedFrame(1, 'disk-test');

@@ -5,25 +5,20 @@ import { join } from 'node:path';
 import { assertValid } from '../../specs/index.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { vigil, vigilOk, tempDir } from '../helpers/cli.js';
+import { int64, parseRaw } from '../helpers/engine.js';
 import { layDefaultModel } from '../helpers/models.js';
 import { FIXTURE_RULES_DIR, detection, obj } from '../helpers/match.js';
 
+/** JobInfo as `vigil list job --raw` prints it (pachctl's protojson: 64-bit counts as strings, 0 left out). */
 interface JobInfo {
   job: { id: string };
   state: string;
   reason?: string;
-  dataProcessed: number;
-  dataSkipped: number;
-  dataFailed: number;
-  dataTotal: number;
+  data_processed?: string;
+  data_skipped?: string;
+  data_failed?: string;
+  data_total?: string;
 }
-
-const raw = <T>(stdout: string): T[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T);
 
 /**
  * The match pipeline on the embedded engine, fed by hand: `detections` and `models` are plain
@@ -53,16 +48,16 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   await vigilOk(['put', 'file', 'rules@master:/', '-r', '-f', FIXTURE_RULES_DIR], opts);
   await vigilOk(['create', 'pipeline', '-f', join(packageRoot(), 'pipelines', 'matches.yaml')], opts);
 
-  const jobs = async () => raw<JobInfo>(await vigilOk(['list', 'job', '--raw', '-p', 'matches'], opts));
+  const jobs = async () => parseRaw<JobInfo>(await vigilOk(['list', 'job', '--raw', '-p', 'matches'], opts));
   const matchFiles = async () =>
-    raw<{ file: { path: string } }>(await vigilOk(['list', 'file', 'matches@master:/u1-cam1', '--raw'], opts)).map((f) => f.file.path);
+    parseRaw<{ file: { path: string } }>(await vigilOk(['list', 'file', 'matches@master:/u1-cam1', '--raw'], opts)).map((f) => f.file.path);
   const matchAt = async (path: string) =>
     assertValid('match', JSON.parse(await vigilOk(['get', 'file', `matches@master:${path}`], opts)), path);
 
   // 1. The sample rules: only the person after hours fires.
   await vigilOk(['run', 'matches'], opts);
   let [job] = await jobs();
-  assert.deepEqual([job.state, job.dataProcessed, job.dataSkipped, job.dataTotal], ['JOB_SUCCESS', 3, 0, 3]);
+  assert.deepEqual([job.state, int64(job.data_processed), int64(job.data_skipped), int64(job.data_total)], ['JOB_SUCCESS', 3, 0, 3]);
   assert.deepEqual(await matchFiles(), ['/u1-cam1/20261127T000000Z.json']);
   const first = await matchAt(paths[0]);
   assert.deepEqual(
@@ -80,7 +75,7 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   await vigilOk(['put', 'file', 'rules@master:/rules.yaml', '-f', anyHour], opts);
   await vigilOk(['run', 'matches'], opts);
   [job] = await jobs();
-  assert.deepEqual([job.state, job.dataProcessed, job.dataSkipped], ['JOB_SUCCESS', 3, 0]);
+  assert.deepEqual([job.state, int64(job.data_processed), int64(job.data_skipped)], ['JOB_SUCCESS', 3, 0]);
   assert.deepEqual(await matchFiles(), ['/u1-cam1/20261126T170000Z.json', '/u1-cam1/20261127T000000Z.json']);
   const second = await matchAt(paths[0]);
   assert.notEqual(second.rules.commit, first.rules.commit);
@@ -92,7 +87,7 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   await vigilOk(['run', 'matches'], opts);
   const all = await jobs();
   assert.equal(all.length, jobsBefore + 1);
-  assert.deepEqual([all[0].state, all[0].dataProcessed, all[0].dataSkipped], ['JOB_SUCCESS', 0, 3]);
+  assert.deepEqual([all[0].state, int64(all[0].data_processed), int64(all[0].data_skipped)], ['JOB_SUCCESS', 0, 3]);
   assert.deepEqual(await matchFiles(), ['/u1-cam1/20261126T170000Z.json', '/u1-cam1/20261127T000000Z.json']);
 
   // 4. An invalid rules commit fails the job with the validation message; the matches stay as they were.
@@ -103,7 +98,7 @@ test('through the engine: new rules re-match every frame, identical rules re-run
   assert.notEqual(failed.code, 0);
   [job] = await jobs();
   assert.equal(job.state, 'JOB_FAILURE');
-  assert.equal(job.dataProcessed, 0);
+  assert.equal(int64(job.data_processed), 0);
   const failure = `${job.reason ?? ''}\n${await vigilOk(['logs', 'matches'], opts)}`;
   assert.match(failure, /rules\.yaml: rules\[0\]\.classes\[2\]: "racoon" is not a label of the model/);
   assert.deepEqual(await matchFiles(), ['/u1-cam1/20261126T170000Z.json', '/u1-cam1/20261127T000000Z.json']);

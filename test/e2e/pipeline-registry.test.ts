@@ -36,7 +36,7 @@ test('create pipeline checks input repos and cycles against the store; delete re
   assert.deepEqual(repos.sort(), ['a', 'raw'], "a pipeline's output repo goes with it");
   const pipelines = parseRaw(await vigilOk(['list', 'pipeline', '--raw'], { root }));
   assert.deepEqual(
-    pipelines.map((p) => [p.pipeline.name, p.version, p.details.input.pfs.repo]),
+    pipelines.map((p) => [p.pipeline.name, Number(p.version), p.details.input.pfs.repo]),
     [['a', 1, 'raw']],
   );
 });

@@ -9,6 +9,7 @@ import { parsePipelineSpecs } from '../../src/engine/pps/spec.js';
 import { type FileEntry, Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { parseRaw } from '../helpers/engine.js';
 
 /**
  * A store as the previous vigil wrote it (format 1): each commit record names a manifest object,
@@ -262,13 +263,10 @@ test('vigil migrate converts job datum tables: list datum reads them, and the ne
 
   assert.match(await vigilOk(['migrate'], { root }), /upper: 1 job converted/);
   assert.deepEqual(await readdir(jobs), [`${jobId}.json`, 'latest.json'].sort(), 'the datum table is gone');
-  const datums = (await vigilOk(['list', 'datum', `upper@${jobId}`, '--raw'], { root }))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const datums = parseRaw(await vigilOk(['list', 'datum', `upper@${jobId}`, '--raw'], { root }));
   assert.deepEqual(datums.map((d) => d.state).sort(), ['SUCCESS', 'SUCCESS']);
   assert.deepEqual(
-    datums.map((d) => d.data.map((f: any) => `${f.fileType} ${f.file.commit.repo.name}@${f.file.commit.id}:${f.file.path}`)).sort(),
+    datums.map((d) => d.data.map((f: any) => `${f.file_type} ${f.file.commit.repo.name}@${f.file.commit.id}:${f.file.path}`)).sort(),
     [
       [`FILE raw@${rawCommit}:/a.txt`, `DIR config@${configCommit}:/`],
       [`FILE raw@${rawCommit}:/b.txt`, `DIR config@${configCommit}:/`],

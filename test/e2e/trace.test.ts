@@ -15,6 +15,7 @@ import { hopKind, isRawSourceOf, onlySource, traceBack, type Hop, type Trace } f
 import { Store, type CommitRef } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { parseRaw } from '../helpers/engine.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 
@@ -61,10 +62,7 @@ describe('vigil trace', () => {
   const traceOf = async (args: string[]): Promise<Trace> => JSON.parse(await ok(['trace', ...args, '--raw', '--verify'])) as Trace;
   const headOf = async (repo: string): Promise<string> => JSON.parse(await ok(['inspect', 'commit', `${repo}@master`, '--raw'])).commit.id;
   const filesOf = async (arg: string): Promise<string[]> =>
-    (await ok(['list', 'file', arg, '--raw']))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line).file.path as string);
+    parseRaw(await ok(['list', 'file', arg, '--raw'])).map((info) => info.file.path as string);
 
   before(async () => {
     root = await tempDir('vigil-trace-');

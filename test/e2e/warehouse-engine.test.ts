@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigilOk } from '../helpers/cli.js';
+import { int64, parseRaw } from '../helpers/engine.js';
 import {
   alert,
   deliveriesOf,
@@ -26,12 +27,13 @@ import {
 const INPUT_REPOS = ['detections', 'matches', 'alerts', 'deliveries', 'validated'] as const;
 const HISTORY_DAYS = 40;
 
+/** JobInfo as `vigil list job --raw` prints it (pachctl's protojson: 64-bit counts as strings, 0 left out). */
 interface JobInfo {
   job: { pipeline: { name: string }; id: string };
   state: string;
-  dataProcessed: number;
-  dataSkipped: number;
-  dataTotal: number;
+  data_processed?: string;
+  data_skipped?: string;
+  data_total?: string;
 }
 
 let root: string;
@@ -66,10 +68,7 @@ async function putRecords(files: RepoFile[]): Promise<void> {
 }
 
 async function latestJob(pipeline: string): Promise<JobInfo> {
-  const jobs = (await vigilOk(['list', 'job', '--raw'], { root }))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as JobInfo);
+  const jobs = parseRaw<JobInfo>(await vigilOk(['list', 'job', '--raw'], { root }));
   const job = jobs.find((j) => j.job.pipeline.name === pipeline);
   assert.ok(job, `no ${pipeline} job`);
   return job;
@@ -112,9 +111,12 @@ test('the first run processes one datum per table, camera and day, and one repor
   const warehouse = await latestJob('warehouse');
   // The sample's 27 (three tables of six camera-days, deliveries of five, rejections of three and
   // the unparsed one), and 40 days of four tables.
-  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 187, 0, 187]);
+  assert.deepEqual(
+    [warehouse.state, int64(warehouse.data_processed), int64(warehouse.data_skipped), int64(warehouse.data_total)],
+    ['JOB_SUCCESS', 187, 0, 187],
+  );
   const reports = await latestJob('reports');
-  assert.deepEqual([reports.state, reports.dataProcessed, reports.dataTotal], ['JOB_SUCCESS', 42, 42]);
+  assert.deepEqual([reports.state, int64(reports.data_processed), int64(reports.data_total)], ['JOB_SUCCESS', 42, 42]);
   const dayReports = [...reportsBefore.keys()].filter((p) => /^\/daily\/\d{4}-\d{2}-\d{2}\.json$/.test(p));
   assert.equal(dayReports.length, 42);
   // Each customer's version of each day it has records: u9 on its 40 days, the sample's three customers on theirs.
@@ -135,7 +137,10 @@ test("a new frame on a camera with 40 days of history re-runs one datum per tabl
   await vigilOk(['run'], { root });
 
   const warehouse = await latestJob('warehouse');
-  assert.deepEqual([warehouse.state, warehouse.dataProcessed, warehouse.dataSkipped, warehouse.dataTotal], ['JOB_SUCCESS', 3, 184, 187]);
+  assert.deepEqual(
+    [warehouse.state, int64(warehouse.data_processed), int64(warehouse.data_skipped), int64(warehouse.data_total)],
+    ['JOB_SUCCESS', 3, 184, 187],
+  );
   const warehouseAfter = await headFiles('warehouse');
   assert.deepEqual(changed(warehouseBefore, warehouseAfter), [
     '/parquet/alerts/day=2026-11-09/camera=u9-gate/part.parquet',
@@ -145,7 +150,7 @@ test("a new frame on a camera with 40 days of history re-runs one datum per tabl
   assert.deepEqual([...warehouseAfter.keys()].sort(), [...warehouseBefore.keys()].sort());
 
   const reports = await latestJob('reports');
-  assert.deepEqual([reports.state, reports.dataProcessed, reports.dataSkipped], ['JOB_SUCCESS', 1, 41]);
+  assert.deepEqual([reports.state, int64(reports.data_processed), int64(reports.data_skipped)], ['JOB_SUCCESS', 1, 41]);
   assert.deepEqual(changed(reportsBefore, await headFiles('reports')), [
     '/daily/2026-11-09.html',
     '/daily/2026-11-09.json',

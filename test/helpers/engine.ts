@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Store } from '../../src/engine/store/store.js';
+import { parseJsonStream } from '../../src/pfs/json-stream.js';
 import { ObjectNodes, ObjectStore } from '../../src/engine/store/objects.js';
 import { fileTrees } from '../../src/engine/store/tree.js';
 import { tempDir, vigil, vigilOk, type CliResult } from './cli.js';
@@ -92,12 +93,16 @@ export function run(root: string, ...pipeline: string[]): Promise<CliResult> {
   return vigil(['run', ...pipeline], { root });
 }
 
-/** `--raw` output: one JSON object a line. */
+/** `--raw` output: pachctl's stream of indented JSON messages, one right after another. */
 export function parseRaw<T = Record<string, any>>(stdout: string): T[] {
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
+  return parseJsonStream(stdout, (message) => {
+    throw new Error(`--raw output: ${message}`);
+  }) as T[];
+}
+
+/** A 64-bit count of a `--raw` message as a number: protojson writes it as a string and leaves out 0. */
+export function int64(value: string | undefined): number {
+  return value === undefined ? 0 : Number(value);
 }
 
 export async function listJobs(root: string, pipeline: string): Promise<Record<string, any>[]> {

@@ -1,4 +1,5 @@
 /** Frames for the validate stage's tests: real fixtures and crafted bad ones, with what each must become. */
+import { int64, parseRaw } from './engine.js';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -226,30 +227,27 @@ export async function assertFrameOutput(
   for (const reason of record.reasons) assert.match(reason.message, /^[A-Z].*\.$/, 'one sentence');
 }
 
-/** A job of `vigil list job --raw`, with the fields these tests read (protojson may give counts as strings). */
+/** A job of `vigil list job --raw` (pachctl's JobInfo), with the fields these tests read. */
 export interface RawJob {
   job?: { id?: string; pipeline?: { name?: string } };
   state?: string;
-  dataProcessed?: number | string;
-  dataSkipped?: number | string;
-  dataTotal?: number | string;
+  data_processed?: string;
+  data_skipped?: string;
+  data_total?: string;
 }
 
-/** The jobs of one pipeline from `--raw` output (one JSON object a line), newest first as listed. */
+/** The jobs of one pipeline from `--raw` output (a stream of JobInfo messages), newest first as listed. */
 export function jobsOf(
   raw: string,
   pipeline: string,
 ): Array<{ id: string; state: string; processed: number; skipped: number; total: number }> {
-  return raw
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as RawJob)
+  return parseRaw<RawJob>(raw)
     .filter((j) => j.job?.pipeline?.name === pipeline)
     .map((j) => ({
       id: j.job!.id ?? '',
       state: j.state ?? '',
-      processed: Number(j.dataProcessed ?? 0),
-      skipped: Number(j.dataSkipped ?? 0),
-      total: Number(j.dataTotal ?? 0),
+      processed: int64(j.data_processed),
+      skipped: int64(j.data_skipped),
+      total: int64(j.data_total),
     }));
 }

@@ -78,3 +78,14 @@ test('the image carries the GPU backend and a CUDA base', () => {
   assert.match(dockerfile, /ARG CUDA_IMAGE=nvidia\/cuda:/);
   assert.match(stages.at(-1)![0].args[0], /CUDA_IMAGE/);
 });
+
+test("the CUDA base is one libtensorflow 2.9.1 (tfjs-node-gpu 4.22's) loads: CUDA 11 from 11.2 on, cuDNN 8, a runtime image", () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.match(pkg.optionalDependencies['@tensorflow/tfjs-node-gpu'], /^4\.22\./, 'the CUDA pin below was chosen for tfjs-node-gpu 4.22');
+  const tag = /ARG CUDA_IMAGE=nvidia\/cuda:(\d+)\.(\d+)\.(\d+)-cudnn(\d+)-runtime-ubuntu(\d+\.\d+)\n/.exec(dockerfile);
+  assert.ok(tag, 'CUDA_IMAGE is nvidia/cuda:<major>.<minor>.<patch>-cudnn<n>-runtime-ubuntu<version>');
+  const [, major, minor, , cudnn] = tag.map(Number);
+  assert.equal(major, 11, 'libtensorflow 2.9 links the CUDA 11 sonames');
+  assert.ok(minor! >= 2, 'built with CUDA 11.2: an older 11.x lacks what it calls');
+  assert.equal(cudnn, 8, 'libcudnn.so.8');
+});

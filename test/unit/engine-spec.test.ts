@@ -81,10 +81,6 @@ describe('pipeline specs', () => {
       /".env" cannot be an input name/,
     );
     rejects(
-      'pipeline: {name: p}\ninput: {join: [{pfs: {repo: a, glob: "/*"}}, {pfs: {repo: b, glob: "/*", joinOn: $1}}]}\ntransform: {cmd: [sh]}',
-      /join\[0\]\.pfs\.joinOn is required/,
-    );
-    rejects(
       'pipeline: {name: p}\ninput: {cron: {name: tick, spec: "@every 1x"}}\ntransform: {cmd: [sh]}',
       /input\.cron\.spec: "@every 1x"/,
     );

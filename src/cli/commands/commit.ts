@@ -1,7 +1,7 @@
 import type { CommitInfo } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
-import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
+import { formatBytes, printRaw, printTable, withRawOutput } from '../output.js';
 import { parseCommitArg } from '../ref.js';
 
 function origin(c: CommitInfo): string {
@@ -22,7 +22,7 @@ export const commands: CliCommand[] = [
     noun: 'commit',
     positionals: '<repo>',
     describe: 'list the commits of a repo, newest first (REPO@REF: that commit and its ancestors)',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const arg = args.repo;
       const { repo, ref } = parseCommitArg(arg);
@@ -31,7 +31,7 @@ export const commands: CliCommand[] = [
       const commits = arg.includes('@') ? ancestry(all, await store.resolveCommit(repo, ref)) : all;
       if (args.raw) {
         const { commitInfoJson } = await import('../../engine/store/pfs-json.js');
-        return printRaw(commits.map(commitInfoJson));
+        return printRaw(commits.map(commitInfoJson), args.output);
       }
       printTable(
         ['REPO', 'BRANCH', 'COMMIT', 'FINISHED', 'SIZE', 'ORIGIN', 'DESCRIPTION'],
@@ -44,14 +44,14 @@ export const commands: CliCommand[] = [
     noun: 'commit',
     positionals: '<commit>',
     describe: 'show one commit: REPO@BRANCH, REPO@COMMIT_ID, REPO@master^ (its parent)',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const { repo, ref } = parseCommitArg(args.commit);
       const store = await openStore(args);
       const c = await store.resolveCommit(repo, ref);
       if (args.raw) {
         const { commitInfoJson } = await import('../../engine/store/pfs-json.js');
-        return printRaw([commitInfoJson(c)]);
+        return printRaw([commitInfoJson(c)], args.output);
       }
       const lines = [
         `Commit: ${c.repo}@${c.id}`,

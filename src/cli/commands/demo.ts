@@ -15,7 +15,7 @@ import { initStore } from './init.js';
 import { runWithProgress } from './run.js';
 
 /** A file to put at `path` in a repo, read from `source` on disk. */
-interface DemoFile {
+export interface DemoFile {
   path: string;
   source: string;
 }
@@ -29,7 +29,7 @@ async function demoFrames(demoDir: string): Promise<DemoFile[]> {
 }
 
 /** The hand-labelled set of test/fixtures/eval as the eval repo holds it: /annotations.json, and each image it names under /images/. */
-async function demoEvalSet(): Promise<DemoFile[]> {
+export async function demoEvalSet(): Promise<DemoFile[]> {
   const fixtures = join(packageRoot(), 'test', 'fixtures');
   const annotations = join(fixtures, 'eval', 'annotations.json');
   const { images } = JSON.parse(await readFile(annotations, 'utf8')) as { images: Array<{ file_name: string }> };

@@ -1,6 +1,6 @@
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore, requireStoreRoot } from '../open-store.js';
-import { printRaw, printTable } from '../output.js';
+import { printRaw, printTable, withRawOutput } from '../output.js';
 
 /** `vigil device add|list|revoke`: the cameras' tokens for `vigil serve` (src/serve/devices.ts). */
 export const commands: CliCommand[] = [
@@ -21,12 +21,12 @@ export const commands: CliCommand[] = [
     verb: 'device',
     noun: 'list',
     describe: "the cameras' tokens (ids, never the tokens)",
-    builder: (y) => withRoot(y).option('raw', { type: 'boolean', describe: 'one JSON object a line' }),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const { devicesRegistry } = await import('../../serve/devices.js');
       const { readRegistry } = await import('../../serve/registry-file.js');
       const tokens = readRegistry(devicesRegistry(requireStoreRoot(args))).tokens.map(({ sha256: _hash, ...shown }) => shown);
-      if (args.raw) printRaw(tokens);
+      if (args.raw) printRaw(tokens, args.output);
       else
         printTable(
           ['ID', 'DEVICE', 'CREATED', 'STATUS'],

@@ -9,7 +9,7 @@ import { checkPathLength } from '../../engine/store/names.js';
 import { mapLimit } from '../../engine/store/parallel.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
-import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
+import { formatBytes, printRaw, printTable, withRawOutput } from '../output.js';
 import { parseBranchFileArg, parseFileArg, type FileArg } from '../ref.js';
 
 /** Files read and hashed at once by `put file`: enough to keep the disk busy on 2 cores. */
@@ -189,7 +189,7 @@ export const commands: CliCommand[] = [
     noun: 'file',
     positionals: '<source>',
     describe: 'list a folder of a commit (REPO@REF:/dir): its files and folders',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const source = parseFileArg(args.source);
       const store = await openStore(args);
@@ -212,7 +212,10 @@ export const commands: CliCommand[] = [
       rows.sort((a, b) => (a.path < b.path ? -1 : 1));
       if (args.raw) {
         const { fileInfoJson } = await import('../../engine/store/pfs-json.js');
-        return printRaw(rows.map((r) => fileInfoJson(commit, r.path, r.size, r.entry)));
+        return printRaw(
+          rows.map((r) => fileInfoJson(commit, r.path, r.size, r.entry)),
+          args.output,
+        );
       }
       printTable(
         ['NAME', 'TYPE', 'SIZE'],

@@ -3,7 +3,7 @@ import type { JobRecord } from '../../engine/pps/job-records.js';
 import type { Store } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
-import { printRaw, printTable, rawOption, shortCell } from '../output.js';
+import { printRaw, printTable, shortCell, withRawOutput } from '../output.js';
 
 /** `PIPELINE@JOB` (JOB a job id or a unique prefix of one); without `@JOB`, the pipeline's latest job. */
 async function resolveJob(store: Store, arg: string): Promise<JobRecord> {
@@ -39,7 +39,7 @@ export const commands: CliCommand[] = [
     noun: 'job',
     describe: 'list jobs, newest first',
     builder: (y) =>
-      withRoot(y).option('raw', rawOption).option('pipeline', { alias: 'p', type: 'string', describe: 'only the jobs of this pipeline' }),
+      withRawOutput(withRoot(y)).option('pipeline', { alias: 'p', type: 'string', describe: 'only the jobs of this pipeline' }),
     handler: async (args) => {
       const store = await openStore(args);
       const { inspectPipeline, listPipelines } = await import('../../engine/pps/pipelines.js');
@@ -48,7 +48,7 @@ export const commands: CliCommand[] = [
         ? [(await inspectPipeline(store, args.pipeline)).name]
         : (await listPipelines(store)).map((p) => p.name);
       const jobs = await listJobs(store.root, pipelines);
-      if (args.raw) return printRaw(jobs.map(jobInfoJson));
+      if (args.raw) return printRaw(jobs.map(jobInfoJson), args.output);
       printTable(
         ['PIPELINE', 'ID', 'STARTED', 'DURATION', 'PROGRESS', 'STATE', 'REASON'],
         jobs.map((j) => [j.pipeline, j.id, j.started, duration(j), progress(j), j.state, shortCell(j.reason ?? '')]),
@@ -60,12 +60,12 @@ export const commands: CliCommand[] = [
     noun: 'job',
     positionals: '<job>',
     describe: 'show one job: PIPELINE@JOB_ID (--raw: JobInfo)',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const store = await openStore(args);
       const { jobInfoJson } = await import('../../engine/pps/job-records.js');
       const job = await resolveJob(store, args.job);
-      if (args.raw) return printRaw([jobInfoJson(job)]);
+      if (args.raw) return printRaw([jobInfoJson(job)], args.output);
       const lines = [
         `ID: ${job.id}`,
         `Pipeline: ${job.pipeline} (version ${job.pipelineVersion})`,
@@ -86,13 +86,17 @@ export const commands: CliCommand[] = [
     noun: 'datum',
     positionals: '<job>',
     describe: 'list the datums of a job: PIPELINE@JOB_ID, or PIPELINE for its latest job (--raw: DatumInfo)',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const store = await openStore(args);
       const { datumInfoJson, matchPath, readDatums } = await import('../../engine/pps/job-records.js');
       const job = await resolveJob(store, args.job);
       const datums = await readDatums(store, job);
-      if (args.raw) return printRaw(datums.map((d) => datumInfoJson(job, d)));
+      if (args.raw)
+        return printRaw(
+          datums.map((d) => datumInfoJson(job, d)),
+          args.output,
+        );
       printTable(
         ['ID', 'STATE', 'DATA', 'REASON'],
         datums.map((d) => {

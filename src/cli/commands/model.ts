@@ -4,7 +4,7 @@ import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
 import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { findStoreRoot, openStore } from '../open-store.js';
-import { printRaw, printTable } from '../output.js';
+import { printRaw, printTable, withRawOutput } from '../output.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -111,15 +111,17 @@ export const commands: CliCommand[] = [
     describe:
       'what the candidate model would change for customers on the shadow window: threats gained and lost per rule and customer, with example frames',
     builder: (y) =>
-      withRoot(y)
-        .option('examples', { type: 'number', default: 3, describe: 'example frames per rule, customer and direction' })
-        .option('raw', { type: 'boolean', describe: 'one JSON object a line per change, every frame listed' }),
+      withRawOutput(withRoot(y)).option('examples', {
+        type: 'number',
+        default: 3,
+        describe: 'example frames per rule, customer and direction',
+      }),
     handler: async (args) => {
       const { compareShadow } = await import('../model-shadow.js');
       const { diffThreats } = await import('../threat-diff.js');
       const comparison = await compareShadow(await openStore(args));
       const diff = diffThreats(comparison.frames);
-      if (args.raw) return printRaw(diff.changes);
+      if (args.raw) return printRaw(diff.changes, args.output);
       const version = (m: typeof comparison.current) => (m ? `${m.name}@${m.commit}` : '(none)');
       say(
         `candidate ${version(comparison.candidate)} against current ${version(comparison.current)} on ${diff.frames} frame(s) of the shadow window`,

@@ -3,7 +3,7 @@ import type { Store } from '../../engine/store/store.js';
 import type { PipelineSpec } from '../../engine/pps/spec.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
-import { printRaw, printTable, rawOption } from '../output.js';
+import { printRaw, printTable, withRawOutput } from '../output.js';
 
 function withFile<T>(y: Argv<T>): Argv<T & { root: string | undefined; file: string }> {
   return withRoot(y).option('file', {
@@ -46,7 +46,7 @@ export const commands: CliCommand[] = [
     verb: 'list',
     noun: 'pipeline',
     describe: 'list pipelines',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const store = await openStore(args);
       const { listPipelines, pipelineInfoJson } = await import('../../engine/pps/pipelines.js');
@@ -54,7 +54,11 @@ export const commands: CliCommand[] = [
       const { pfsInputs } = await import('../../engine/pps/inputs.js');
       const records = await listPipelines(store);
       const lastStates = await Promise.all(records.map(async (r) => (await latestJobs(store.root, r.name)).last?.state));
-      if (args.raw) return printRaw(records.map((r, i) => pipelineInfoJson(r, lastStates[i])));
+      if (args.raw)
+        return printRaw(
+          records.map((r, i) => pipelineInfoJson(r, lastStates[i])),
+          args.output,
+        );
       printTable(
         ['NAME', 'VERSION', 'INPUT', 'CREATED', 'LAST JOB', 'DESCRIPTION'],
         records.map((r, i) => [
@@ -73,7 +77,7 @@ export const commands: CliCommand[] = [
     noun: 'pipeline',
     positionals: '<name>',
     describe: 'show one pipeline (--raw: PipelineInfo with the spec as written)',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const store = await openStore(args);
       const { inspectPipeline, pipelineInfoJson } = await import('../../engine/pps/pipelines.js');
@@ -81,7 +85,7 @@ export const commands: CliCommand[] = [
       const { pfsInputs } = await import('../../engine/pps/inputs.js');
       const record = await inspectPipeline(store, args.name);
       const { last } = await latestJobs(store.root, record.name);
-      if (args.raw) return printRaw([pipelineInfoJson(record, last?.state)]);
+      if (args.raw) return printRaw([pipelineInfoJson(record, last?.state)], args.output);
       const { spec } = record;
       const lines = [
         `Name: ${record.name}`,

@@ -2,7 +2,7 @@ import { VigilError } from '../../pfs/errors.js';
 import type { Store } from '../../engine/store/store.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openOrCreateStore, openStore } from '../open-store.js';
-import { formatBytes, printRaw, printTable, rawOption } from '../output.js';
+import { formatBytes, printRaw, printTable, withRawOutput } from '../output.js';
 
 /** Who reads `repo` among the pipelines, and whether one writes it (a pipeline's output repo takes its name). */
 async function pipelineUse(store: Store, repo: string): Promise<{ readers: string[]; producer: boolean }> {
@@ -28,13 +28,13 @@ export const commands: CliCommand[] = [
     verb: 'list',
     noun: 'repo',
     describe: 'list repos',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const store = await openStore(args);
       const repos = await store.listRepos();
       if (args.raw) {
         const { repoInfoJson } = await import('../../engine/store/pfs-json.js');
-        return printRaw(repos.map(repoInfoJson));
+        return printRaw(repos.map(repoInfoJson), args.output);
       }
       printTable(
         ['NAME', 'CREATED', 'SIZE (MASTER)', 'DESCRIPTION'],
@@ -47,13 +47,13 @@ export const commands: CliCommand[] = [
     noun: 'repo',
     positionals: '<name>',
     describe: 'show one repo',
-    builder: (y) => withRoot(y).option('raw', rawOption),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const store = await openStore(args);
       const repo = await store.inspectRepo(args.name);
       if (args.raw) {
         const { repoInfoJson } = await import('../../engine/store/pfs-json.js');
-        return printRaw([repoInfoJson(repo)]);
+        return printRaw([repoInfoJson(repo)], args.output);
       }
       process.stdout.write(
         `Name: ${repo.name}\nDescription: ${repo.description ?? ''}\nCreated: ${repo.created}\n` +

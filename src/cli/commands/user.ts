@@ -1,7 +1,7 @@
 import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore, requireStoreRoot } from '../open-store.js';
-import { printRaw, printTable } from '../output.js';
+import { printRaw, printTable, withRawOutput } from '../output.js';
 
 /** Reads a line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {
@@ -80,12 +80,12 @@ export const commands: CliCommand[] = [
     verb: 'user',
     noun: 'list',
     describe: "the portal's users and their roles (never their passwords)",
-    builder: (y) => withRoot(y).option('raw', { type: 'boolean', describe: 'one JSON object a line' }),
+    builder: (y) => withRawOutput(withRoot(y)),
     handler: async (args) => {
       const { usersRegistry } = await import('../../portal/users.js');
       const { readRegistry } = await import('../../serve/registry-file.js');
       const users = readRegistry(usersRegistry(requireStoreRoot(args))).users.map(({ password: _hash, ...shown }) => shown);
-      if (args.raw) printRaw(users);
+      if (args.raw) printRaw(users, args.output);
       else
         printTable(
           ['NAME', 'ROLE', 'CUSTOMER', 'CREATED'],

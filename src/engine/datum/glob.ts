@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 /**
  * Pachyderm's glob (pachyderm/ohmyglob, `/` as the separator): which paths of an input are
  * datums, and the captures that joinOn and groupBy templates read. Pure, no I/O.
@@ -26,9 +27,14 @@ export function compileGlob(glob: string): RegExp {
   }
 }
 
-/** The glob as Pachyderm cleans it before matching: one leading `/`, none trailing or doubled. */
+/**
+ * The glob as Pachyderm cleans it when a pipeline is created and before matching
+ * (internal/pfsfile/pfsfile.go, CleanPath: `"/" + strings.Trim(path.Clean(p), "/")`): one
+ * leading `/` (added when missing), none trailing or doubled, `.` and `..` resolved.
+ */
 export function cleanGlob(glob: string): string {
-  return `/${glob.split('/').filter(Boolean).join('/')}`;
+  const clean = posix.normalize(glob);
+  return clean === '.' || clean === './' ? '/' : `/${clean.replace(/^\/+|\/+$/g, '')}`;
 }
 
 // Markers while compiling (ohmyglob's boundaryDummy and closeNegDummy); never left in the result.

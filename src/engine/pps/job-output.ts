@@ -13,7 +13,7 @@ import type { DatumResult } from '../worker/job-context.js';
 import { type DatumTrees, type StoredDatum, storedInput } from './datum-state.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobRecord } from './job-records.js';
-import type { PipelineRecord } from './pipelines.js';
+import { type PipelineRecord, specCommitOf } from './pipelines.js';
 
 export interface JobEnd {
   record: PipelineRecord;
@@ -64,6 +64,7 @@ export async function commitJob(store: Store, trees: DatumTrees, end: JobEnd): P
     const onto = state && base.outputCommit ? base.outputCommit.id : undefined;
     const info = await store.commit(name, outputBranch, onto ? { put, delete: [...deleted] } : { put, replace: true }, {
       provenance: job.inputCommits.map((c) => ({ repo: c.repo, id: c.id })),
+      specCommit: specCommitOf(record),
       description: `output of job ${job.id}`,
       started: new Date(job.started),
       id: job.id,

@@ -6,7 +6,7 @@ import { readJsonFile } from '../../pfs/files.js';
 import type { DatumMatch } from '../datum/create.js';
 import { ppsDir } from './pipelines.js';
 import type { FileEntry, Store } from '../store/store.js';
-import { commitJson } from '../store/pfs-json.js';
+import { commitJson, int64Field, protoTime } from '../store/pfs-json.js';
 import { type DatumRoots, DatumTrees, type StoredDatum } from './datum-state.js';
 
 /**
@@ -210,24 +210,24 @@ function pointerJson(c: CommitPointer) {
   return commitJson({ repo: c.repo, id: c.id }, c.branch);
 }
 
-/** A job as Pachyderm's JobInfo in JSON (counts as numbers rather than protojson's int64 strings). */
+/** A job as `pachctl inspect job --raw` prints JobInfo (see store/pfs-json.ts for the rules). */
 export function jobInfoJson(job: JobRecord): Record<string, unknown> {
   return {
-    job: { pipeline: { name: job.pipeline, project: PROJECT }, id: job.id },
-    pipelineVersion: job.pipelineVersion,
-    ...(job.outputCommit ? { outputCommit: pointerJson(job.outputCommit) } : {}),
-    dataProcessed: job.dataProcessed,
-    dataSkipped: job.dataSkipped,
-    dataTotal: job.dataTotal,
-    dataFailed: job.dataFailed,
-    dataRecovered: job.dataRecovered,
+    job: { pipeline: { project: PROJECT, name: job.pipeline }, id: job.id },
+    ...int64Field('pipeline_version', job.pipelineVersion),
+    ...(job.outputCommit ? { output_commit: pointerJson(job.outputCommit) } : {}),
+    ...int64Field('data_processed', job.dataProcessed),
+    ...int64Field('data_skipped', job.dataSkipped),
+    ...int64Field('data_total', job.dataTotal),
+    ...int64Field('data_failed', job.dataFailed),
+    ...int64Field('data_recovered', job.dataRecovered),
     state: job.state,
     ...(job.reason ? { reason: job.reason } : {}),
-    created: job.created,
-    started: job.started,
-    ...(job.finished ? { finished: job.finished } : {}),
+    created: protoTime(job.created),
+    started: protoTime(job.started),
+    ...(job.finished ? { finished: protoTime(job.finished) } : {}),
     // Vigil's addition: on Pachyderm these are the output commit's provenance, which a failed job lacks here.
-    inputCommits: job.inputCommits.map(pointerJson),
+    input_commits: job.inputCommits.map(pointerJson),
   };
 }
 
@@ -243,12 +243,12 @@ export function matchPath(input: Pick<DatumMatch, 'path' | 'type'>): string {
  */
 export function datumInfoJson(job: JobRecord, datum: DatumRecord): Record<string, unknown> {
   return {
-    datum: { job: { pipeline: { name: job.pipeline, project: PROJECT }, id: job.id }, id: datum.id },
+    datum: { job: { pipeline: { project: PROJECT, name: job.pipeline }, id: job.id }, id: datum.id },
     state: datum.state,
     data: datum.inputs.map((input) => ({
       file: { commit: commitJson({ repo: input.repo, id: input.commit }, input.branch), path: matchPath(input) },
-      fileType: input.type === 'dir' ? 'DIR' : 'FILE',
-      sizeBytes: input.size,
+      file_type: input.type === 'dir' ? 'DIR' : 'FILE',
+      ...int64Field('size_bytes', input.size),
       hash: Buffer.from(input.digest, 'hex').toString('base64'),
     })),
     ...(datum.reason ? { reason: datum.reason } : {}),

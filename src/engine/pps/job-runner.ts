@@ -11,7 +11,7 @@ import { dependencyOrder, inspectPipeline, listPipelines, ppsDir, type PipelineR
 import { inputBranches } from './inputs.js';
 import type { Store } from '../store/store.js';
 import type { WarmWorkers } from '../worker/warm-workers.js';
-import { stepEnvironment } from './step-env.js';
+import { podEnvironment, stepEnvironment } from './step-env.js';
 import { tickCronInputs } from './ticker.js';
 import { DatumTrees } from './datum-state.js';
 import { planJob, type JobPlan } from './job-plan.js';
@@ -108,7 +108,7 @@ function sameCommits(a: CommitPointer[], b: CommitPointer[]): boolean {
 
 /** What every process of the job starts from: a minimal base, the spec's env and declared secrets (step-env.ts), then VIGIL_ROOT. */
 function baseEnv(store: Store, record: PipelineRecord): Record<string, string> {
-  return { ...stepEnvironment(process.env, record.spec), VIGIL_ROOT: store.root };
+  return { ...stepEnvironment(process.env, record.spec), ...podEnvironment(record), VIGIL_ROOT: store.root };
 }
 
 async function runPipeline(store: Store, record: PipelineRecord, opts: RunOptions): Promise<PipelineOutcome> {

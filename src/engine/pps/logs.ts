@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { protoTime } from '../store/pfs-json.js';
 import { ppsDir } from './pipelines.js';
 
 /**
@@ -76,4 +77,18 @@ export async function readJobLog(root: string, pipeline: string, jobId: string, 
     .filter(Boolean)
     .map((line) => JSON.parse(line) as LogEntry);
   return datumId ? entries.filter((e) => e.datumId === datumId || e.datumId?.startsWith(datumId)) : entries;
+}
+
+/** A log line as `pachctl logs --raw` prints LogMessage: proto field names, zero values left out. */
+export function logMessageJson(e: LogEntry): Record<string, unknown> {
+  return {
+    project_name: 'default',
+    pipeline_name: e.pipelineName,
+    job_id: e.jobId,
+    worker_id: e.workerId,
+    ...(e.datumId ? { datum_id: e.datumId } : {}),
+    user: e.user,
+    ts: protoTime(e.ts),
+    message: e.message,
+  };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -6,7 +6,9 @@ import { VigilError } from '../../pfs/errors.js';
 import { atomicWriteFile } from '../../pfs/durable.js';
 import { inputBranches } from './inputs.js';
 import { createCronRepos, cronInputs } from './ticker.js';
+import { INT64_FIELDS, MAP_FIELDS } from './request-fields.js';
 import type { PipelineSpec } from './spec.js';
+import { int64Field, protoTime, repoJson } from '../store/pfs-json.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -20,6 +22,13 @@ export interface PipelineRecord {
   spec: PipelineSpec;
   /** The salt in every datum hash: the spec's, else a random one; `--reprocess` draws a new one. */
   salt: string;
+  /**
+   * This version's commit in the pipeline's spec repo: Pachyderm keeps each version of a spec as
+   * a commit of a repo of type `spec` named for the pipeline, gives its id to the workers
+   * (PPS_SPEC_COMMIT) and adds it to every output commit's provenance. Registries written
+   * before it was kept get one derived from the name and version (specCommitOf).
+   */
+  specCommit?: string;
   created: string;
   updated: string;
 }
@@ -93,7 +102,7 @@ export async function putPipeline(
     const specChanged = !isDeepStrictEqual(existing.spec, spec);
     if (!specChanged && !opts.reprocess) return { record: existing, action: 'unchanged' };
     const salt = opts.reprocess ? randomSalt() : spec.salt === existing.spec.salt ? existing.salt : (spec.salt ?? randomSalt());
-    const record: PipelineRecord = { ...existing, version: existing.version + 1, spec, salt, updated: now };
+    const record: PipelineRecord = { ...existing, version: existing.version + 1, spec, salt, specCommit: randomSalt(), updated: now };
     await atomicWriteFile(recordPath(store.root, spec.name), `${JSON.stringify(record, null, 2)}\n`);
     return { record, action: 'updated' };
   }
@@ -101,11 +110,27 @@ export async function putPipeline(
     throw new VigilError(`cannot create pipeline "${spec.name}": a repo of that name exists, and a pipeline's output repo takes its name`);
   }
   await store.createRepo(spec.name, { description: `output of pipeline ${spec.name}` });
-  const record: PipelineRecord = { name: spec.name, version: 1, spec, salt: spec.salt ?? randomSalt(), created: now, updated: now };
+  const record: PipelineRecord = {
+    name: spec.name,
+    version: 1,
+    spec,
+    salt: spec.salt ?? randomSalt(),
+    specCommit: randomSalt(),
+    created: now,
+    updated: now,
+  };
   await atomicWriteFile(recordPath(store.root, spec.name), `${JSON.stringify(record, null, 2)}\n`);
   return { record, action: 'created' };
 }
 
+/** The id of the record's version in the pipeline's spec repo. */
+export function specCommitOf(record: PipelineRecord): string {
+  return (
+    record.specCommit ?? createHash('sha256').update(`${record.name}\0${record.version}\0${record.created}`).digest('hex').slice(0, 32)
+  );
+}
+
+/** A random id of Pachyderm's form (a UUID without dashes), as commit ids are. */
 function randomSalt(): string {
   return randomUUID().replace(/-/g, '');
 }
@@ -169,22 +194,45 @@ export async function deletePipeline(store: Store, name: string): Promise<void> 
   for (const repo of [name, ...cronInputs(spec).map((c) => c.repo)]) if (repos.includes(repo)) await store.deleteRepo(repo);
 }
 
-/** A pipeline as Pachyderm's PipelineInfo in JSON; `details` holds the spec as written, with the salt in use. */
+/**
+ * A pipeline as `pachctl inspect pipeline --raw` prints PipelineInfo (see store/pfs-json.ts for
+ * the rules): `details` holds the spec as written, with the salt in use and Pachyderm's
+ * defaults. A pipeline whose workers are up is PIPELINE_RUNNING whether or not a job runs
+ * (pps/server/master.go keeps it so); only an autoscaling one idles in PIPELINE_STANDBY.
+ */
 export function pipelineInfoJson(record: PipelineRecord, lastJobState: string | undefined): Record<string, unknown> {
-  const { pipeline: _name, ...details } = record.spec.request;
+  const { pipeline: _name, ...request } = record.spec.request;
+  const idle = lastJobState !== 'JOB_RUNNING' && request.autoscaling === true;
   return {
-    pipeline: { name: record.name, project: { name: 'default' } },
-    version: record.version,
-    // No workers outlive a `vigil run`: a pipeline is running while a job is, else on standby.
-    state: lastJobState === 'JOB_RUNNING' ? 'PIPELINE_RUNNING' : 'PIPELINE_STANDBY',
-    ...(lastJobState ? { lastJobState } : {}),
+    pipeline: { project: { name: 'default' }, name: record.name },
+    ...int64Field('version', record.version),
+    spec_commit: {
+      repo: repoJson(record.name, 'spec'),
+      id: specCommitOf(record),
+      branch: { repo: repoJson(record.name, 'spec'), name: 'master' },
+    },
+    state: idle ? 'PIPELINE_STANDBY' : 'PIPELINE_RUNNING',
+    ...(lastJobState ? { last_job_state: lastJobState } : {}),
     type: 'PIPELINE_TYPE_TRANSFORM',
     details: {
-      ...details,
+      ...(protoNames(request, '') as Record<string, unknown>),
+      created_at: protoTime(record.created),
+      output_branch: record.spec.outputBranch,
       salt: record.salt,
-      createdAt: record.created,
-      datumTries: record.spec.datumTries,
-      outputBranch: record.spec.outputBranch,
+      ...int64Field('datum_tries', record.spec.datumTries),
     },
   };
+}
+
+/** A camelCase request in proto field names, map fields' keys kept, 64-bit integers as strings. */
+function protoNames(value: unknown, path: string): unknown {
+  if (typeof value === 'number' && INT64_FIELDS.has(path)) return String(value);
+  if (Array.isArray(value)) return value.map((v) => protoNames(v, path));
+  if (value === null || typeof value !== 'object' || MAP_FIELDS.has(path)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      protoNames(v, path ? `${path}.${key}` : key),
+    ]),
+  );
 }

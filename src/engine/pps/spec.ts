@@ -8,11 +8,15 @@ import { AJV_ERROR_OPTIONS, describeErrors } from '../../../specs/errors.js';
 import {
   createPipelineRequestSchema,
   type CreatePipelineRequest,
+  type DatumSetSpec as RequestDatumSetSpec,
   type Input as RequestInput,
   type SecretMount as RequestSecretMount,
 } from '../../../specs/pachyderm/create-pipeline-request.gen.js';
 import { VigilError } from '../../pfs/errors.js';
+import { parseJsonStream } from '../../pfs/json-stream.js';
 import { parseCronSpec } from './cron.js';
+import { cleanGlob } from '../datum/glob.js';
+import { MAP_FIELDS } from './request-fields.js';
 
 /**
  * Pipeline specs as `pachctl create pipeline -f` takes them: YAML or JSON, one or several
@@ -81,6 +85,8 @@ export interface PipelineSpec {
   /** parallelismSpec.constant; absent or 0: one worker per core (see workerCount in worker/driver.ts). */
   parallelism?: number;
   datumTries: number;
+  /** How the datums are cut into datum sets (worker/datum-sets.ts); absent: spread evenly. */
+  datumSetSpec?: { number?: number; sizeBytes?: number; perWorker?: number };
   datumTimeoutMs?: number;
   jobTimeoutMs?: number;
   /** The salt the spec asks for; the registry picks one when absent. */
@@ -96,9 +102,6 @@ export const NAME_RE = /^[A-Za-z0-9_-]+$/;
 
 /** Names a step's root already uses: an input called so would collide with them. */
 const RESERVED_INPUT_NAMES = ['out', '.env'];
-
-/** Map-valued fields whose keys are data (env var names, labels), not field names. */
-const MAP_FIELDS = new Set(['transform.env', 'metadata.annotations', 'metadata.labels', 'schedulingSpec.nodeSelector']);
 
 const DEFAULT_DATUM_TRIES = 3;
 
@@ -140,45 +143,16 @@ export function parsePipelineSpecs(text: string, source: string): PipelineSpec[]
 }
 
 function parseDocuments(text: string, source: string): unknown[] {
-  if (/^\s*[{[]/.test(text)) return parseJsonStream(text, source);
+  if (/^\s*[{[]/.test(text))
+    return parseJsonStream(text, (message) => {
+      throw new VigilError(`${source}: ${message}`);
+    });
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     if (doc.errors.length > 0) throw new VigilError(`${source}: invalid YAML: ${doc.errors[0].message}`);
   }
   return list.map((doc) => doc.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-}
-
-/** pachctl reads JSON files as a stream of objects; so does this. */
-function parseJsonStream(text: string, source: string): unknown[] {
-  const values: unknown[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{' || c === '[') {
-      if (depth++ === 0) start = i;
-    } else if (c === '}' || c === ']') {
-      if (--depth === 0) {
-        try {
-          values.push(JSON.parse(text.slice(start, i + 1)));
-        } catch (e) {
-          throw new VigilError(`${source}: invalid JSON: ${(e as Error).message}`);
-        }
-      }
-    } else if (depth === 0 && !/\s/.test(c)) {
-      throw new VigilError(`${source}: invalid JSON: unexpected "${c}" between documents`);
-    }
-  }
-  if (depth !== 0 || inString) throw new VigilError(`${source}: invalid JSON: the last document is not closed`);
-  return values.flat();
 }
 
 /** Converts snake_case field names to camelCase (protojson accepts both), keeping the keys of map fields. */
@@ -243,7 +217,7 @@ function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<strin
     if (req[field] != null) fail(`${field} pipelines need a Pachyderm cluster; the embedded engine runs transform pipelines only`);
   }
   if (!req.input) fail('input is required');
-  const input = normaliseInput(req.input!, 'input', null, fail, name!);
+  const input = normaliseInput(req.input!, 'input', fail, name!);
   checkInputNames(input, fail);
 
   const t = req.transform;
@@ -252,8 +226,9 @@ function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<strin
   const errCmd = strings(t?.errCmd);
   const reprocess = req.reprocessSpec ?? 'until_success';
   if (reprocess !== 'until_success' && reprocess !== 'every_job') fail(`reprocessSpec "${reprocess}" is not until_success or every_job`);
-  const tries = req.datumTries ?? DEFAULT_DATUM_TRIES;
-  if (tries < 1) fail(`datumTries must be at least 1, not ${tries}`);
+  // pps/server/api_server.go, setPipelineDefaults: 0 (or none) means the default.
+  const tries = req.datumTries || DEFAULT_DATUM_TRIES;
+  if (tries < 1) fail(`datumTries must not be negative, not ${tries}`);
   const parallelism = req.parallelismSpec?.constant ?? undefined;
   if (parallelism !== undefined && parallelism < 0) fail(`parallelismSpec.constant must not be negative`);
 
@@ -275,12 +250,21 @@ function applyEngineRules(req: NonNullable<CreatePipelineRequest> & Record<strin
     },
     ...(parallelism ? { parallelism } : {}),
     datumTries: tries,
+    ...(req.datumSetSpec ? { datumSetSpec: datumSetSpec(req.datumSetSpec) } : {}),
     ...(req.datumTimeout ? { datumTimeoutMs: parseDuration(req.datumTimeout) } : {}),
     ...(req.jobTimeout ? { jobTimeoutMs: parseDuration(req.jobTimeout) } : {}),
     ...(req.salt ? { salt: req.salt } : {}),
     reprocessSpec: reprocess as ReprocessSpec,
     outputBranch: req.outputBranch || 'master',
     request: req,
+  };
+}
+
+function datumSetSpec(spec: NonNullable<RequestDatumSetSpec>): NonNullable<PipelineSpec['datumSetSpec']> {
+  return {
+    ...(spec.number ? { number: Number(spec.number) } : {}),
+    ...(spec.sizeBytes ? { sizeBytes: Number(spec.sizeBytes) } : {}),
+    ...(spec.perWorker ? { perWorker: Number(spec.perWorker) } : {}),
   };
 }
 
@@ -325,13 +309,7 @@ function normaliseCron(cron: NonNullable<RequestInput>['cron'], at: string, pipe
   };
 }
 
-function normaliseInput(
-  node: RequestInput,
-  at: string,
-  parent: (typeof COMBINATORS)[number] | null,
-  fail: (msg: string) => never,
-  pipeline: string,
-): Input {
+function normaliseInput(node: RequestInput, at: string, fail: (msg: string) => never, pipeline: string): Input {
   if (!node) fail(`${at} is empty`);
   const kinds = (['pfs', 'cron', ...COMBINATORS] as const).filter((k) => node[k] != null);
   if (kinds.length !== 1) fail(`${at}: give exactly one of pfs, cron, cross, union, join, group (found ${kinds.join(', ') || 'none'})`);
@@ -340,33 +318,35 @@ function normaliseInput(
   if (kind !== 'pfs') {
     const children = node[kind]!;
     if (children.length === 0) fail(`${at}.${kind} is empty`);
-    return { [kind]: children.map((c, i) => normaliseInput(c, `${at}.${kind}[${i}]`, kind, fail, pipeline)) } as Input;
+    return { [kind]: children.map((c, i) => normaliseInput(c, `${at}.${kind}[${i}]`, fail, pipeline)) } as Input;
   }
   const pfs = node.pfs!;
   const here = `${at}.pfs`;
   if (!pfs.repo) fail(`${here}.repo is required`);
   if (!pfs.glob) fail(`${here}.glob is required (e.g. "/*")`);
-  if (!pfs.glob!.startsWith('/')) fail(`${here}.glob "${pfs.glob}" must start with /`);
   for (const field of ['commit', 's3', 'trigger'] as const) {
     if (pfs[field]) fail(`${here}.${field} is not supported by the embedded engine`);
   }
   const name = pfs.name || pfs.repo!;
   if (RESERVED_INPUT_NAMES.includes(name)) fail(`${here}: "${name}" cannot be an input name (the step's root uses it)`);
   if (!NAME_RE.test(name)) fail(`${here}.name "${name}" is not a valid input name (letters, digits, _ and -)`);
-  if (parent === 'join' && !pfs.joinOn) fail(`${here}.joinOn is required inside a join`);
-  if (parent === 'group' && !pfs.groupBy) fail(`${here}.groupBy is required inside a group`);
-  if (pfs.joinOn && parent !== 'join') fail(`${here}.joinOn only means something inside a join`);
-  if (pfs.groupBy && parent !== 'group') fail(`${here}.groupBy only means something inside a group`);
+  // Pachyderm checks neither key against its parent (pps/server/api_server.go, validateInput):
+  // every input carries both, and a join or group keys its children's inputs by them, at any
+  // depth (worker/datum/worker.go, processKeyTask); an input without one has the empty key.
   return {
     pfs: {
       name,
       repo: pfs.repo!,
       branch: pfs.branch || 'master',
-      glob: pfs.glob!,
+      glob: cleanGlob(pfs.glob!),
       ...(pfs.joinOn ? { joinOn: pfs.joinOn } : {}),
       ...(pfs.outerJoin ? { outerJoin: true } : {}),
       ...(pfs.groupBy ? { groupBy: pfs.groupBy } : {}),
-      ...(pfs.emptyFiles ? { emptyFiles: true } : {}),
+      // `lazy` needs nothing here: every file is a hard link to the store's object, nothing is
+      // copied up front, and the step reads the same bytes; a link to one in out/ stores the file,
+      // as Pachyderm's handleSymlinks copies it. With emptyFiles too, the worker downloads lazily
+      // (internal/pfssync/sync.go): the files are there.
+      ...(pfs.emptyFiles && !pfs.lazy ? { emptyFiles: true } : {}),
     },
   };
 }

@@ -15,6 +15,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type PipelineRecord, specCommitOf } from './pipelines.js';
 import type { PipelineSpec } from './spec.js';
 
 /** The caller's variables every step gets. */
@@ -69,4 +70,23 @@ export function stepEnvironment(caller: NodeJS.ProcessEnv, spec: PipelineSpec): 
     }
   }
   return env;
+}
+
+/**
+ * The variables Pachyderm's pod gives every worker of a pipeline that mean something on one
+ * machine (pps/server/worker_rc.go, workerPodSpec: PACH_IN_WORKER, PPS_WORKER_IP, the
+ * pipeline's project, name and spec commit). The worker's own (PPS_POD_NAME,
+ * PPS_WORKER_GRPC_PORT) and the job's come from worker/job-context.ts, stepEnv. Those naming
+ * the cluster's services (PACH_ROOT, STORAGE_*, POSTGRES_*, PG_BOUNCER_*, LOKI_*, PEER_PORT,
+ * PPS_ETCD_PREFIX, GOCOVERDIR) and FILESET_ID have nothing to point at here and are not set
+ * (README, "Run on Pachyderm", "What still differs").
+ */
+export function podEnvironment(record: PipelineRecord): Record<string, string> {
+  return {
+    PACH_IN_WORKER: 'true',
+    PPS_WORKER_IP: '127.0.0.1',
+    PPS_PROJECT_NAME: 'default',
+    PPS_PIPELINE_NAME: record.name,
+    PPS_SPEC_COMMIT: specCommitOf(record),
+  };
 }

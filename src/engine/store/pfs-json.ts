@@ -1,14 +1,16 @@
 import type { CommitInfo, CommitRef, FileEntry, RepoInfo } from './store.js';
 
 /**
- * The store's records in Pachyderm's own JSON (pfs.proto through protojson: camelCase fields,
- * RFC 3339 times), so that tools written for `pachctl ... --raw` read `vigil ... --raw`.
- * Sizes are JSON numbers (protojson would quote int64s; readers accept both).
+ * The store's records as `pachctl ... --raw` prints them: pfs.proto messages through protojson
+ * with the proto field names (pachctl's cmdutil.Encoder: serde.WithOrigName(true)), fields in
+ * the order pfs.proto declares them, 64-bit integers as JSON strings, zero values (0, '', false,
+ * empty lists) left out, times in RFC 3339 as protojson writes Timestamps. Scripts written for
+ * one read the other.
  */
 
 export interface PfsRepo {
   name: string;
-  type: 'user';
+  type: 'user' | 'spec';
   project: { name: 'default' };
 }
 
@@ -18,8 +20,18 @@ export interface PfsCommit {
   branch?: { repo: PfsRepo; name: string };
 }
 
-export function repoJson(name: string): PfsRepo {
-  return { name, type: 'user', project: { name: 'default' } };
+/** An int64 or uint64 field as protojson writes it (a string), left out when 0. */
+export function int64Field<K extends string>(name: K, n: number): Partial<Record<K, string>> {
+  return (n ? { [name]: String(n) } : {}) as Partial<Record<K, string>>;
+}
+
+/** A Timestamp as protojson writes it: RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits (none for a whole second). */
+export function protoTime(iso: string): string {
+  return iso.replace(/\.0+Z$/, 'Z');
+}
+
+export function repoJson(name: string, type: PfsRepo['type'] = 'user'): PfsRepo {
+  return { name, type, project: { name: 'default' } };
 }
 
 /** A Commit reference; `branch` when known. */
@@ -27,31 +39,37 @@ export function commitJson(ref: CommitRef, branch?: string): PfsCommit {
   return { repo: repoJson(ref.repo), id: ref.id, ...(branch ? { branch: { repo: repoJson(ref.repo), name: branch } } : {}) };
 }
 
-/** CommitInfo. A commit with provenance was made by a pipeline: origin AUTO, as in Pachyderm. */
+/**
+ * CommitInfo. A commit with provenance was made by a pipeline: origin AUTO, and its provenance
+ * holds the input commits and the commit of the pipeline's spec (its `spec` repo, named as the
+ * pipeline), as Pachyderm's.
+ */
 export function commitInfoJson(c: CommitInfo) {
+  const provenance = c.provenance.map((p) => commitJson(p));
+  if (c.specCommit) provenance.push({ repo: repoJson(c.repo, 'spec'), id: c.specCommit });
   return {
     commit: commitJson(c, c.branch),
-    origin: { kind: c.provenance.length ? 'AUTO' : 'USER' },
+    origin: { kind: c.provenance.length || c.specCommit ? 'AUTO' : 'USER' },
     ...(c.description ? { description: c.description } : {}),
     // A parent is always the previous head of the same branch.
-    ...(c.parent ? { parentCommit: commitJson({ repo: c.repo, id: c.parent }, c.branch) } : {}),
-    started: c.started,
-    finishing: c.finished,
-    finished: c.finished,
-    directProvenance: c.provenance.map((p) => commitJson(p)),
-    sizeBytesUpperBound: c.sizeBytes,
-    details: { sizeBytes: c.sizeBytes },
+    ...(c.parent ? { parent_commit: commitJson({ repo: c.repo, id: c.parent }, c.branch) } : {}),
+    started: protoTime(c.started),
+    finishing: protoTime(c.finished),
+    finished: protoTime(c.finished),
+    ...(provenance.length ? { direct_provenance: provenance } : {}),
+    ...int64Field('size_bytes_upper_bound', c.sizeBytes),
+    details: { ...int64Field('size_bytes', c.sizeBytes) },
   };
 }
 
 export function repoInfoJson(r: RepoInfo) {
   return {
     repo: repoJson(r.name),
-    created: r.created,
-    sizeBytesUpperBound: r.sizeBytes,
+    created: protoTime(r.created),
+    ...int64Field('size_bytes_upper_bound', r.sizeBytes),
     ...(r.description ? { description: r.description } : {}),
-    branches: r.branches.map((name) => ({ repo: repoJson(r.name), name })),
-    details: { sizeBytes: r.sizeBytes },
+    ...(r.branches.length ? { branches: r.branches.map((name) => ({ repo: repoJson(r.name), name })) } : {}),
+    details: { ...int64Field('size_bytes', r.sizeBytes) },
   };
 }
 
@@ -59,9 +77,9 @@ export function repoInfoJson(r: RepoInfo) {
 export function fileInfoJson(c: CommitInfo, path: string, sizeBytes: number, entry?: FileEntry) {
   return {
     file: { commit: commitJson(c, c.branch), path },
-    fileType: entry ? 'FILE' : 'DIR',
-    committed: c.finished,
-    sizeBytes,
+    file_type: entry ? 'FILE' : 'DIR',
+    committed: protoTime(c.finished),
+    ...int64Field('size_bytes', sizeBytes),
     ...(entry ? { hash: Buffer.from(entry.sha256, 'hex').toString('base64') } : {}),
   };
 }

@@ -37,6 +37,8 @@ export interface CommitInfo {
   fileCount: number;
   /** The input commits this commit was computed from (empty for a user's commit). */
   provenance: CommitRef[];
+  /** A pipeline's output commit: the commit of the pipeline's spec that made it (Pachyderm's spec repo, named as the pipeline). */
+  specCommit?: string;
   description?: string;
 }
 
@@ -539,6 +541,8 @@ export class Store {
     change: TreeChange,
     opts: {
       provenance?: CommitRef[];
+      /** For a pipeline's output commit: its spec's commit (see CommitInfo.specCommit). */
+      specCommit?: string;
       description?: string;
       started?: Date;
       /** The new commit's id, chosen beforehand (a pipeline job's, which its step saw as PACH_OUTPUT_COMMIT_ID); 32 hex digits. */
@@ -601,6 +605,7 @@ export class Store {
         sizeBytes: tree.weight,
         fileCount: tree.count,
         provenance: (opts.provenance ?? []).map((p) => ({ repo: p.repo, id: p.id })),
+        ...(opts.specCommit ? { specCommit: opts.specCommit } : {}),
         ...(opts.description ? { description: opts.description } : {}),
         root: tree.hash,
       };

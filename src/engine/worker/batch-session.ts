@@ -1,24 +1,37 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Datum } from '../datum/create.js';
+import { WORKER_PORT_VAR } from '../../pfs/datums.js';
 import type { DatumRoot } from './datum-root.js';
-import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext } from './job-context.js';
+import { DatumSet } from './datum-sets.js';
+import type { Datum } from '../datum/create.js';
+import { datumEnvLines, datumsLeft, stepEnv, stopReason, takeDatum, type JobContext, type WorkerPod } from './job-context.js';
 import { NextDatumServer } from './next-datum-server.js';
 import { JOB_FAILURE_EXIT_CODE } from '../../pfs/errors.js';
-import { exitFailure, jobFailureReason, settleFailure, startUserCode, StderrTail, type StepExit, type StepProcess } from './user-code.js';
+import {
+  afterFailedTry,
+  type ErrCmdOutcome,
+  exitFailure,
+  failedResult,
+  jobFailureReason,
+  startUserCode,
+  StderrTail,
+  type StepExit,
+  type StepProcess,
+} from './user-code.js';
 import type { ParkedStep, WarmWorkers } from './warm-workers.js';
 
 /**
- * The datum-batching worker (transform.datumBatching), as Pachyderm's: the step starts once and
- * loops on NextDatum. Each call closes the datum the step held, with the error it reports ('' for
- * success), and is answered with the next datum's variables. A datum that fails is tried again
- * in a restarted step, up to datumTries; after the last try errCmd, if any, decides between
- * RECOVERED and FAILED.
+ * The datum-batching worker (transform.datumBatching), as Pachyderm's: the step starts once per
+ * datum set (datum-sets.ts) and loops on NextDatum. Each call closes the datum the step held,
+ * with the error it reports ('' for success), and is answered with the next datum's variables.
+ * A datum that fails is tried again in a restarted step, up to datumTries, errCmd (if any)
+ * running after each failed try (user-code.ts, afterFailedTry).
  */
 
-/** A datum a worker took, and which try of it this is (1 for the first). */
+/** A datum a worker took, which try of it this is (1 for the first), and what errCmd made of the tries before. */
 interface DatumTry {
   datum: Datum;
   tries: number;
+  errCmd: ErrCmdOutcome;
 }
 
 /** Why a session ended: what the worker does next. */
@@ -28,7 +41,7 @@ export type SessionEnd =
   /** The step exited between two datums: start it again. */
   | { kind: 'restart' }
   /** The datum failed (an error reported, the step gone mid-datum, datumTimeout, the job stopped): try it again or settle it. */
-  | { kind: 'failed'; datum: Datum; tries: number; reason: string }
+  | { kind: 'failed'; held: DatumTry; reason: string }
   /** The step cannot run, or the worker cannot go on: the job fails. */
   | { kind: 'fatal'; reason: string };
 
@@ -62,18 +75,23 @@ type SessionState =
 export class BatchWorker {
   /** The datum to try again in the next session. */
   private retry: DatumTry | null = null;
-  readonly workerId: string;
-
+  /** The datum set the step's process serves (see datum-sets.ts). */
+  private set: DatumSet | null = null;
   constructor(
     readonly ctx: JobContext,
-    index: number,
-    readonly root: DatumRoot,
+    readonly pod: WorkerPod,
     /** Fails the job: the step cannot run, or an output cannot be stored. */
     readonly fatal: (reason: string) => void,
     /** Set when the step may be kept warm for the next job. */
     readonly warm?: WarmSlot,
-  ) {
-    this.workerId = `w${index}`;
+  ) {}
+
+  get workerId(): string {
+    return this.pod.id;
+  }
+
+  get root(): DatumRoot {
+    return this.pod.root;
   }
 
   async run(): Promise<void> {
@@ -83,19 +101,33 @@ export class BatchWorker {
       const end = await BatchSession.run(this);
       if (end.kind === 'fatal') return this.fatal(end.reason);
       if (end.kind !== 'failed') continue;
-      await this.root.clearOut();
-      if (end.tries < ctx.spec.datumTries && !ctx.signal.aborted) this.retry = { datum: end.datum, tries: end.tries + 1 };
-      else ctx.onResult(await settleFailure(ctx, this.workerId, this.root, end.datum, end.reason, end.tries));
+      const { held, reason } = end;
+      await afterFailedTry(ctx, this.pod, held.datum, held.errCmd);
+      if (held.tries < ctx.spec.datumTries && !ctx.signal.aborted) this.retry = { ...held, tries: held.tries + 1 };
+      else ctx.onResult(failedResult(held.datum, reason, held.tries, held.errCmd));
     }
   }
 
-  /** The datum for the step's next NextDatum call: the one to try again, else the job's next; null when none is left. */
+  /** A new process of the step serves a new datum set, unless it takes over one a failed datum cut short. */
+  beginProcess(): void {
+    if (this.set?.full) this.set = null;
+  }
+
+  /**
+   * The datum for the step's next NextDatum call: the one to try again, else the job's next;
+   * null when none is left, or when the process's datum set is complete (it is then ended, and
+   * the next set gets a new one).
+   */
   take(): DatumTry | null {
     const retry = this.retry;
     this.retry = null;
     if (retry) return retry;
+    this.set ??= new DatumSet(this.ctx.setLimit);
+    if (this.set.full) return null;
     const datum = takeDatum(this.ctx);
-    return datum ? { datum, tries: 1 } : null;
+    if (!datum) return null;
+    this.set.add(datum.inputs.reduce((sum, input) => sum + input.size, 0));
+    return { datum, tries: 1, errCmd: { recovered: false } };
   }
 }
 
@@ -123,6 +155,7 @@ class BatchSession implements ParkedStep {
     const { warm } = worker;
     const parked = warm?.pool.take(worker.ctx.spec, warm.key, warm.index);
     if (parked) return parked.resume(worker);
+    worker.beginProcess();
     // No process knows the server's port before the session has started one, so no call comes before `session` is set.
     let session!: BatchSession;
     const server = await NextDatumServer.start((error) => session.onNextDatum(error));
@@ -147,7 +180,7 @@ class BatchSession implements ParkedStep {
     }
     ctx.signal.addEventListener('abort', this.onAbort, { once: true });
     const { cmd, stdin } = ctx.spec.transform;
-    const env = stepEnv(ctx, worker.root, { PPS_WORKER_GRPC_PORT: String(this.server.port) });
+    const env = stepEnv(ctx, worker.pod, { [WORKER_PORT_VAR]: String(this.server.port) });
     this.proc = startUserCode(ctx, cmd, stdin, env, (line, stream) => {
       this.ctx.log.write(this.worker.workerId, this.datumOfLines(), line);
       if (stream === 'stderr') this.tail.add(line);
@@ -301,7 +334,7 @@ class BatchSession implements ParkedStep {
   };
 
   private failDatum(datum: DatumTry, reason: string): void {
-    this.end({ kind: 'failed', datum: datum.datum, tries: datum.tries, reason });
+    this.end({ kind: 'failed', held: datum, reason });
   }
 
   /**

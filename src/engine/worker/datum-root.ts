@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -13,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Datum } from '../datum/create.js';
 import type { Remover } from './remover.js';
 import type { FileEntry, Store } from '../store/store.js';
@@ -42,6 +43,10 @@ export class DatumRoot {
   private dirs = new Set<string>();
   /** How many out/ folders takeOut has handed over: names the next one. */
   private taken = 0;
+  /** The current datum's emptyFiles placeholders → the file each stands for. */
+  private placeholders = new Map<string, { sha256: string; size: number }>();
+  /** A handed-over out/ folder → the placeholders of its datum (see collect). */
+  private takenPlaceholders = new Map<string, Map<string, { sha256: string; size: number }>>();
 
   private constructor(
     /** The folder (the step's PFS_ROOT). */
@@ -74,12 +79,14 @@ export class DatumRoot {
   show(datum: Datum, envLines: string[]): string | null {
     const next = new Map<string, string>();
     const neededDirs = new Set<string>();
+    this.placeholders = new Map();
     for (const input of datum.inputs) {
       const base = join(this.dir, input.name);
       neededDirs.add(base);
       for (const file of input.files) {
         const target = join(base, file.path);
         next.set(target, input.emptyFiles ? '' : file.sha256);
+        if (input.emptyFiles) this.placeholders.set(target, { sha256: file.sha256, size: file.size });
         for (let dir = dirname(target); dir !== base && !neededDirs.has(dir); dir = dirname(dir)) neededDirs.add(dir);
       }
     }
@@ -162,6 +169,7 @@ export class DatumRoot {
     if (readdirSync(this.outDir).length === 0) return null;
     const taken = `${this.dir}.out-${++this.taken}`;
     renameSync(this.outDir, taken);
+    if (this.placeholders.size > 0) this.takenPlaceholders.set(taken, this.placeholders);
     mkdirSync(this.outDir);
     return taken;
   }
@@ -175,11 +183,17 @@ export class DatumRoot {
    */
   async collect(taken: string): Promise<FileEntry[]> {
     const files: FileEntry[] = [];
+    const placeholders = this.takenPlaceholders.get(taken);
+    this.takenPlaceholders.delete(taken);
     const walk = async (dir: string, repoDir: string): Promise<void> => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         const repoPath = `${repoDir}/${entry.name}`;
         if (entry.isDirectory()) await walk(path, repoPath);
+        // A link to an emptyFiles placeholder stores the file it stands for, as Pachyderm copies
+        // the input file (worker/datum/datum.go, handleSymlinks).
+        else if (entry.isSymbolicLink() && placeholders?.has(resolve(dir, readlinkSync(path))))
+          files.push({ path: repoPath, ...placeholders.get(resolve(dir, readlinkSync(path)))! });
         // Files and symlinks (a step may link an input into out/, as on Pachyderm); the object is what they point at.
         else if (entry.isFile() || entry.isSymbolicLink()) files.push({ path: repoPath, ...(await this.storeFile(path)) });
       }

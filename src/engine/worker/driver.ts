@@ -5,17 +5,19 @@ import type { Datum } from '../datum/create.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { BatchWorker } from './batch-session.js';
 import { DatumRoot } from './datum-root.js';
-import { datumEnvLines, stepEnv, takeDatum, type JobContext, type ProcessDatumsOptions } from './job-context.js';
+import { datumEnvLines, stepEnv, takeDatum, type JobContext, type ProcessDatumsOptions, type WorkerPod } from './job-context.js';
+import { NextDatumServer } from './next-datum-server.js';
+import { datumSetLimit, UNLIMITED_SET } from './datum-sets.js';
 import { Remover } from './remover.js';
 import { WarmWorkers } from './warm-workers.js';
-import { runToEnd, settleFailure } from './user-code.js';
+import { afterFailedTry, failedResult, runToEnd, type ErrCmdOutcome } from './user-code.js';
 
 /**
  * Runs a job's datums through the step, as Pachyderm's worker does: each worker has its own
  * root (PFS_ROOT) showing one datum at a time. Without datum batching a worker starts the step
- * once per datum (here); with it, once per worker, and the step loops on NextDatum
- * (batch-session.ts). A failing datum is tried `datumTries` times; after the last try
- * `errCmd`, if any, decides between RECOVERED and FAILED.
+ * once per datum (here); with it, once per datum set (datum-sets.ts), and the step loops on
+ * NextDatum (batch-session.ts). A failing datum is tried `datumTries` times, `errCmd` (if any)
+ * running after each failed try; it ends RECOVERED when errCmd ever succeeded, else FAILED.
  */
 
 /**
@@ -33,6 +35,8 @@ export function workerCount(spec: PipelineSpec, datums: number): number {
  */
 export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Datum[]>): Promise<{ fatal?: string }> {
   const stop = new AbortController();
+  const batching = opts.spec.transform.datumBatching;
+  const warmKey = batching && opts.workers ? WarmWorkers.keyOf(opts.spec, opts.env) : undefined;
   const ctx: JobContext = {
     ...opts,
     signal: AbortSignal.any([opts.signal, stop.signal]),
@@ -41,8 +45,11 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     next: 0,
     checkedObjects: new Set(),
     datums: [],
+    setLimit: UNLIMITED_SET,
     planned: plan.then((datums) => {
       ctx.datums = inPathOrder(datums);
+      // A warm worker of `vigil serve` keeps its step across sets and jobs (README, "Run on Pachyderm", "What still differs").
+      if (!warmKey) ctx.setLimit = datumSetLimit(opts.spec, datums.length, workerCount(opts.spec, datums.length));
     }),
   };
   const fail = (reason: string) => {
@@ -50,18 +57,19 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     stop.abort(new Error(reason));
   };
   const remover = new Remover();
-  const batching = opts.spec.transform.datumBatching;
-  const warmKey = batching && opts.workers ? WarmWorkers.keyOf(opts.spec, opts.env) : undefined;
   const startWorker = async (i: number) => {
     // A warm worker keeps its root (its step's PFS_ROOT) from job to job; any other has one for the job.
     const warm = opts.workers && warmKey ? { pool: opts.workers, key: warmKey, index: i } : undefined;
     const root = warm
       ? await warm.pool.root(opts.spec, warm.key, i)
       : await DatumRoot.create(join(opts.workDir, `w${i}`), opts.store, remover);
+    const server = await NextDatumServer.refusing();
+    const pod: WorkerPod = { id: `w${i}`, root, port: server.port };
     try {
-      if (batching) await new BatchWorker(ctx, i, root, fail, warm).run();
-      else await perDatumWorker(ctx, i, root);
+      if (batching) await new BatchWorker(ctx, pod, fail, warm).run();
+      else await perDatumWorker(ctx, pod);
     } finally {
+      server.close();
       if (!warm) await root.remove();
     }
   };
@@ -95,21 +103,23 @@ function inPathOrder(datums: Datum[]): Datum[] {
 }
 
 /** Without datum batching: one process per datum try, the datum's variables in its environment. */
-async function perDatumWorker(ctx: JobContext, index: number, root: DatumRoot): Promise<void> {
-  const workerId = `w${index}`;
+async function perDatumWorker(ctx: JobContext, pod: WorkerPod): Promise<void> {
+  const { id: workerId, root } = pod;
   const { cmd, stdin, acceptReturnCode } = ctx.spec.transform;
   for (let datum = takeDatum(ctx); datum; datum = takeDatum(ctx)) {
     const lines = datumEnvLines(datum, root, ctx.jobId);
-    const env = stepEnv(ctx, root, parseEnvLines(lines));
+    const env = stepEnv(ctx, pod, parseEnvLines(lines));
     let failure: string | null = null;
     let tries = 0;
+    const errCmd: ErrCmdOutcome = { recovered: false };
     while (tries < ctx.spec.datumTries) {
       tries++;
       failure = root.show(datum, lines) ?? (await runToEnd(ctx, workerId, datum, cmd, stdin, env, acceptReturnCode));
-      if (!failure || ctx.signal.aborted) break;
-      await root.clearOut();
+      if (!failure) break;
+      await afterFailedTry(ctx, pod, datum, errCmd);
+      if (ctx.signal.aborted) break;
     }
-    if (failure) ctx.onResult(await settleFailure(ctx, workerId, root, datum, failure, tries));
+    if (failure) ctx.onResult(failedResult(datum, failure, tries, errCmd));
     else ctx.onResult({ datum, state: 'SUCCESS', outputs: await root.collectOutputs(), tries });
   }
 }

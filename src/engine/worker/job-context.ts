@@ -1,9 +1,11 @@
+import { WORKER_PORT_VAR } from '../../pfs/datums.js';
 import type { Datum } from '../datum/create.js';
 import { StoreDamageError } from '../store/damage.js';
 import type { JobLog } from '../pps/logs.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import type { FileEntry, Store } from '../store/store.js';
 import type { DatumRoot } from './datum-root.js';
+import type { DatumSetLimit } from './datum-sets.js';
 import type { WarmWorkers } from './warm-workers.js';
 
 /**
@@ -26,7 +28,7 @@ export interface ProcessDatumsOptions {
   jobId: string;
   /** The job's scratch folder; worker i's PFS_ROOT is `<workDir>/w<i>`. */
   workDir: string;
-  /** What every process of the job starts from: the caller's environment, the spec's env, VIGIL_ROOT. */
+  /** What every process of the job starts from: the caller's environment, the spec's env and secrets, the pod's variables, VIGIL_ROOT. */
   env: Record<string, string>;
   log: JobLog;
   /** Job timeout or user interrupt: processes are killed, datums in flight fail with the signal's reason. */
@@ -46,6 +48,8 @@ export interface JobContext extends ProcessDatumsOptions {
   planned: Promise<void>;
   /** The next datum no worker has taken. */
   next: number;
+  /** How much a datum-batching step's process serves before it is restarted, once `planned` has settled (datum-sets.ts). */
+  setLimit: DatumSetLimit;
   /** The objects of datums' inputs re-hashed in this job and found sound (see takeDatum). */
   checkedObjects: Set<string>;
 }
@@ -109,7 +113,32 @@ export function datumEnvLines(datum: Datum, root: DatumRoot, jobId: string): str
   return lines;
 }
 
-/** The environment of a process the worker starts: the job's, PFS_ROOT, then `extra`. */
-export function stepEnv(ctx: JobContext, root: DatumRoot, extra: Record<string, string>): Record<string, string> {
-  return { ...ctx.env, PFS_ROOT: root.dir, ...extra };
+/**
+ * One worker of a job, as a Pachyderm worker pod: its id (`w<index>`), the datum root its step
+ * sees as PFS_ROOT, and the port of its worker gRPC server, which a pod always has
+ * (PPS_WORKER_GRPC_PORT) and which answers NextDatum with `datum batching not enabled` unless
+ * a datum-batching session runs (next-datum-server.ts).
+ */
+export interface WorkerPod {
+  readonly id: string;
+  readonly root: DatumRoot;
+  readonly port: number;
+}
+
+/**
+ * The environment of a process the worker starts, as Pachyderm's: the job's (the pod's
+ * variables, see podEnvironment in pps/step-env.ts), the worker's own (pps/server/worker_rc.go,
+ * workerPodSpec: PPS_POD_NAME, PPS_WORKER_GRPC_PORT), the job's ids (worker/driver/driver.go,
+ * UserCodeEnv: PACH_JOB_ID, PACH_OUTPUT_COMMIT_ID), PFS_ROOT (Vigil's: where /pfs is), then `extra`.
+ */
+export function stepEnv(ctx: JobContext, pod: WorkerPod, extra: Record<string, string>): Record<string, string> {
+  return {
+    ...ctx.env,
+    PFS_ROOT: pod.root.dir,
+    PPS_POD_NAME: `${ctx.spec.name}-${pod.id}`,
+    [WORKER_PORT_VAR]: String(pod.port),
+    PACH_JOB_ID: ctx.jobId,
+    PACH_OUTPUT_COMMIT_ID: ctx.jobId,
+    ...extra,
+  };
 }

@@ -4,8 +4,7 @@ import { parseEnvLines } from '../../pfs/datums.js';
 import { JOB_FAILURE_EXIT_CODE } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import type { Datum } from '../datum/create.js';
-import type { DatumRoot } from './datum-root.js';
-import { datumEnvLines, stepEnv, stopReason, type DatumResult, type JobContext } from './job-context.js';
+import { datumEnvLines, stepEnv, stopReason, type DatumResult, type JobContext, type WorkerPod } from './job-context.js';
 
 /**
  * The pipeline's user code (transform.cmd and errCmd), as Pachyderm's worker driver runs it:
@@ -188,23 +187,37 @@ export async function runToEnd(
   return failure && failure + tail.suffix();
 }
 
-/** After the last failed try: errCmd, if the spec has one, may recover the datum; its output is dropped either way. */
-export async function settleFailure(
-  ctx: JobContext,
-  workerId: string,
-  root: DatumRoot,
-  datum: Datum,
-  reason: string,
-  tries: number,
-): Promise<DatumResult> {
+/** What errCmd made of a datum's failed tries so far. */
+export interface ErrCmdOutcome {
+  /** errCmd succeeded after some try: the datum ends RECOVERED unless a later try succeeds. */
+  recovered: boolean;
+  /** Why errCmd failed the last time it ran. */
+  failure?: string;
+}
+
+/**
+ * After each failed try, as Pachyderm's Datum.run (worker/datum/datum.go): the try's output is
+ * dropped, then errCmd, if the spec has one, runs with the datum's variables; its output is
+ * dropped too. The datum is still tried again while tries are left (Set.WithDatum).
+ */
+export async function afterFailedTry(ctx: JobContext, pod: WorkerPod, datum: Datum, outcome: ErrCmdOutcome): Promise<void> {
+  const { root } = pod;
   await root.clearOut();
   const { errCmd, errStdin } = ctx.spec.transform;
-  if (errCmd && !ctx.signal.aborted) {
-    const env = stepEnv(ctx, root, parseEnvLines(datumEnvLines(datum, root, ctx.jobId)));
-    const errFailure = await runToEnd(ctx, workerId, datum, errCmd, errStdin, env, []);
-    await root.clearOut();
-    if (!errFailure) return { datum, state: 'RECOVERED', outputs: [], reason, tries };
-    reason = `${reason}; errCmd failed too: ${errFailure}`;
-  }
-  return { datum, state: 'FAILED', outputs: [], reason, tries };
+  if (!errCmd || ctx.signal.aborted) return;
+  const env = stepEnv(ctx, pod, parseEnvLines(datumEnvLines(datum, root, ctx.jobId)));
+  const failure = await runToEnd(ctx, pod.id, datum, errCmd, errStdin, env, []);
+  await root.clearOut();
+  if (failure) outcome.failure = failure;
+  else outcome.recovered = true;
+}
+
+/**
+ * A datum whose last try failed: RECOVERED when errCmd succeeded after any try (the state
+ * sticks, as Datum.handleFailed keeps it), else FAILED.
+ */
+export function failedResult(datum: Datum, reason: string, tries: number, outcome: ErrCmdOutcome): DatumResult {
+  if (outcome.recovered) return { datum, state: 'RECOVERED', outputs: [], reason, tries };
+  const why = outcome.failure ? `${reason}; errCmd failed too: ${outcome.failure}` : reason;
+  return { datum, state: 'FAILED', outputs: [], reason: why, tries };
 }
