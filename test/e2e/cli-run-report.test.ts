@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
-import { listJobs } from '../helpers/engine.js';
+import { int64, listJobs } from '../helpers/engine.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 const FRAME = '/u1-cam1/20261126T041500Z.png';
@@ -88,7 +88,7 @@ describe('vigil run and trace for people', { timeout: 400_000 }, () => {
     assert.equal(bad.code, 1);
     const [job] = await listJobs(root, 'matches');
     assert.equal(job.state, 'JOB_FAILURE');
-    assert.equal(job.dataProcessed, 0);
+    assert.equal(int64(job.data_processed), 0);
     assert.match(job.reason, /^no frame can be matched against rules@[0-9a-f]{32}: .*"racoon" is not a label of the model/);
     // Each worker's step says it once (a worker may have started before the first one failed the job), as the job's reason.
     const logs = await ok(['logs', 'matches']);

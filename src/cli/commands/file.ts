@@ -150,7 +150,10 @@ export const commands: CliCommand[] = [
         return { path: p.path, ...object };
       });
       bar.end();
-      await store.commit(target.repo, target.ref, { put }, { started });
+      await store.commit(target.repo, target.ref, { put }, { started }).catch(async (e: unknown) => {
+        await store.discardObjects(put.map((p) => p.sha256)); // a refused put leaves the store as it was
+        throw e;
+      });
     },
   }),
   defineCommand({

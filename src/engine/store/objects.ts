@@ -171,6 +171,17 @@ export class ObjectStore {
     return true;
   }
 
+  /** Drops pending objects that no commit will name (a refused commit's): their files or claims' links go from the tmp folder. */
+  async discard(shas: Iterable<string>): Promise<void> {
+    for (const sha of new Set(shas)) {
+      const tmp = this.pending.get(sha);
+      if (tmp === undefined) continue;
+      this.pending.delete(sha);
+      this.claimed.delete(sha);
+      await rm(tmp, { force: true });
+    }
+  }
+
   /** Whether the object is pending here or stored (then claimed: see claimSync). */
   async has(sha256: string): Promise<boolean> {
     if (this.pending.has(sha256)) return true;

@@ -461,6 +461,11 @@ export class Store {
     return (await this.tree(repo, commitId)).get(path);
   }
 
+  /** Drops objects added with `batch: true` that no commit will name, because the commit meant to was refused. */
+  discardObjects(shas: Iterable<string>): Promise<void> {
+    return this.objects.discard(shas);
+  }
+
   /** Node storage over this store's objects for other trees (a pipeline's datum state); see flushNodes. */
   nodeStorage(): ObjectNodes {
     return new ObjectNodes(this.objects);
