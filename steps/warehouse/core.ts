@@ -109,22 +109,27 @@ export type RejectionRow = Lineage & {
   config_version: string;
 };
 
+/** The columns that name an incident, in the alerts and deliveries tables alike. */
+type IncidentColumns = {
+  incident_id: string;
+  user: string;
+  device: string;
+  timezone: string;
+  rule_id: number;
+  rule_name: string;
+  severity: string;
+  first_captured_at: Date;
+  first_frame_path: string;
+  first_frame_sha256: string;
+  first_match_path: string;
+};
+
 export type AlertRow = Lineage &
+  IncidentColumns &
   DeliveryColumns & {
-    incident_id: string;
-    user: string;
-    device: string;
-    timezone: string;
-    rule_id: number;
-    rule_name: string;
-    severity: string;
-    first_captured_at: Date;
     last_captured_at: Date;
     frame_count: number;
     delivered_as: string | null;
-    first_frame_path: string;
-    first_frame_sha256: string;
-    first_match_path: string;
   };
 
 /** The columns a delivery outcome fills in the alerts and deliveries tables. */
@@ -143,23 +148,13 @@ type DeliveryColumns = {
 };
 
 export type DeliveryRow = Lineage &
+  IncidentColumns &
   DeliveryColumns & {
-    incident_id: string;
-    user: string;
-    device: string;
-    timezone: string;
-    rule_id: number;
-    rule_name: string;
-    severity: string;
-    first_captured_at: Date;
     state: string;
     withdrawn_at: Date | null;
     withdrawn_reason: string | null;
     kind: string | null;
     digest: string | null;
-    first_frame_path: string;
-    first_frame_sha256: string;
-    first_match_path: string;
     model_commit: string;
     rules_commit: string;
   };

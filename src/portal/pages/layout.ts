@@ -145,9 +145,9 @@ function liveScript(ctx: PageContext): Html {
 </script>`;
 }
 
-/** A whole page: `live` pages reload themselves as new work lands. */
-export function page(ctx: PageContext, title: string, body: Html, opts: { live?: boolean } = {}): string {
-  return renderHtml(html`<!doctype html>
+/** The doctype and head every portal page starts with. */
+function documentHead(title: string): Html {
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -156,7 +156,12 @@ export function page(ctx: PageContext, title: string, body: Html, opts: { live?:
 <title>${title} · Vigil</title>
 ${STYLE}
 </head>
-<body data-version="${ctx.version}">
+`;
+}
+
+/** A whole page: `live` pages reload themselves as new work lands. */
+export function page(ctx: PageContext, title: string, body: Html, opts: { live?: boolean } = {}): string {
+  return renderHtml(html`${documentHead(title)}<body data-version="${ctx.version}">
 ${nav(ctx)}
 <main>
 ${ctx.diskLow ? html`<p class="disk-low" role="alert"><strong>Disk low: cameras' frames are refused.</strong> ${ctx.diskLow}. Free space with vigil retain and vigil gc.</p>` : ''}
@@ -170,16 +175,7 @@ ${opts.live ? liveScript(ctx) : ''}
 
 /** A page for someone not signed in (the sign-in form, errors before a session). */
 export function barePage(title: string, body: Html): string {
-  return renderHtml(html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title} · Vigil</title>
-${STYLE}
-</head>
-<body>
+  return renderHtml(html`${documentHead(title)}<body>
 <header class="top"><span class="brand">Vigil</span></header>
 <main>${body}</main>
 </body>
