@@ -6,40 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import sharp from 'sharp';
 import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { filesHolding, markedFrame } from '../helpers/marked-frames.js';
 import { newStore } from '../helpers/engine.js';
 import { PortalClient } from '../helpers/portal.js';
 import { addDevice, frameName, sendFrame, startServer } from '../helpers/serve.js';
 
-const FIXTURE = await readFile(join(packageRoot(), 'test', 'fixtures', 'cat_det.jpg'));
 const DAY_MS = 86_400_000;
-
-/** A distinct picture (brightness by `n`) with a comment segment holding `marker`. */
-async function markedFrame(n: number, marker: string): Promise<Buffer> {
-  const picture = await sharp(FIXTURE)
-    .modulate({ brightness: 1 + n / 100 })
-    .jpeg()
-    .toBuffer();
-  const text = Buffer.from(marker, 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(text.length + 2);
-  return Buffer.concat([picture.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, text, picture.subarray(2)]);
-}
-
-async function filesHolding(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && (await readFile(join(entry.parentPath, entry.name))).includes(needle))
-      found.push(join(entry.parentPath, entry.name));
-  }
-  return found;
-}
 
 test('vigil erase: one camera and a date range gone from raw, validated and alerts at once, the request recorded without content', {
   timeout: 300_000,
@@ -56,7 +34,7 @@ test('vigil erase: one camera and a date range gone from raw, validated and aler
       const ts = formatTimestamp(new Date(base + d * DAY_MS + 9 * 3_600_000));
       const marker = `ERASE-MARKER-${randomBytes(6).toString('hex')}`;
       frames.push({ camera, d, ts, marker });
-      await writeFile(join(input, camera, `${ts}.jpg`), await markedFrame(n++, marker));
+      await writeFile(join(input, camera, `${ts}.jpg`), await markedFrame(1 + n++ / 100, marker));
     }
   }
   await vigilOk(['create', 'repo', 'raw'], { root });
@@ -68,7 +46,7 @@ test('vigil erase: one camera and a date range gone from raw, validated and aler
   const snapshotMarker = `SNAPSHOT-MARKER-${randomBytes(6).toString('hex')}`;
   const alerts = join(await tempDir('vigil-erase-alerts-'), 'alerts');
   await mkdir(join(alerts, 'u1-cam1'), { recursive: true });
-  await writeFile(join(alerts, 'u1-cam1', `${incident}.jpg`), await markedFrame(99, snapshotMarker));
+  await writeFile(join(alerts, 'u1-cam1', `${incident}.jpg`), await markedFrame(1 + 99 / 100, snapshotMarker));
   await writeFile(join(alerts, 'u1-cam1', `${incident}.json`), '{"id": "the record stays"}\n');
   await vigilOk(['create', 'repo', 'alerts'], { root });
   await vigilOk(['put', 'file', '-r', 'alerts@master:/', '-f', alerts], { root });
@@ -138,7 +116,7 @@ test('disk watch: under the free-space threshold the collector refuses frames (5
   const root = await newStore('vigil-disk-');
   await vigilOk(['user', 'add', 'op', '--operator'], { root, input: 'op-password-1234\n' });
   const token = await addDevice(root, 'u1-cam1');
-  const frame = await markedFrame(1, 'disk-test');
+  const frame = await markedFrame(1 + 1 / 100, 'disk-test');
 
   const low = await startServer(root, [], { VIGIL_MIN_FREE_BYTES: '1000000000000000' });
   try {

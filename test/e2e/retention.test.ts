@@ -9,10 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import sharp from 'sharp';
 import { assertValid } from '../../specs/index.js';
 import { formatTimestamp } from '../../src/contract/frame-path.js';
 import { incidentId } from '../../src/contract/incident-id.js';
@@ -20,37 +19,13 @@ import { Store } from '../../src/engine/store/store.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { matchRecord } from '../helpers/alert.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { filesHolding, markedFrame } from '../helpers/marked-frames.js';
 
 const PIPELINES = join(packageRoot(), 'pipelines');
-const FIXTURE = await readFile(join(packageRoot(), 'test', 'fixtures', 'cat_det.jpg'));
 const DAY_MS = 86_400_000;
 
-/**
- * The day's frame: the fixture a little brighter each day (as a camera's frames differ, so that
- * no two frames are the same object), with a comment segment (COM) holding `marker` right after
- * the JPEG's start.
- */
-async function frameOf(day: number, marker: string): Promise<Buffer> {
-  const picture = await sharp(FIXTURE)
-    .modulate({ brightness: 1 + day / 200 })
-    .jpeg()
-    .toBuffer();
-  const text = Buffer.from(marker, 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(text.length + 2);
-  return Buffer.concat([picture.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, text, picture.subarray(2)]);
-}
-
-/** Every file under `dir` whose bytes contain `needle`. */
-async function filesHolding(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    if ((await readFile(path)).includes(needle)) found.push(path);
-  }
-  return found;
-}
+/** The day's frame: the fixture a little brighter each day, so that no two frames are the same object. */
+const frameOf = (day: number, marker: string) => markedFrame(1 + day / 200, marker);
 
 test('30-day retention over 60 days of frames: expired bytes gone everywhere, records kept, trace says so, a new model withdraws nothing', {
   timeout: 600_000,
