@@ -7,6 +7,7 @@ import { packageRoot } from '../src/pfs/package-root.js';
 import { withWarehouse } from '../src/cli/warehouse-cache.js';
 import { Store } from '../src/engine/store/store.js';
 import { buildReports } from '../steps/report/build.js';
+import { subscribedCameras } from '../steps/report/core.js';
 import { parquetViewsSql, tablesWithPartitions } from '../steps/report/warehouse-db.js';
 import type { Bench } from './bench.js';
 
@@ -199,7 +200,12 @@ export const bench: Bench = {
       for (const table of ['detections', 'matches']) {
         await cp(join(parquet, table, `day=${DAY}`), join(dayDir, table, `day=${DAY}`), { recursive: true });
       }
-      const report = await timed(() => buildReports(dayDir, join(dir, 'reports'), { repo: 'warehouse' }));
+      // Every user's "*" entry: every camera subscribed, as on a working deployment.
+      const subscribed = subscribedCameras(
+        { users: [...Array(100).keys()].map((u) => ({ id: `u${u}`, devices: [{ id: '*', rules: [] }] })) },
+        { repo: 'rules', path: '/subscriptions.yaml', sha256: '0'.repeat(64) },
+      );
+      const report = await timed(() => buildReports(dayDir, join(dir, 'reports'), { repo: 'warehouse' }, subscribed));
 
       const mem = await DuckDBInstance.create(':memory:');
       const memc = await mem.connect();

@@ -1,6 +1,7 @@
 -- The numbers of one day's report (/daily/<day>.json and .html), over the views of views.sql.
 -- Each query is named by the `-- name:` line above it, takes the day as $day (a DATE) and
--- returns the fields of specs/daily-report.schema.json under the same names.
+-- returns the fields of specs/daily-report.schema.json under the same names, but framesPerCamera:
+-- the report's core keeps the cameras of it that no subscription names (unsubscribedCameras).
 
 -- name: totals
 SELECT
@@ -62,3 +63,10 @@ SELECT channel, delivered, p50_seconds AS "p50Seconds", p90_seconds AS "p90Secon
 FROM alert_latency_daily
 WHERE day = $day
 ORDER BY channel;
+
+-- name: framesPerCamera
+SELECT user, device, count(*)::INTEGER AS frames
+FROM frames_analysed
+WHERE day = $day
+GROUP BY user, device
+ORDER BY user, device;

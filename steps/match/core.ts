@@ -14,6 +14,7 @@ import type {
   MatchedObject,
   RulesVersion,
 } from '../../specs/index.js';
+import { governingEntry } from '../../src/contract/policy-files.js';
 import type { ZoneClock } from '../../src/contract/zone-clock.js';
 import { scheduleContains, type Schedule } from './schedule.js';
 import { anchorPoint, zoneContains, type Zone } from './zones.js';
@@ -69,8 +70,7 @@ export interface Policy {
 
 /** The subscription that governs a device: its own entry, else its user's "*" entry. */
 export function findDevice(policy: Policy, user: string, device: string): DevicePolicy | undefined {
-  const devices = policy.users.get(user);
-  return devices?.get(device) ?? devices?.get('*');
+  return governingEntry(policy.users.get(user), device);
 }
 
 /** What matching made of one frame. */

@@ -4,7 +4,7 @@
  * compiled into the Policy the core matches with. Every problem is reported at once, as
  * `<file>: <path>: <what is wrong and how to fix it>`.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -14,11 +14,10 @@ import {
   validatorFor,
   type Rule,
   type RulesFile,
-  type SchemaName,
-  type SchemaTypes,
   type SubscriptionsFile,
   type UserSubscription,
 } from '../../specs/index.js';
+import { parsePolicyFile, readPolicyFile, RULES_FILE, SUBSCRIPTIONS_FILE } from '../../src/contract/policy-files.js';
 import { secretNameProblem } from '../../src/contract/secret-names.js';
 import { webhookUrlProblem } from '../../src/contract/webhook-url.js';
 import { VigilError } from '../../src/pfs/errors.js';
@@ -27,9 +26,6 @@ import type { CompiledRule, DevicePolicy, DeviceRule, Policy } from './core.js';
 import { canonicalTimeZone, clockFor } from '../../src/contract/zone-clock.js';
 import { parseSchedule } from './schedule.js';
 import { compileZone, zoneProblem, type Zone } from './zones.js';
-
-export const RULES_FILE = 'rules.yaml';
-export const SUBSCRIPTIONS_FILE = 'subscriptions.yaml';
 
 const DEFAULTS = { minScore: 0.5, minArea: 0, maxArea: 1, minCount: 1, severity: 'warning', cooldown: '5m', timezone: 'UTC' } as const;
 
@@ -49,84 +45,6 @@ export interface LoadedPolicy {
   policy: Policy;
   rulesSha256: string;
   subscriptionsSha256: string;
-}
-
-const MiB = 2 ** 20;
-
-/**
- * The largest policy files read, in bytes. rules.yaml is a catalogue (1,000 rules are under
- * 200 KiB); subscriptions.yaml grows with customers (100,000 device subscriptions written as
- * JSON are about 13 MiB, and loading them peaks at some 210 MiB). A file is refused before it
- * is read or parsed, so that a worker's memory for the policy stays bounded.
- */
-export const MAX_POLICY_BYTES: Record<string, number> = { [RULES_FILE]: 1 * MiB, [SUBSCRIPTIONS_FILE]: 32 * MiB };
-
-/**
- * The largest file read as YAML, in bytes: the YAML parser holds some 85 times the text in
- * memory (a 10 MB rules.yaml cost 850 MB a worker, 4 MiB of subscriptions 350 MiB), JSON.parse
- * a small multiple. A larger file must be JSON, which is YAML and what a program writes.
- */
-export const MAX_YAML_BYTES = 2 * MiB;
-
-function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(1)} MiB`;
-}
-
-/** Why a policy file of `size` bytes is not read at all, or null. */
-function oversize(file: string, size: number): string | null {
-  const limit = MAX_POLICY_BYTES[file]!;
-  return size > limit ? `the file is ${mib(size)}; ${file} may be at most ${mib(limit)}` : null;
-}
-
-/**
- * YAML 1.2 is a superset of JSON, and a subscriptions file written by a program is often JSON:
- * JSON.parse reads it some 30 times faster than a YAML parser, which matters at 100,000
- * subscriptions. Anything else, or JSON that does not parse, goes to the YAML parser, up to
- * MAX_YAML_BYTES.
- */
-function parseJsonOrYaml(text: string, size: number): unknown {
-  let jsonError: string | undefined;
-  if (/^\s*[{[]/.test(text)) {
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      // Flow-style YAML also starts with a brace; the YAML parser decides.
-      jsonError = (e as Error).message;
-    }
-  }
-  if (size > MAX_YAML_BYTES) {
-    throw new VigilError(
-      `the file is ${mib(size)} and not JSON${jsonError ? ` (${jsonError})` : ''}; YAML is read up to ${mib(MAX_YAML_BYTES)} ` +
-        '(its parser needs tens of times the text in memory): write a larger file as JSON',
-    );
-  }
-  try {
-    return parseYaml(text);
-  } catch (e) {
-    throw new VigilError(`not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
-
-/** Parses one YAML file and checks its structure; undefined when it has problems (all recorded). */
-function parseFile<K extends SchemaName>(file: string, bytes: Uint8Array, schemaName: K, problems: Problems): SchemaTypes[K] | undefined {
-  const tooLarge = oversize(file, bytes.byteLength);
-  if (tooLarge) {
-    problems.add(file, [], tooLarge);
-    return undefined;
-  }
-  let data: unknown;
-  try {
-    data = parseJsonOrYaml(Buffer.from(bytes).toString('utf8'), bytes.byteLength);
-  } catch (e) {
-    if (!(e instanceof VigilError)) throw e;
-    problems.add(file, [], e.message);
-    return undefined;
-  }
-  const validate = validatorFor(schemaName);
-  if (validate(data)) return data;
-  if (data === null || data === undefined) problems.add(file, [], `the file is empty; see specs/${schemaName}.schema.json`);
-  else problems.addErrors(file, validate.errors);
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,8 +229,8 @@ function compileSubscriptions(file: SubscriptionsFile, rules: Map<number, Compil
  */
 export function compilePolicy(files: PolicyFiles, labels: readonly ModelLabels[] | null): LoadedPolicy {
   const problems = new Problems();
-  const rulesFile = parseFile(RULES_FILE, files.rules, 'rules', problems);
-  const subscriptionsFile = parseFile(SUBSCRIPTIONS_FILE, files.subscriptions, 'subscriptions', problems);
+  const rulesFile = parsePolicyFile(RULES_FILE, files.rules, 'rules', problems);
+  const subscriptionsFile = parsePolicyFile(SUBSCRIPTIONS_FILE, files.subscriptions, 'subscriptions', problems);
   // Cross-file checks would only repeat a structural problem in other words.
   problems.throwIfAny();
   const rules = compileRules(rulesFile!, labels, problems);
@@ -333,28 +251,16 @@ export function compilePolicy(files: PolicyFiles, labels: readonly ModelLabels[]
 /** Each rule's id, classes and minScore (default filled in), from a rules.yaml; one VigilError listing its problems. */
 export function ruleThresholds(rules: Uint8Array): Array<{ ruleId: number; classes: string[]; minScore: number }> {
   const problems = new Problems();
-  const file = parseFile(RULES_FILE, rules, 'rules', problems);
+  const file = parsePolicyFile(RULES_FILE, rules, 'rules', problems);
   problems.throwIfAny();
   return file!.rules.map((r) => ({ ruleId: r.id, classes: r.classes, minScore: r.minScore ?? DEFAULTS.minScore }));
-}
-
-async function readRequired(dir: string, name: string, where: string): Promise<Uint8Array> {
-  const path = join(dir, name);
-  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT')
-      throw new VigilError(`${where}: /${name} is missing; the rules repo holds /${RULES_FILE} and /${SUBSCRIPTIONS_FILE}`);
-    throw e;
-  });
-  const tooLarge = oversize(name, info.size);
-  if (tooLarge) throw new VigilError(`${where}: /${name}: ${tooLarge}`);
-  return readFile(path);
 }
 
 /** Reads rules.yaml and subscriptions.yaml from a folder laid out like the rules repo (`where` names it in errors). */
 export async function readPolicyFiles(dir: string, where: string): Promise<PolicyFiles> {
   // In order, so a folder missing both is always reported for rules.yaml.
-  const rules = await readRequired(dir, RULES_FILE, where);
-  return { rules, subscriptions: await readRequired(dir, SUBSCRIPTIONS_FILE, where) };
+  const rules = await readPolicyFile(dir, RULES_FILE, where);
+  return { rules, subscriptions: await readPolicyFile(dir, SUBSCRIPTIONS_FILE, where) };
 }
 
 async function readLabelsFile(path: string, where: string): Promise<string[]> {

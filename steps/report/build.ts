@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ReportSource } from '../../specs/index.js';
 import { writeJsonOutput, writeOutput } from '../../src/pfs/files.js';
-import { dailyReport, parseNamedQueries, renderDailyHtml, type QueryRows } from './core.js';
+import { dailyReport, parseNamedQueries, renderDailyHtml, type QueryRows, type SubscribedCameras } from './core.js';
 import { WarehouseDb, warehouseSql } from './warehouse-db.js';
 
 /** Where a customer's reports are computed: views of the warehouse's tables over that customer's rows only. */
@@ -12,9 +12,14 @@ const CUSTOMER_SCHEMA = 'customer_scope';
  * day's partitions at a time): for each UTC day with records, `<out>/daily/<day>.json` and
  * `<out>/daily/<day>.html`; and for each customer (`user`) with records that day, the same over
  * their cameras only, `<out>/daily/<day>/<user>.json` and `.html` (what the portal shows that
- * customer). Returns the days reported.
+ * customer). Cameras are checked against `subscribed`. Returns the days reported.
  */
-export async function buildReports(parquetDir: string, out: string, source: ReportSource): Promise<string[]> {
+export async function buildReports(
+  parquetDir: string,
+  out: string,
+  source: ReportSource,
+  subscribed: SubscribedCameras,
+): Promise<string[]> {
   const db = await WarehouseDb.open();
   try {
     await db.createSchema();
@@ -25,7 +30,7 @@ export async function buildReports(parquetDir: string, out: string, source: Repo
       for (const day of days) {
         const results = new Map<string, QueryRows>();
         for (const [name, sql] of queries) results.set(name, await db.query(sql, { day }));
-        const report = dailyReport(day, source, results, user);
+        const report = dailyReport(day, source, subscribed, results, user);
         writeJsonOutput(join(out, 'daily', `${file.replace('<day>', day)}.json`), report);
         writeOutput(join(out, 'daily', `${file.replace('<day>', day)}.html`), renderDailyHtml(report));
       }

@@ -19,6 +19,7 @@ const STYLE = html`<style>
   .total .what { color: #495057; font-size: 13px; }
   .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
   .card { background: #fff; border: 1px solid #dee2e6; border-radius: 8px; padding: 16px; min-width: 0; }
+  .card.warning { border: 2px solid #f08c00; background: #fff9db; margin-bottom: 20px; }
   .empty { color: #868e96; font-style: italic; margin: 8px 0; }
   .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 0 0 10px; font-size: 12px; color: #495057; }
   .key { display: inline-flex; align-items: center; gap: 5px; }
@@ -48,6 +49,25 @@ function table(headers: string[], rows: Array<Array<string | number>>): Html {
   const head = headers.map((h, i) => (numeric[i] ? html`<th class="n">${h}</th>` : html`<th>${h}</th>`));
   const cell = (v: string | number) => (typeof v === 'number' ? html`<td class="n">${v}</td>` : html`<td>${v}</td>`);
   return html`<table><thead><tr>${head}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map(cell)}</tr>`)}</tbody></table>`;
+}
+
+/**
+ * The cameras whose frames no rule could fire on, and what to do: shown above everything else,
+ * and only when there are some.
+ */
+function unsubscribedWarning(report: DailyReport): Html | false {
+  const cameras = report.unsubscribedCameras;
+  if (cameras.length === 0) return false;
+  const frames = cameras.reduce((n, c) => n + c.frames, 0);
+  return html`<section class="card warning" id="unsubscribed"><h2>Cameras no subscription names</h2>
+<p>${frames} frame(s) from ${cameras.length} camera(s) were analysed, but no subscription names these cameras, so no rule
+could fire on them and nobody was alerted. Add each camera to subscriptions.yaml in the rules repo (a device entry under
+its user, or the user's "*" entry) and commit it: every frame, these included, is then matched again.</p>
+${table(
+  ['camera', 'frames'],
+  cameras.map((c) => [`${c.user}-${c.device}`, c.frames]),
+)}
+</section>`;
 }
 
 const seconds = (s: number): string =>
@@ -166,6 +186,7 @@ ${STYLE}
 </header>
 <section class="totals">${totals.map(([n, what]) => html`\n<div class="total"><div class="n">${n}</div><div class="what">${what}</div></div>`)}
 </section>
+${unsubscribedWarning(report)}
 <div class="grid">${sections.map((s) => html`\n${s}`)}
 </div>
 <footer>Vigil · a threat is one rule firing on one frame · times are UTC</footer>

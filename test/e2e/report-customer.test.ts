@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertValid, type DailyReport } from '../../specs/index.js';
 import { tempDir } from '../helpers/cli.js';
-import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
+import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords, sampleRules } from '../helpers/warehouse-records.js';
 
 let out: string;
 
@@ -18,7 +18,13 @@ before(async () => {
   await runWarehouseStep(warehouse, sampleRecords());
   // The report step on each day's partitions, as the reports pipeline groups them.
   const reports = await tempDir('vigil-report-customer-out-');
-  await runStepPerDatum('report', 'reports.yaml', reports, await repoFiles('warehouse', join(warehouse, 'out')), 'w0001');
+  await runStepPerDatum(
+    'report',
+    'reports.yaml',
+    reports,
+    [...(await repoFiles('warehouse', join(warehouse, 'out'))), ...sampleRules()],
+    'w0001',
+  );
   out = join(reports, 'out', 'daily');
 });
 

@@ -21,6 +21,7 @@ const HEIGHT = 1600;
 const REPORT: DailyReport = {
   day: '2026-11-26',
   source: { repo: 'warehouse', commit: '0123456789abcdef0123456789abcdef' },
+  subscriptions: { repo: 'rules', commit: 'r0001', path: '/subscriptions.yaml', sha256: '0'.repeat(64) },
   totals: {
     framesAnalysed: 1840,
     unmatchedFrames: 1602,
@@ -64,6 +65,7 @@ const REPORT: DailyReport = {
     { channel: 'email', delivered: 41, p50Seconds: 35, p90Seconds: 80, p99Seconds: 140, maxSeconds: 151 },
     { channel: 'pagerduty', delivered: 12, p50Seconds: 12, p90Seconds: 30, p99Seconds: 44, maxSeconds: 45 },
   ],
+  unsubscribedCameras: [],
 };
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {

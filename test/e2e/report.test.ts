@@ -16,7 +16,7 @@ import { columnChart, horizontalBars, niceStep } from '../../src/render/charts.j
 import { parseNamedQueries, renderDailyHtml } from '../../steps/report/core.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 import { newStore } from '../helpers/engine.js';
-import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords } from '../helpers/warehouse-records.js';
+import { repoFiles, runStepPerDatum, runWarehouseStep, sampleRecords, sampleRules } from '../helpers/warehouse-records.js';
 
 let parquet: string;
 let out: string;
@@ -30,7 +30,13 @@ before(async () => {
   parquet = join(warehouse, 'out', 'parquet');
   // The report step on each day's partitions, as the reports pipeline groups them.
   const reports = await tempDir('vigil-report-');
-  reportDatums = await runStepPerDatum('report', 'reports.yaml', reports, await repoFiles('warehouse', join(warehouse, 'out')), 'w0001');
+  reportDatums = await runStepPerDatum(
+    'report',
+    'reports.yaml',
+    reports,
+    [...(await repoFiles('warehouse', join(warehouse, 'out'))), ...sampleRules()],
+    'w0001',
+  );
   out = join(reports, 'out');
   // The same outputs committed to a store, for the CLI.
   store = join(reports, 'store');
@@ -196,6 +202,8 @@ test("the day's JSON has the report's numbers and its schema", async () => {
   const report = assertValid('daily-report', JSON.parse(await readFile(join(out, 'daily', '2026-11-26.json'), 'utf8')), '2026-11-26.json');
   assert.equal(report.day, '2026-11-26');
   assert.deepEqual(report.source, { repo: 'warehouse', commit: 'w0001' });
+  assert.equal(report.subscriptions.path, '/subscriptions.yaml');
+  assert.deepEqual(report.unsubscribedCameras, [], 'every camera of the day is subscribed');
   assert.deepEqual(report.totals, {
     framesAnalysed: 8,
     unmatchedFrames: 3,
@@ -477,6 +485,7 @@ test('vigil report daily prints the latest day, writes its page and opens it wit
 const EMPTY_DAY: DailyReport = {
   day: '2026-12-24',
   source: { repo: 'warehouse' },
+  subscriptions: { repo: 'rules', commit: 'r0001', path: '/subscriptions.yaml', sha256: '0'.repeat(64) },
   totals: {
     framesAnalysed: 12,
     unmatchedFrames: 12,
@@ -495,6 +504,7 @@ const EMPTY_DAY: DailyReport = {
   rejectionReasons: [],
   alertOutcomes: [],
   alertLatency: [],
+  unsubscribedCameras: [],
 };
 
 test('a quiet day renders a page that says so instead of empty charts', () => {

@@ -21,10 +21,12 @@ import {
   match,
   night,
   sampleRecords,
+  sampleRules,
+  type InputFile,
   type RepoFile,
 } from '../helpers/warehouse-records.js';
 
-const INPUT_REPOS = ['detections', 'matches', 'alerts', 'deliveries', 'validated'] as const;
+const INPUT_REPOS = ['detections', 'matches', 'alerts', 'deliveries', 'validated', 'rules'] as const;
 const HISTORY_DAYS = 40;
 
 /** JobInfo as `vigil list job --raw` prints it (pachctl's protojson: 64-bit counts as strings, 0 left out). */
@@ -59,7 +61,7 @@ function history(): RepoFile[] {
 }
 
 /** Puts `files` into their repos, one commit per repo, as the upstream pipelines would. */
-async function putRecords(files: RepoFile[]): Promise<void> {
+async function putRecords(files: InputFile[]): Promise<void> {
   const dir = join(staging, String(Date.now()));
   await layInputs(dir, files);
   for (const repo of new Set(files.map((f) => f.repo))) {
@@ -98,7 +100,7 @@ before(async () => {
   root = join(await tempDir('vigil-warehouse-engine-'), 'store');
   staging = await tempDir('vigil-warehouse-staging-');
   for (const repo of INPUT_REPOS) await vigilOk(['create', 'repo', repo], { root });
-  await putRecords([...sampleRecords(), ...history()]);
+  await putRecords([...sampleRecords(), ...history(), ...sampleRules()]);
   for (const spec of ['warehouse.yaml', 'reports.yaml']) {
     await vigilOk(['create', 'pipeline', '-f', join(packageRoot(), 'pipelines', spec)], { root });
   }

@@ -288,6 +288,22 @@ export interface StrayFile {
 
 export type InputFile = RepoFile | StrayFile;
 
+/**
+ * The rules repo the reports pipeline crosses each day with: subscriptions naming every camera of
+ * sampleRecords, and u9's (the camera with a history in warehouse-engine.test.ts).
+ */
+export function sampleRules(): StrayFile[] {
+  const subscriptions = {
+    users: [
+      { id: 'u1', devices: [{ id: '*', rules: [] }] },
+      { id: 'u2', devices: [{ id: 'door', rules: [] }] },
+      { id: 'u007', devices: [{ id: 'cam01', rules: [] }] },
+      { id: 'u9', devices: [{ id: '*', rules: [] }] },
+    ],
+  };
+  return [{ repo: 'rules', path: '/subscriptions.yaml', text: JSON.stringify(subscriptions) }];
+}
+
 /** Every file under `dir`, as files of `repo` at the same paths (a step's output, as the next step's input). */
 export async function repoFiles(repo: string, dir: string): Promise<InputFile[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VigilError } from '../../src/pfs/errors.js';
-import { MAX_YAML_BYTES, compilePolicy } from '../../steps/match/rules.js';
+import { MAX_YAML_BYTES } from '../../src/contract/policy-files.js';
+import { compilePolicy } from '../../steps/match/rules.js';
 import { MIN_ZONE_AREA, zoneProblem } from '../../steps/match/zones.js';
 import { MODEL_LABELS } from '../helpers/match.js';
 

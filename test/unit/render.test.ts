@@ -88,6 +88,7 @@ describe('render: the daily report', () => {
   const report: DailyReport = {
     day: '2026-11-26',
     source: { repo: 'warehouse', commit: '0123456789abcdef' },
+    subscriptions: { repo: 'rules', commit: 'r0001', path: '/subscriptions.yaml', sha256: '0'.repeat(64) },
     totals: {
       framesAnalysed: 4,
       unmatchedFrames: 1,
@@ -106,6 +107,7 @@ describe('render: the daily report', () => {
     rejectionReasons: [{ code: SCRIPT, frames: 3 }],
     alertOutcomes: [{ channel: BREAKOUT, status: 'sent', deliveries: 1 }],
     alertLatency: [{ channel: SCRIPT, delivered: 1, p50Seconds: 5, p90Seconds: 5, p99Seconds: 5, maxSeconds: 5 }],
+    unsubscribedCameras: [{ user: SCRIPT, device: BREAKOUT, frames: 100 }],
   };
 
   it('shows user ids, rule names and labels that carry markup as text', () => {
@@ -117,6 +119,7 @@ describe('render: the daily report', () => {
     assert.ok(page.includes(`<title>${SCRIPT_TEXT}: 3</title>`), 'rejection code');
     assert.ok(page.includes(`<title>${BREAKOUT_TEXT} · sent · sent: 1</title>`), 'alert channel');
     assert.ok(page.includes(`<tr><td>${SCRIPT_TEXT}</td><td class="n">1</td>`), 'latency table channel');
+    assert.ok(page.includes(`<tr><td>${SCRIPT_TEXT}-${BREAKOUT_TEXT}</td><td class="n">100</td>`), 'unsubscribed camera');
     // The charts' accessible names are the page's own titles, unaffected by the names.
     assert.deepEqual(attributes(page, 'aria-label'), [
       'Threats per user, by severity',

@@ -22,7 +22,17 @@ import {
   unionBranch,
   type Lineage,
 } from '../../steps/warehouse/core.js';
-import { alert, delivery, detection, match, night, pipelineDatums, rejection, sampleRecords } from '../helpers/warehouse-records.js';
+import {
+  alert,
+  delivery,
+  detection,
+  match,
+  night,
+  pipelineDatums,
+  rejection,
+  sampleRecords,
+  sampleRules,
+} from '../helpers/warehouse-records.js';
 
 const SRC: Lineage = { repo: 'detections', path: '/u1-cam1/20261126T041500Z.json', sha256: 'a'.repeat(64), commit: 'c1' };
 
@@ -244,7 +254,7 @@ test('the real specs make one warehouse datum per kind of record, camera and UTC
     assert.equal(partitions.size, 1, describe(inputs));
   }
 
-  // Each day's partition folders of every table make one reports datum; the NULL partition none.
+  // Each day's partition folders of every table make one reports datum, with the rules repo; the NULL partition none.
   const parquet = [
     'parquet/detections/day=2026-11-26/camera=u1-cam1/part.parquet',
     'parquet/matches/day=2026-11-26/camera=u2-door/part.parquet',
@@ -252,14 +262,20 @@ test('the real specs make one warehouse datum per kind of record, camera and UTC
     'parquet/load_errors/day=2026-11-27/camera=u1-cam1/detections.parquet',
     'parquet/frames_rejected/day=__HIVE_DEFAULT_PARTITION__/camera=__HIVE_DEFAULT_PARTITION__/part-0123456789abcdef.parquet',
   ].map((path) => ({ repo: 'warehouse', path: `/${path}` }));
-  const days = await pipelineDatums('reports.yaml', parquet);
-  assert.deepEqual(days.map((inputs) => inputs.map((i) => i.path).sort()).sort(), [
+  const days = await pipelineDatums('reports.yaml', [...parquet, ...sampleRules()]);
+  const of = (inputs: Array<{ name: string; path: string }>, name: string) =>
+    inputs
+      .filter((i) => i.name === name)
+      .map((i) => i.path)
+      .sort();
+  assert.deepEqual(days.map((inputs) => of(inputs, 'warehouse')).sort(), [
     ['/parquet/detections/day=2026-11-26/camera=u1-cam1/part.parquet', '/parquet/matches/day=2026-11-26/camera=u2-door/part.parquet'],
     [
       '/parquet/detections/day=2026-11-27/camera=u1-cam1/part.parquet',
       '/parquet/load_errors/day=2026-11-27/camera=u1-cam1/detections.parquet',
     ],
   ]);
+  for (const inputs of days) assert.deepEqual(of(inputs, 'rules'), ['/subscriptions.yaml']);
 });
 
 test('a new frame on a camera with a long history changes one warehouse datum per table it touches', async () => {
@@ -317,13 +333,11 @@ test("the pipeline specs pass Pachyderm's CreatePipelineRequest schema and wire 
   assert.equal(reports.name, 'reports');
   assert.deepEqual(reports.transform.cmd, ['vigil', 'step', 'report']);
   assert.equal(reports.transform.image, 'vigil/vigil:0.1.0');
+  assert.ok('cross' in reports.input);
+  const [days, rules] = reports.input.cross;
   assert.deepEqual(
-    'group' in reports.input &&
-      'pfs' in reports.input.group[0] && [
-        reports.input.group[0].pfs.repo,
-        reports.input.group[0].pfs.glob,
-        reports.input.group[0].pfs.groupBy,
-      ],
+    'group' in days! && 'pfs' in days.group[0] && [days.group[0].pfs.repo, days.group[0].pfs.glob, days.group[0].pfs.groupBy],
     ['warehouse', '/parquet/*/day=(????-??-??)', '$1'],
   );
+  assert.deepEqual('pfs' in rules! && [rules.pfs.repo, rules.pfs.glob], ['rules', '/']);
 });

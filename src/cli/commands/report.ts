@@ -39,6 +39,12 @@ function printSummary(report: DailyReport, commit: string, html: string): void {
       `alerts sent ${t.alertsSent}, failed ${t.alertsFailed}\n` +
       `frames analysed ${t.framesAnalysed} (${t.unmatchedFrames} with no threat) · frames rejected ${t.rejectedFrames}\n\n`,
   );
+  for (const c of report.unsubscribedCameras) {
+    process.stdout.write(
+      `warning: ${c.frames} frame(s) from camera ${c.user}-${c.device}, which no subscription names: no rule could fire for them (add it to subscriptions.yaml)\n`,
+    );
+  }
+  if (report.unsubscribedCameras.length > 0) process.stdout.write('\n');
   if (report.threatsByUser.length > 0) {
     printTable(
       ['USER', 'THREATS', 'DEVICES', 'CRITICAL', 'ERROR', 'WARNING', 'INFO'],
