@@ -101,8 +101,12 @@ function legacyRunningPath(root: string): string {
 
 /** Records a job that starts running. */
 export async function startJob(root: string, job: JobRecord): Promise<void> {
-  await saveJob(root, job);
-  await atomicWriteFile(runningPath(root, job.pipeline), `${JSON.stringify({ pipeline: job.pipeline, id: job.id })}\n`);
+  // Written together (their fsyncs share a journal commit): a pointer whose job record is not
+  // there is passed over by markAbandonedJobs.
+  await Promise.all([
+    saveJob(root, job),
+    atomicWriteFile(runningPath(root, job.pipeline), `${JSON.stringify({ pipeline: job.pipeline, id: job.id })}\n`),
+  ]);
 }
 
 /**
