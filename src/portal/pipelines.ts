@@ -76,7 +76,11 @@ export class JobHistory {
 }
 
 /** Every pipeline, upstream first, with its jobs, progress, last failure and lag. */
-export async function pipelineStatuses(store: Store, history: JobHistory, live: LiveJob | null): Promise<PipelineStatus[]> {
+export async function pipelineStatuses(
+  store: Store,
+  history: JobHistory,
+  live: (pipeline: string) => LiveJob | null,
+): Promise<PipelineStatus[]> {
   const records = await listPipelines(store);
   const names = new Set(records.map((r) => r.name));
   const byName = new Map(records.map((r) => [r.name, r]));
@@ -86,11 +90,8 @@ export async function pipelineStatuses(store: Store, history: JobHistory, live: 
       const jobs = await history.all(record.name);
       const runningRecord = jobs.find((j) => j.state === 'JOB_RUNNING');
       const running =
-        live && live.job.pipeline === record.name
-          ? live
-          : runningRecord
-            ? { job: runningRecord, toProcess: runningRecord.dataTotal - runningRecord.dataSkipped }
-            : null;
+        live(record.name) ??
+        (runningRecord ? { job: runningRecord, toProcess: runningRecord.dataTotal - runningRecord.dataSkipped } : null);
       const failed = jobs.find((j) => j.state === 'JOB_FAILURE');
       const lastFailure = failed
         ? {

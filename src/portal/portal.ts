@@ -28,7 +28,7 @@ export interface PortalOptions {
 
 export async function openPortal(store: Store, opts: PortalOptions): Promise<Portal> {
   const index = await PortalIndex.open(store, opts.log);
-  let live: () => LiveJob | null = () => null;
+  let live: (pipeline: string) => LiveJob | null = () => null;
   let diskLow: () => string | null = () => null;
   const routes = portalRoutes({
     store,
@@ -36,7 +36,7 @@ export async function openPortal(store: Store, opts: PortalOptions): Promise<Por
     users: new UserDirectory(store.root),
     sessions: new Sessions(await sessionKey(store.root)),
     jobs: new JobHistory(store),
-    liveJob: () => live(),
+    liveJob: (pipeline) => live(pipeline),
     diskLow: () => diskLow(),
     log: opts.log,
     now: opts.now ?? Date.now,
@@ -46,7 +46,7 @@ export async function openPortal(store: Store, opts: PortalOptions): Promise<Por
     index,
     async start(parts) {
       const { scheduler } = parts;
-      if (scheduler) live = () => scheduler.running() ?? null;
+      if (scheduler) live = (pipeline) => scheduler.running().get(pipeline) ?? null;
       diskLow = () => parts.disk.low();
       index.start(opts.pollMs);
       return { stop: () => index.stop() };

@@ -21,7 +21,8 @@ export interface PortalParts {
   sessions: Sessions;
   jobs: JobHistory;
   /** The job the server runs now, if any (null without pipelines). */
-  liveJob(): LiveJob | null;
+  /** The pipeline's job running in this server now, if any. */
+  liveJob(pipeline: string): LiveJob | null;
   /** Why the collector refuses frames now (free disk space under its threshold), or null. */
   diskLow(): string | null;
   log(line: string): void;

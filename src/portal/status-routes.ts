@@ -62,6 +62,8 @@ export function statusRoutes(app: ServeApp, p: PortalParts, signedIn: SignedIn):
 
   app.get(
     '/pipelines',
-    signedIn(async (_c, ctx) => pipelinesPage(ctx, await pipelineStatuses(p.store, p.jobs, p.liveJob()), p.now()), { operatorOnly: true }),
+    signedIn(async (_c, ctx) => pipelinesPage(ctx, await pipelineStatuses(p.store, p.jobs, (pipeline) => p.liveJob(pipeline)), p.now()), {
+      operatorOnly: true,
+    }),
   );
 }

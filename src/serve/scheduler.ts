@@ -1,18 +1,20 @@
 /**
  * Pipelines that run by themselves: whenever an input commit lands (the ingest's own commits,
  * or another process's, seen by polling the input repos' heads), the server brings the
- * pipelines up to date with the same engine as `vigil run` (runPipelines), one run at a time
- * and debounced, so frames that arrive together share their jobs. The path to an alert (the
- * `urgent` pipeline and everything upstream of it) runs first, every time; the other pipelines
- * (warehouse, reports) wait and run at most once per `batchIntervalMs`, when no urgent work is
- * pending. A cron input whose tick has come due wakes the same run (runPipelines commits the
- * tick, as `vigil run` does), so a schedule ticks with no frame arriving.
+ * pipelines up to date with the same engine as `vigil run` (runPipelines). As on Pachyderm,
+ * each pipeline on the path to an alert (the `urgent` pipeline and everything upstream of it)
+ * runs its jobs by itself, one at a time, as soon as its inputs change: a frame waits for the
+ * job in progress of each stage, not for a whole pass over every stage, and a stage's job runs
+ * while the stage before it works on the next frames. The other pipelines (warehouse, reports)
+ * run together, at most once per `batchIntervalMs`, beside the urgent ones and never in their
+ * way. A cron input whose tick has come due wakes them (runPipelines commits the tick, as
+ * `vigil run` does), so a schedule ticks with no frame arriving.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inputBranches } from '../engine/pps/inputs.js';
 import type { JobRecord } from '../engine/pps/job-records.js';
-import { runPipelines, type PipelineOutcome, type RunProgress } from '../engine/pps/job-runner.js';
-import { listPipelines } from '../engine/pps/pipelines.js';
+import { runPipelines, upstreamOf, type PipelineOutcome, type RunProgress } from '../engine/pps/job-runner.js';
+import { dependencyOrder, listPipelines, type PipelineRecord } from '../engine/pps/pipelines.js';
 import { dueTicks } from '../engine/pps/ticker.js';
 import type { Store } from '../engine/store/store.js';
 import type { WarmWorkers } from '../engine/worker/warm-workers.js';
@@ -23,7 +25,7 @@ export interface SchedulerOptions {
   store: Store;
   /** The pipeline whose upstream closure runs first on every input commit. */
   urgent: string;
-  /** After a commit, how long to wait for more before running, ms. */
+  /** After an input commit, how long to wait for more before running, ms. */
   debounceMs: number;
   /** The other pipelines run at most this often, ms. */
   batchIntervalMs: number;
@@ -33,101 +35,158 @@ export interface SchedulerOptions {
   workers?: WarmWorkers;
   metrics: ServeMetrics;
   log(line: string): void;
-  /** Called after each run of the urgent pipelines with what it did. */
+  /** Called after each job of the urgent pipeline with what it did. */
   afterUrgentRun?(outcomes: PipelineOutcome[]): Promise<void>;
 }
 
+/** A job in progress and how many datums it has to process; its counts move as datums finish. */
+export interface RunningJob {
+  job: JobRecord;
+  toProcess: number;
+}
+
+/** Wakes a sleeping loop; a wake while it works makes it run again when done. */
+class Signal {
+  private due = true;
+  private waiting: (() => void) | undefined;
+
+  raise(): void {
+    this.due = true;
+    this.waiting?.();
+  }
+
+  /** Waits until raised (at once if raised meanwhile), or `ms` if given; clears the signal. */
+  async wait(ms?: number): Promise<void> {
+    if (!this.due) {
+      await new Promise<void>((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+        this.waiting = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiting = undefined;
+    }
+    this.due = false;
+  }
+}
+
 export class PipelineScheduler {
-  private urgentDue = true;
+  /** One loop per urgent pipeline, each with the signal that wakes it. */
+  private readonly stages = new Map<string, { signal: Signal; done: Promise<void> }>();
+  private readonly batch = new Signal();
   private batchDue = true;
   private lastBatch = 0;
-  private wake: (() => void) | undefined;
+  /** The urgent pipelines as last read, upstream first. */
+  private urgentNames: string[] = [];
   private stopped = false;
   private readonly abort = new AbortController();
-  private readonly loop: Promise<void>;
+  private readonly batchLoop: Promise<void>;
   private readonly poller: NodeJS.Timeout;
   private inputHeads = '';
-  private current: { job: JobRecord; toProcess: number } | undefined;
+  private readonly live = new Map<string, RunningJob>();
 
   constructor(private readonly opts: SchedulerOptions) {
-    this.loop = this.run();
+    this.batchLoop = this.runBatches();
+    void this.refreshStages().then(() => this.notify());
     this.poller = setInterval(() => void this.pollInputs(), opts.pollMs);
   }
 
-  /** The job running now and how many datums it has to process; its counts move as datums finish. */
-  running(): { job: JobRecord; toProcess: number } | undefined {
-    return this.current;
+  /** The jobs running now, by pipeline. */
+  running(): ReadonlyMap<string, RunningJob> {
+    return this.live;
   }
 
   /** An input commit landed: run soon. */
   notify(): void {
-    this.urgentDue = true;
     this.batchDue = true;
-    this.wake?.();
+    for (const { signal } of this.stages.values()) signal.raise();
+    this.batch.raise();
   }
 
   /**
-   * Starts no new job; lets the run in flight finish for up to `graceMs`, then stops its job
+   * Starts no new job; lets the jobs in flight finish for up to `graceMs`, then stops them
    * (JOB_KILLED, done again at the next start).
    */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.poller);
-    this.wake?.();
+    this.notify();
     const timer = setTimeout(() => this.abort.abort(new Error('the server is stopping')), graceMs);
-    await this.loop;
+    await Promise.all([this.batchLoop, ...[...this.stages.values()].map((s) => s.done)]);
     clearTimeout(timer);
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      if (!this.urgentDue && !this.batchReady()) {
-        await this.sleepUntilWoken();
-        continue;
-      }
-      await sleep(this.opts.debounceMs);
-      if (this.stopped) break;
-      if (this.urgentDue) {
-        this.urgentDue = false;
-        const outcomes = await this.runOnce(this.opts.urgent);
-        if (outcomes) await this.opts.afterUrgentRun?.(outcomes).catch((e) => this.opts.log(`after the run: ${(e as Error).message}`));
-      } else if (this.batchReady()) {
-        this.batchDue = false;
-        this.lastBatch = Date.now();
-        await this.runOnce(undefined);
-      }
+  /** Starts a loop for each urgent pipeline that has none; a loop whose pipeline is no longer urgent ends by itself. */
+  private async refreshStages(): Promise<void> {
+    const records = await listPipelines(this.opts.store).catch(() => null);
+    if (!records) return;
+    this.urgentNames = urgentClosure(this.opts.urgent, records);
+    for (const name of this.urgentNames) {
+      if (this.stages.has(name) || this.stopped) continue;
+      const signal = new Signal();
+      this.stages.set(name, { signal, done: this.runStage(name, signal) });
     }
   }
 
-  private batchReady(): boolean {
-    return this.batchDue && Date.now() - this.lastBatch >= this.opts.batchIntervalMs;
+  /** One urgent pipeline: a job whenever its inputs changed, then a wake for the stages after it. */
+  private async runStage(name: string, signal: Signal): Promise<void> {
+    try {
+      for (;;) {
+        await signal.wait();
+        if (this.stopped || !this.urgentNames.includes(name)) return;
+        // The first stages wait a moment for more frames; the later ones were woken by a job before them.
+        if (this.urgentNames[0] === name) await sleep(this.opts.debounceMs);
+        const outcomes = await this.runOnce([name]);
+        if (outcomes === null) {
+          signal.raise();
+          continue;
+        }
+        if (outcomes.some((o) => o.job)) {
+          this.batchDue = true;
+          for (const [other, stage] of this.stages) if (other !== name) stage.signal.raise();
+        }
+        if (name === this.opts.urgent)
+          await this.opts.afterUrgentRun?.(outcomes).catch((e) => this.opts.log(`after the run: ${(e as Error).message}`));
+      }
+    } finally {
+      this.stages.delete(name);
+    }
   }
 
-  private async sleepUntilWoken(): Promise<void> {
-    const untilBatch = this.batchDue ? Math.max(0, this.lastBatch + this.opts.batchIntervalMs - Date.now()) : undefined;
-    await new Promise<void>((resolve) => {
-      const timer = untilBatch === undefined ? undefined : setTimeout(resolve, untilBatch);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wake = undefined;
+  /** The other pipelines, together, at most once per batchIntervalMs. */
+  private async runBatches(): Promise<void> {
+    while (!this.stopped) {
+      const untilBatch = Math.max(0, this.lastBatch + this.opts.batchIntervalMs - Date.now());
+      if (!this.batchDue || untilBatch > 0) {
+        await this.batch.wait(this.batchDue ? untilBatch : undefined);
+        continue;
+      }
+      const names = await this.batchNames();
+      this.batchDue = false;
+      this.lastBatch = Date.now();
+      if (names.length > 0 && (await this.runOnce(names)) === null) this.batchDue = true;
+    }
   }
 
-  /** One runPipelines; a failure to run at all (another `vigil run` holds the store) is logged and tried again at the next commit. */
-  private async runOnce(pipeline: string | undefined): Promise<PipelineOutcome[] | null> {
+  /** Every pipeline that is not urgent. */
+  private async batchNames(): Promise<string[]> {
+    const records = await listPipelines(this.opts.store).catch(() => []);
+    const urgent = new Set(urgentClosure(this.opts.urgent, records));
+    return records.map((r) => r.name).filter((n) => !urgent.has(n));
+  }
+
+  /** One runPipelines of exactly `only`; a failure to run at all (another `vigil run` holds the store) is logged, and null returned after a pause. */
+  private async runOnce(only: string[]): Promise<PipelineOutcome[] | null> {
     try {
       return await runPipelines(this.opts.store, {
-        ...(pipeline ? { pipeline } : {}),
+        only,
         signal: this.abort.signal,
         progress: this.progress,
         ...(this.opts.workers ? { workers: this.opts.workers } : {}),
       });
     } catch (e) {
       this.opts.log(`pipelines not run: ${e instanceof VigilError ? e.message : ((e as Error).stack ?? String(e))}`);
-      if (pipeline) this.urgentDue = true;
-      else this.batchDue = true;
       if (!this.stopped) await sleep(1000);
       return null;
     }
@@ -136,13 +195,13 @@ export class PipelineScheduler {
   private readonly progress: RunProgress = {
     idle: () => {},
     jobStarted: (job: JobRecord, toProcess: number) => {
-      this.current = { job, toProcess };
+      this.live.set(job.pipeline, { job, toProcess });
       this.opts.metrics.jobsRunning.inc({ pipeline: job.pipeline });
       this.opts.log(`job ${job.pipeline}@${job.id} started: ${toProcess} datums to process, ${job.dataSkipped} skipped`);
     },
     datumDone: () => {},
     jobFinished: (job: JobRecord) => {
-      this.current = undefined;
+      this.live.delete(job.pipeline);
       this.opts.metrics.jobsRunning.dec({ pipeline: job.pipeline });
       this.opts.metrics.jobs.inc({ pipeline: job.pipeline, state: job.state });
       const seconds = ((Date.parse(job.finished ?? '') - Date.parse(job.started)) / 1000).toFixed(2);
@@ -158,8 +217,9 @@ export class PipelineScheduler {
       const records = await listPipelines(this.opts.store);
       if ((await dueTicks(this.opts.store, records, new Date())).length > 0) {
         this.batchDue = true;
-        this.wake?.();
+        this.batch.raise();
       }
+      await this.refreshStages();
       const outputs = new Set(records.map((r) => r.name));
       const inputs = [
         ...new Set(
@@ -182,4 +242,13 @@ export class PipelineScheduler {
       // A repo deleted meanwhile: the next poll sees the new state.
     }
   }
+}
+
+/** The urgent pipeline and every pipeline upstream of it, upstream first. */
+function urgentClosure(urgent: string, records: PipelineRecord[]): string[] {
+  const byName = new Map(records.map((r) => [r.name, r]));
+  const wanted = upstreamOf(urgent, byName);
+  return dependencyOrder(records.map((r) => r.spec))
+    .map((s) => s.name)
+    .filter((n) => wanted.has(n));
 }

@@ -4,6 +4,7 @@
  * portal. The alert step writes it beside the incident's record, `/<user>-<device>/<incident>.jpg`
  * in the alerts repo, so the portal serves it from there and retention expires it with the record.
  */
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { snapshotOverlay, type OverlayObject } from '../../src/render/snapshot-overlay.js';
 
@@ -14,8 +15,44 @@ export const SNAPSHOT_MAX_BYTES = 300 * 1024;
 
 const QUALITIES = [82, 70, 55, 40];
 
+/** Rendered snapshots this process keeps, at most, in bytes. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Snapshots already rendered by this process, by frame and boxes. An alert datum is a whole
+ * device-day and writes every incident's snapshot again each time a frame joins that day; a warm
+ * step (vigil serve) renders each incident once instead of once per frame of its day. The
+ * rendering is deterministic, so a cached snapshot is byte for byte the one it stands for.
+ */
+const rendered = new Map<string, Buffer>();
+let renderedBytes = 0;
+
+function remember(key: string, jpeg: Buffer): void {
+  rendered.set(key, jpeg);
+  renderedBytes += jpeg.length;
+  // Oldest first: a Map iterates in insertion order, and a hit re-inserts its entry.
+  for (const [old, bytes] of rendered) {
+    if (renderedBytes <= CACHE_BYTES) break;
+    rendered.delete(old);
+    renderedBytes -= bytes.length;
+  }
+}
+
 /** The boxed JPEG of `frame` (any format sharp reads), at most SNAPSHOT_MAX_SIDE a side and SNAPSHOT_MAX_BYTES. */
 export async function renderSnapshot(frame: Uint8Array, objects: readonly OverlayObject[]): Promise<Buffer> {
+  const key = createHash('sha256').update(frame).update(JSON.stringify(objects)).digest('hex');
+  const hit = rendered.get(key);
+  if (hit) {
+    rendered.delete(key);
+    rendered.set(key, hit);
+    return hit;
+  }
+  const jpeg = await renderBoxed(frame, objects);
+  remember(key, jpeg);
+  return jpeg;
+}
+
+async function renderBoxed(frame: Uint8Array, objects: readonly OverlayObject[]): Promise<Buffer> {
   const base = sharp(frame, { failOn: 'error' })
     .rotate()
     .resize({ width: SNAPSHOT_MAX_SIDE, height: SNAPSHOT_MAX_SIDE, fit: 'inside', withoutEnlargement: true })

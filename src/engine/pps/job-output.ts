@@ -59,24 +59,31 @@ export async function commitJob(store: Store, trees: DatumTrees, end: JobEnd): P
   writers.putAll([...written].map(([path, result]) => ({ key: path, value: result.datum.id })));
   datums.putAll(results.map((r) => ({ key: r.datum.id, value: stored(r, job.id) })));
 
-  let outputCommit: JobRecord['outputCommit'];
-  try {
-    const onto = state && base.outputCommit ? base.outputCommit.id : undefined;
-    const info = await store.commit(name, outputBranch, onto ? { put, delete: [...deleted] } : { put, replace: true }, {
-      provenance: job.inputCommits.map((c) => ({ repo: c.repo, id: c.id })),
-      specCommit: specCommitOf(record),
-      description: `output of job ${job.id}`,
-      started: new Date(job.started),
-      id: job.id,
-      ...(onto ? { onto } : {}),
-    });
-    outputCommit = { repo: name, branch: outputBranch, id: info.id };
-  } catch (e) {
-    // E.g. one datum wrote /a and another /a/b: a path cannot be a file and a folder.
-    if (e instanceof VigilError) return { state: 'JOB_FAILURE', reason: `the output cannot be committed: ${e.message}` };
-    throw e;
-  }
-  const roots = await trees.persist({ datums, outputs: writers, keys: plan.keys });
+  const onto = state && base.outputCommit ? base.outputCommit.id : undefined;
+  // The datum state is flushed while the output is committed: the job record names both, and
+  // only finishJob, after both, makes it current.
+  const [committed, roots] = await Promise.all([
+    store
+      .commit(name, outputBranch, onto ? { put, delete: [...deleted] } : { put, replace: true }, {
+        provenance: job.inputCommits.map((c) => ({ repo: c.repo, id: c.id })),
+        specCommit: specCommitOf(record),
+        description: `output of job ${job.id}`,
+        started: new Date(job.started),
+        id: job.id,
+        ...(onto ? { onto } : {}),
+      })
+      .then(
+        (info) => ({ info }),
+        (e: unknown) => {
+          // E.g. one datum wrote /a and another /a/b: a path cannot be a file and a folder.
+          if (e instanceof VigilError) return { refused: `the output cannot be committed: ${e.message}` };
+          throw e;
+        },
+      ),
+    trees.persist({ datums, outputs: writers, keys: plan.keys }),
+  ]);
+  if ('refused' in committed) return { state: 'JOB_FAILURE', reason: committed.refused };
+  const outputCommit = { repo: name, branch: outputBranch, id: committed.info.id };
   const recovered = results.filter((r) => r.state === 'RECOVERED').map((r) => r.datum.id);
   return { state: 'JOB_SUCCESS', outputCommit, datums: roots, ...(recovered.length ? { recoveredDatums: recovered.sort() } : {}) };
 }

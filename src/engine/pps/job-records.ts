@@ -12,7 +12,7 @@ import { type DatumRoots, DatumTrees, type StoredDatum } from './datum-state.js'
 /**
  * Job records, kept per pipeline under `<root>/pps/jobs/<pipeline>/`: `<job>.json` (the job,
  * naming the roots of the datum state it left: datum-state.ts) and `latest.json` (the last job,
- * and the last successful one); `<root>/pps/running.json` names the job in progress. Datums are
+ * and the last successful one); `<root>/pps/running/<pipeline>.json` names a job in progress. Datums are
  * read through readDatums and datumWriting, from the state a job names.
  */
 
@@ -85,15 +85,28 @@ async function saveJob(root: string, job: JobRecord): Promise<void> {
   await atomicWriteFile(join(jobsDir(root, job.pipeline), `${job.id}.json`), `${JSON.stringify(job, null, 2)}\n`);
 }
 
-/** The job a `vigil run` is running (one at a time: the run lock), so that a killed run's job is found without a scan. */
-function runningPath(root: string): string {
+/** The folder naming each job in progress, one file per pipeline, so that a killed run's jobs are found without a scan. */
+function runningDir(root: string): string {
+  return join(ppsDir(root), 'running');
+}
+
+function runningPath(root: string, pipeline: string): string {
+  return join(runningDir(root), `${pipeline}.json`);
+}
+
+/** Where a store written before jobs ran concurrently named its one job in progress. */
+function legacyRunningPath(root: string): string {
   return join(ppsDir(root), 'running.json');
 }
 
 /** Records a job that starts running. */
 export async function startJob(root: string, job: JobRecord): Promise<void> {
-  await saveJob(root, job);
-  await atomicWriteFile(runningPath(root), `${JSON.stringify({ pipeline: job.pipeline, id: job.id })}\n`);
+  // Written together (their fsyncs share a journal commit): a pointer whose job record is not
+  // there is passed over by markAbandonedJobs.
+  await Promise.all([
+    saveJob(root, job),
+    atomicWriteFile(runningPath(root, job.pipeline), `${JSON.stringify({ pipeline: job.pipeline, id: job.id })}\n`),
+  ]);
 }
 
 /**
@@ -108,7 +121,7 @@ export async function finishJob(root: string, job: JobRecord): Promise<void> {
     join(dir, 'latest.json'),
     `${JSON.stringify({ last: job.id, lastSuccess: job.state === 'JOB_SUCCESS' ? job.id : latest.lastSuccess })}\n`,
   );
-  await rm(runningPath(root), { force: true });
+  await rm(runningPath(root, job.pipeline), { force: true });
 }
 
 /** The pipeline's last finished job and last successful job. */
@@ -188,20 +201,24 @@ export async function inspectJob(root: string, pipeline: string, id: string): Pr
   );
 }
 
-/** A job left RUNNING belongs to a run that died (the caller holds the run lock): it was killed. */
-export async function markAbandonedJob(root: string): Promise<void> {
-  const running = await readJsonFile<{ pipeline: string; id: string }>(runningPath(root));
-  if (!running) return;
-  const job = await readJsonFile<JobRecord>(join(jobsDir(root, running.pipeline), `${running.id}.json`));
-  if (job?.state === 'JOB_RUNNING') {
-    await saveJob(root, {
-      ...job,
-      state: 'JOB_KILLED',
-      reason: 'the vigil process running it was stopped',
-      finished: new Date().toISOString(),
-    });
+/** Jobs left RUNNING belong to a run that died (the caller holds the run lock and runs none yet): they were killed. */
+export async function markAbandonedJobs(root: string): Promise<void> {
+  const names = await readdir(runningDir(root)).catch(() => [] as string[]);
+  const pointers = [...names.filter((n) => n.endsWith('.json')).map((n) => join(runningDir(root), n)), legacyRunningPath(root)];
+  for (const pointer of pointers) {
+    const running = await readJsonFile<{ pipeline: string; id: string }>(pointer);
+    if (!running) continue;
+    const job = await readJsonFile<JobRecord>(join(jobsDir(root, running.pipeline), `${running.id}.json`));
+    if (job?.state === 'JOB_RUNNING') {
+      await saveJob(root, {
+        ...job,
+        state: 'JOB_KILLED',
+        reason: 'the vigil process running it was stopped',
+        finished: new Date().toISOString(),
+      });
+    }
+    await rm(pointer, { force: true });
   }
-  await rm(runningPath(root), { force: true });
 }
 
 const PROJECT = { name: 'default' };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Datum } from '../datum/create.js';
 import { processDatums } from '../worker/driver.js';
 import type { DatumResult } from '../worker/job-context.js';
-import { finishJob, latestJobs, markAbandonedJob, startJob, type CommitPointer, type JobRecord } from './job-records.js';
+import { finishJob, latestJobs, markAbandonedJobs, startJob, type CommitPointer, type JobRecord } from './job-records.js';
 import { acquireLock } from '../store/lock.js';
 import { JobLog } from './logs.js';
 import { dependencyOrder, inspectPipeline, listPipelines, ppsDir, type PipelineRecord } from './pipelines.js';
@@ -38,6 +38,11 @@ export interface RunProgress {
 export interface RunOptions {
   /** Only this pipeline and the pipelines upstream of it. */
   pipeline?: string;
+  /**
+   * Only these pipelines, upstream of them or not: for a caller that runs pipelines concurrently
+   * (vigil serve), which must run each pipeline in one run at a time.
+   */
+  only?: readonly string[];
   /** Aborting kills the steps; the job in progress ends JOB_KILLED. */
   signal?: AbortSignal;
   progress?: RunProgress;
@@ -56,18 +61,19 @@ export interface PipelineOutcome {
 }
 
 export async function runPipelines(store: Store, opts: RunOptions = {}): Promise<PipelineOutcome[]> {
-  await mkdir(ppsDir(store.root), { recursive: true });
-  const release = await acquireLock(join(ppsDir(store.root), 'run.lock'), { waitMs: 0, what: `running the pipelines of ${store.root}` });
+  const release = await holdRunLock(store.root);
   try {
     const records = await listPipelines(store);
-    await markAbandonedJob(store.root);
-    await rm(join(ppsDir(store.root), 'work'), { recursive: true, force: true });
     const byName = new Map(records.map((r) => [r.name, r]));
     let order = dependencyOrder(records.map((r) => r.spec)).map((s) => byName.get(s.name)!);
     if (opts.pipeline) {
       await inspectPipeline(store, opts.pipeline);
       const wanted = upstreamOf(opts.pipeline, byName);
       order = order.filter((r) => wanted.has(r.name));
+    }
+    if (opts.only) {
+      const only = new Set(opts.only);
+      order = order.filter((r) => only.has(r.name));
     }
     // A tick that is due is committed before the pipelines run, so this run's jobs read it.
     await tickCronInputs(store, order, new Date(), opts.tick);
@@ -84,8 +90,59 @@ export async function runPipelines(store: Store, opts: RunOptions = {}): Promise
   }
 }
 
+/** The run lock of each store whose pipelines this process runs, shared by its concurrent runs. */
+const runLocks = new Map<string, { runs: number; taken: Promise<() => Promise<void>> }>();
+/** The release of each store's run lock in progress: a run starting meanwhile takes the lock after it. */
+const releasing = new Map<string, Promise<void>>();
+
+/**
+ * Holds the store's run lock (one process runs pipelines at a time) for one run; the runs of one
+ * process share it. Whoever takes it first finds the jobs of a process that died (its running
+ * pointers) and clears the work folder, which no run of this process uses yet.
+ */
+async function holdRunLock(root: string): Promise<() => Promise<void>> {
+  let held = runLocks.get(root);
+  if (!held) {
+    const before = releasing.get(root);
+    const taken = (async () => {
+      await before;
+      await mkdir(ppsDir(root), { recursive: true });
+      const release = await acquireLock(join(ppsDir(root), 'run.lock'), { waitMs: 0, what: `running the pipelines of ${root}` });
+      try {
+        await markAbandonedJobs(root);
+        await rm(join(ppsDir(root), 'work'), { recursive: true, force: true });
+      } catch (e) {
+        await release();
+        throw e;
+      }
+      return release;
+    })();
+    held = { runs: 0, taken };
+    runLocks.set(root, held);
+  }
+  const lock = held;
+  lock.runs++;
+  let release: () => Promise<void>;
+  try {
+    release = await lock.taken;
+  } catch (e) {
+    if (--lock.runs === 0 && runLocks.get(root) === lock) runLocks.delete(root);
+    throw e;
+  }
+  return async () => {
+    if (--lock.runs > 0) return;
+    if (runLocks.get(root) === lock) runLocks.delete(root);
+    const done = release();
+    releasing.set(
+      root,
+      done.catch(() => {}),
+    );
+    await done;
+  };
+}
+
 /** The pipeline and every pipeline whose output it reads, directly or not. */
-function upstreamOf(name: string, byName: Map<string, PipelineRecord>): Set<string> {
+export function upstreamOf(name: string, byName: ReadonlyMap<string, PipelineRecord>): Set<string> {
   const seen = new Set<string>();
   const visit = (n: string) => {
     const record = byName.get(n);
