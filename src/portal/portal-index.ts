@@ -103,17 +103,18 @@ export class PortalIndex {
     const found: string[] = [];
     const kept: FileEntry[] = [];
     for (const entry of entries) {
+      if (!source.wants(entry.path) || (!recheck && this.db.holds(source.repo, entry))) {
+        kept.push(entry);
+        continue;
+      }
       const key = `${entry.path}\0${entry.sha256}`;
       if (known.has(key)) continue;
-      if (source.wants(entry.path) && (recheck || !this.db.holds(source.repo, entry))) {
-        const expiry = await this.store.expiry.expiredNow(entry.sha256);
-        if (expiry) {
-          known.add(key);
-          found.push(describeExpiry(expiry));
-          continue;
-        }
+      const expiry = await this.store.expiry.expiredNow(entry.sha256);
+      if (!expiry) kept.push(entry);
+      else {
+        known.add(key);
+        found.push(describeExpiry(expiry));
       }
-      kept.push(entry);
     }
     if (found.length > 0) {
       this.log(
