@@ -1,8 +1,8 @@
 /**
  * `vigil serve`'s housekeeping: once at start and then every interval (daily by default), each
- * customer's frame and record retention (retention.ts) and then a garbage collection (engine/store/gc.ts),
- * beside the collector and the pipelines, which both are safe to run with. What each did is
- * logged; a failure is logged at error level and tried again at the next round.
+ * customer's frame and record retention (retention.ts) and then a garbage collection
+ * (engine/store/gc.ts), beside the collector and the pipelines, which both are safe to run with.
+ * What each did is logged; a failure is logged at error level and tried again at the next round.
  */
 import { markJobStates } from '../engine/pps/gc-roots.js';
 import { collectGarbage } from '../engine/store/gc.js';
