@@ -1,13 +1,13 @@
 /**
  * `vigil serve`'s housekeeping: once at start and then every interval (daily by default), each
- * customer's frame retention (retention.ts) and then a garbage collection (engine/store/gc.ts),
- * beside the collector and the pipelines, which both are safe to run with. What each did is
- * logged; a failure is logged at error level and tried again at the next round.
+ * customer's frame and record retention (retention.ts) and then a garbage collection
+ * (engine/store/gc.ts), beside the collector and the pipelines, which both are safe to run with.
+ * What each did is logged; a failure is logged at error level and tried again at the next round.
  */
 import { markJobStates } from '../engine/pps/gc-roots.js';
 import { collectGarbage } from '../engine/store/gc.js';
 import type { Companion, ServeParts } from '../serve/service.js';
-import { retainFrames } from './retention.js';
+import { retain } from './retention.js';
 
 export interface HousekeepingOptions {
   intervalMs: number;
@@ -21,7 +21,7 @@ export function startHousekeeping(parts: ServeParts, opts: HousekeepingOptions):
   let timer: NodeJS.Timeout | undefined;
   const round = async () => {
     try {
-      await retainFrames(store, { now: new Date(), say: (line) => log(`retention: ${line}`) });
+      await retain(store, { now: new Date(), say: (line) => log(`retention: ${line}`) });
       if (stopped) return;
       const r = await collectGarbage(store, { graceMs: opts.graceMs, marks: [markJobStates] });
       log(`gc: deleted ${r.deleted} of ${r.objects} objects, ${r.bytesFreed} bytes freed; ${r.live} in use, ${r.young} recent kept`);

@@ -1,28 +1,34 @@
 /**
- * Which stored files are pictures of a customer's cameras, and their expiry: `vigil retain` (each
- * customer's `retention.frames` in subscriptions.yaml), `vigil erase` (a request), and `vigil
- * serve`'s daily retention. Frames are the raw repo's files, validated's /valid/ frames and the
- * alerts repo's incident snapshots; the records made from them (detections, matches,
- * incidents, deliveries, warehouse rows) are never touched here.
+ * Which stored files are a customer's, and their expiry: `vigil retain` (each customer's
+ * `retention.frames` and `retention.records` in subscriptions.yaml), `vigil erase` (a request,
+ * frames only), and `vigil serve`'s daily retention. Frames are the raw repo's files,
+ * validated's /valid/ frames and the alerts repo's incident snapshots; records are what was made
+ * from them: detections and matches (and their shadows), validated's rejections, incident
+ * records, deliveries, digest marks and the warehouse's partitions of a camera and day.
  *
- * Every commit of those repos is read (history included: a frame deleted from the head stays in
+ * Every commit of every repo is read (history included: a file deleted from the head stays in
  * older commits), through the diffs between consecutive commits. An object is expired only when
- * no other file of those repos that is not selected holds the same bytes (content addressing
- * shares identical frames between paths).
+ * no file that is not selected, in any repo, holds the same bytes (content addressing shares
+ * identical bytes between paths).
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { SubscriptionsFile } from '../../specs/index.js';
-import { parseFramePath } from '../contract/frame-path.js';
-import { incidentOfSnapshotPath, parseIncidentId } from '../contract/incident-id.js';
-import { parseValidFramePath, REPOS } from '../contract/repos.js';
+import { parseFramePath, parseSource, parseTimestamp } from '../contract/frame-path.js';
+import { incidentOfRecordPath, incidentOfSnapshotPath, parseIncidentId } from '../contract/incident-id.js';
+import { parseValidFramePath, REPOS, VALIDATED_FOLDERS } from '../contract/repos.js';
+import { parsePartitionFile } from '../contract/warehouse-partitions.js';
 import type { ExpiredObject } from '../engine/store/expiry.js';
 import type { FileEntry, FileTree, Store } from '../engine/store/store.js';
 import { VigilError } from '../pfs/errors.js';
 import { formatBytes } from './output.js';
 
-/** Which frames: one customer's, optionally one camera's, captured before a time and/or within [from, to). */
-export interface FrameSelection {
+/** What expires: the pictures of people, or the records made from them (records need frames to be made again). */
+export type ExpiryKind = 'frames' | 'records';
+
+/** Which files: one customer's frames or records, optionally one camera's, older than a time and/or within [from, to). */
+export interface FileSelection {
+  kind: ExpiryKind;
   customer: string;
   camera?: string;
   before?: Date;
@@ -30,44 +36,100 @@ export interface FrameSelection {
   to?: Date;
 }
 
-/** A stored frame: where, and which camera and capture time it is of. */
-interface FrameFile extends FileEntry {
-  repo: string;
+/** Whose a stored file is, and the capture times it covers: one instant, or a UTC day for a warehouse partition. */
+export interface OwnedFile {
+  kind: ExpiryKind;
   user: string;
   device: string;
-  capturedAt: Date;
+  first: Date;
+  last: Date;
+}
+
+/** A selected file: where it is, and whose. */
+interface SelectedFile extends FileEntry, OwnedFile {
+  repo: string;
 }
 
 export interface ExpiryPlan {
   /** Every selected file (all commits), by repo and path. */
-  files: FrameFile[];
-  /** The objects to expire, with their sizes: selected, not shared with an unselected file, not expired yet. */
-  objects: Map<string, number>;
+  files: SelectedFile[];
+  /** The objects to expire, with their sizes and kind: selected, not shared with an unselected file, not expired yet. */
+  objects: Map<string, { size: number; kind: ExpiryKind }>;
   /** Selected objects kept because an unselected file holds the same bytes. */
   shared: number;
 }
 
-const FRAME_REPOS = [REPOS.raw, REPOS.validated, REPOS.alerts] as const;
+const DAY_MS = 86_400_000;
 
-/** A repo path that is a frame of some camera, with its camera and time; null for any other file. */
-function frameOf(repo: string, path: string): Omit<FrameFile, keyof FileEntry | 'repo'> | null {
-  if (repo === REPOS.alerts) {
-    const id = incidentOfSnapshotPath(path);
-    const parts = id ? parseIncidentId(id) : null;
-    return parts && { user: parts.user, device: parts.device, capturedAt: parts.start };
-  }
-  const frame = repo === REPOS.raw ? parseFramePath(path) : parseValidFramePath(path);
-  return 'error' in frame ? null : { user: frame.user, device: frame.device, capturedAt: frame.capturedAt };
+type Owner = Omit<OwnedFile, 'kind' | 'first' | 'last'>;
+const at = (kind: ExpiryKind, owner: Owner, time: Date): OwnedFile => ({
+  kind,
+  user: owner.user,
+  device: owner.device,
+  first: time,
+  last: time,
+});
+
+/** `/<user>-<device>/<ts>.json`, or a duplicate's `/<user>-<device>/<ts>/<ext>.json`: a record of one frame. */
+function frameRecord(path: string): OwnedFile | null {
+  const m = /^\/([^/]+)\/([^/]+?)(?:\/[^/]+)?\.json$/.exec(path);
+  const owner = m ? parseSource(m[1]!) : null;
+  const time = m ? parseTimestamp(m[2]!) : null;
+  return owner && !('error' in owner) && time instanceof Date ? at('records', owner, time) : null;
 }
 
-function selected(frame: Omit<FrameFile, keyof FileEntry | 'repo'>, selections: FrameSelection[]): boolean {
+/** An incident's file (its record, or its snapshot) by the incident's start. */
+function incidentFile(kind: ExpiryKind, id: string | null): OwnedFile | null {
+  const parts = id ? parseIncidentId(id) : null;
+  return parts && at(kind, parts, parts.start);
+}
+
+/** What a repo path is, per repo of the data contract: a frame, a record, or (null) neither. */
+const OWNED_FILES: Record<string, (path: string) => OwnedFile | null> = {
+  [REPOS.raw]: (path) => {
+    const frame = parseFramePath(path);
+    return 'error' in frame ? null : at('frames', frame, frame.capturedAt);
+  },
+  [REPOS.validated]: (path) => {
+    const rejected = `/${VALIDATED_FOLDERS.rejected}/`;
+    if (path.startsWith(rejected)) return frameRecord(path.slice(rejected.length - 1));
+    const frame = parseValidFramePath(path);
+    return 'error' in frame ? null : at('frames', frame, frame.capturedAt);
+  },
+  [REPOS.alerts]: (path) => incidentFile('frames', incidentOfSnapshotPath(path)) ?? incidentFile('records', incidentOfRecordPath(path)),
+  [REPOS.detections]: frameRecord,
+  [REPOS.matches]: frameRecord,
+  [REPOS.detectionsShadow]: frameRecord,
+  [REPOS.matchesShadow]: frameRecord,
+  [REPOS.deliveries]: (path) => incidentFile('records', incidentOfRecordPath(path)),
+  [REPOS.digests]: (path) => incidentFile('records', incidentOfRecordPath(path)),
+  [REPOS.warehouse]: (path) => {
+    const { day, camera } = parsePartitionFile(path)?.partition ?? { day: null, camera: null };
+    const owner = camera === null ? null : parseSource(camera);
+    if (day === null || !owner || 'error' in owner) return null;
+    const start = new Date(`${day}T00:00:00Z`);
+    return { kind: 'records', user: owner.user, device: owner.device, first: start, last: new Date(start.getTime() + DAY_MS - 1) };
+  },
+};
+
+/** The repos whose files retention or erasure may select, in the order plans list them. */
+const OWNED_REPOS = Object.keys(OWNED_FILES);
+
+/** Whose a file of `repo` is, and when it was captured; null for a file that is no customer's frame or record. */
+export function ownedFile(repo: string, path: string): OwnedFile | null {
+  return OWNED_FILES[repo]?.(path) ?? null;
+}
+
+/** Whether a selection names the file: the whole span it covers must lie in the selection's times. */
+export function selects(selections: FileSelection[], file: OwnedFile): boolean {
   return selections.some(
     (s) =>
-      s.customer === frame.user &&
-      (s.camera === undefined || s.camera === frame.device) &&
-      (s.before === undefined || frame.capturedAt < s.before) &&
-      (s.from === undefined || frame.capturedAt >= s.from) &&
-      (s.to === undefined || frame.capturedAt < s.to),
+      s.kind === file.kind &&
+      s.customer === file.user &&
+      (s.camera === undefined || s.camera === file.device) &&
+      (s.before === undefined || file.last < s.before) &&
+      (s.from === undefined || file.first >= s.from) &&
+      (s.to === undefined || file.last < s.to),
   );
 }
 
@@ -97,19 +159,20 @@ async function everyFile(store: Store, repo: string): Promise<FileEntry[]> {
   return [...seen.values()];
 }
 
-/** The frames `selections` name, in every commit of the frame repos, and the objects their expiry removes. */
-export async function planExpiry(store: Store, selections: FrameSelection[]): Promise<ExpiryPlan> {
-  const files: FrameFile[] = [];
+/** The files `selections` name, in every commit of every repo, and the objects their expiry removes. */
+export async function planExpiry(store: Store, selections: FileSelection[]): Promise<ExpiryPlan> {
+  const files: SelectedFile[] = [];
   const keep = new Set<string>();
-  for (const repo of FRAME_REPOS) {
+  for (const { name: repo } of await store.listRepos()) {
     for (const entry of await everyFile(store, repo)) {
-      const frame = frameOf(repo, entry.path);
-      if (frame && selected(frame, selections)) files.push({ ...entry, repo, ...frame });
+      const owned = ownedFile(repo, entry.path);
+      if (owned && selects(selections, owned)) files.push({ ...entry, repo, ...owned });
       else keep.add(entry.sha256);
     }
   }
-  files.sort((a, b) => (a.repo !== b.repo ? (a.repo < b.repo ? -1 : 1) : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const objects = new Map<string, number>();
+  const order = (f: SelectedFile) => OWNED_REPOS.indexOf(f.repo);
+  files.sort((a, b) => order(a) - order(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const objects: ExpiryPlan['objects'] = new Map();
   let shared = 0;
   for (const f of files) {
     if (keep.has(f.sha256)) {
@@ -117,36 +180,46 @@ export async function planExpiry(store: Store, selections: FrameSelection[]): Pr
       continue;
     }
     if (objects.has(f.sha256) || (await store.expiry.get(f.sha256))) continue;
-    objects.set(f.sha256, f.size);
+    objects.set(f.sha256, { size: f.size, kind: f.kind });
   }
   return { files, objects, shared };
 }
 
-/** Expires the plan's objects; returns the objects and bytes removed. */
-export function applyExpiry(
-  store: Store,
-  plan: ExpiryPlan,
-  entry: Omit<ExpiredObject, 'sha256'>,
-): Promise<{ objects: number; bytes: number }> {
-  return store.expireObjects(plan.objects.keys(), entry);
+type Removed = Record<ExpiryKind, { objects: number; bytes: number }>;
+
+/**
+ * Expires the plan's objects; returns the objects and bytes removed of each kind. `vigil sql`'s
+ * cache of the warehouse holds copies of its rows: it is dropped when a partition expires, and
+ * made again from the partitions that remain.
+ */
+export async function applyExpiry(store: Store, plan: ExpiryPlan, entry: Omit<ExpiredObject, 'sha256'>): Promise<Removed> {
+  const of = (kind: ExpiryKind) => [...plan.objects].filter(([, o]) => o.kind === kind).map(([sha]) => sha);
+  const removed = { frames: await store.expireObjects(of('frames'), entry), records: await store.expireObjects(of('records'), entry) };
+  if (plan.files.some((f) => f.repo === REPOS.warehouse && plan.objects.has(f.sha256))) {
+    const { dropWarehouseCache } = await import('./warehouse-cache.js');
+    await dropWarehouseCache(store);
+  }
+  return removed;
 }
 
-/** One line per repo: how many frame files the plan names there, of how many cameras, from which day to which. */
+/** One line per repo and kind: how many frames (files) or records the plan names there, of how many cameras, from which day to which. */
 export function describePlan(plan: ExpiryPlan): string[] {
   const lines: string[] = [];
-  for (const repo of FRAME_REPOS) {
-    const files = plan.files.filter((f) => f.repo === repo);
-    if (files.length === 0) continue;
-    const cameras = new Set(files.map((f) => `${f.user}-${f.device}`));
-    const days = files.map((f) => f.capturedAt.toISOString().slice(0, 10)).sort();
-    lines.push(
-      `${repo}: ${files.length} file${files.length === 1 ? '' : 's'} of ${[...cameras].sort().join(', ')}, captured ${days[0]} to ${days.at(-1)}`,
-    );
+  for (const repo of OWNED_REPOS) {
+    for (const kind of ['frames', 'records'] as const) {
+      const files = plan.files.filter((f) => f.repo === repo && f.kind === kind);
+      if (files.length === 0) continue;
+      const cameras = new Set(files.map((f) => `${f.user}-${f.device}`));
+      const days = files.map((f) => f.first.toISOString().slice(0, 10)).sort();
+      const noun = kind === 'frames' ? 'file' : 'record';
+      lines.push(
+        `${repo}: ${files.length} ${noun}${files.length === 1 ? '' : 's'} of ${[...cameras].sort().join(', ')}, captured ${days[0]} to ${days.at(-1)}`,
+      );
+    }
   }
   return lines;
 }
 
-const DAY_MS = 86_400_000;
 const UNIT_MS: Record<string, number> = { d: DAY_MS, w: 7 * DAY_MS, y: 365 * DAY_MS };
 
 /** A retention period as subscriptions.yaml writes it (`30d`, `6w`, `2y`), in ms. */
@@ -156,49 +229,92 @@ export function parsePeriod(text: string, where: string): number {
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
-/** Each customer's frame retention from rules@master:/subscriptions.yaml, as selections of what is older than it at `now`. */
-export async function retentionSelections(store: Store, now: Date): Promise<{ selections: FrameSelection[]; periods: string[] }> {
-  const head = await store.headCommit(REPOS.rules).catch(() => null);
-  const file = head ? await store.fileAt(REPOS.rules, head.id, '/subscriptions.yaml') : null;
-  if (!file) return { selections: [], periods: [] };
-  const doc = parseYaml(await readFile(store.objectPath(file.sha256), 'utf8')) as SubscriptionsFile | null;
-  const selections: FrameSelection[] = [];
-  const periods: string[] = [];
-  for (const user of doc?.users ?? []) {
-    const frames = user.retention?.frames;
-    if (!frames) continue;
-    const ms = parsePeriod(frames, `${REPOS.rules}:/subscriptions.yaml, user ${user.id}, retention.frames`);
-    const before = new Date(now.getTime() - ms);
-    selections.push({ customer: user.id, before });
-    periods.push(`${user.id}: frames ${frames} (before ${before.toISOString()})`);
-  }
-  return { selections, periods };
+/** One customer's retention periods, in ms; `problem` when records would go before the frames they are made from. */
+interface CustomerRetention {
+  user: string;
+  frames?: { text: string; ms: number };
+  records?: { text: string; ms: number };
+  problem?: string;
 }
 
 /**
- * Applies every customer's frame retention at `now` (`vigil retain`, and `vigil serve` daily);
- * `say` gets what it removes (or would, in a dry run). Returns the objects and bytes removed.
+ * Each customer's retention from a subscriptions.yaml (`where` names it). A records period
+ * shorter than the frames period is a problem: a model or rules commit would make the records
+ * again from the frames still kept (`vigil rules check` refuses it; `vigil retain` keeps such
+ * records as long as the frames).
  */
-export async function retainFrames(
+export function customerRetention(doc: SubscriptionsFile | null, where: string): CustomerRetention[] {
+  return (doc?.users ?? []).flatMap((user) => {
+    const period = (kind: ExpiryKind) => {
+      const text = user.retention?.[kind];
+      return text ? { text, ms: parsePeriod(text, `${where}, user ${user.id}, retention.${kind}`) } : undefined;
+    };
+    const frames = period('frames');
+    const records = period('records');
+    if (!frames && !records) return [];
+    const problem =
+      frames && records && records.ms < frames.ms
+        ? `${where}, user ${user.id}: retention.records ${records.text} is shorter than retention.frames ${frames.text}: records are made from frames, so they must be kept at least as long`
+        : undefined;
+    return [{ user: user.id, frames, records, ...(problem ? { problem } : {}) }];
+  });
+}
+
+/** Each customer's retention from rules@master:/subscriptions.yaml, as selections of what is older than it at `now`. */
+export async function retentionSelections(
   store: Store,
-  opts: { now: Date; dryRun?: boolean; say: (line: string) => void },
-): Promise<{ objects: number; bytes: number }> {
-  const { selections, periods } = await retentionSelections(store, opts.now);
+  now: Date,
+): Promise<{ selections: FileSelection[]; periods: string[]; problems: string[] }> {
+  const head = await store.headCommit(REPOS.rules).catch(() => null);
+  const file = head ? await store.fileAt(REPOS.rules, head.id, '/subscriptions.yaml') : null;
+  if (!file) return { selections: [], periods: [], problems: [] };
+  const doc = parseYaml(await readFile(store.objectPath(file.sha256), 'utf8')) as SubscriptionsFile | null;
+  const selections: FileSelection[] = [];
+  const periods: string[] = [];
+  const problems: string[] = [];
+  for (const c of customerRetention(doc, `${REPOS.rules}:/subscriptions.yaml`)) {
+    const said: string[] = [];
+    for (const kind of ['frames', 'records'] as const) {
+      const period = c[kind];
+      if (!period) continue;
+      const ms = kind === 'records' && c.frames ? Math.max(period.ms, c.frames.ms) : period.ms;
+      const before = new Date(now.getTime() - ms);
+      selections.push({ kind, customer: c.user, before });
+      said.push(`${kind} ${period.text} (before ${before.toISOString()})`);
+    }
+    periods.push(`${c.user}: ${said.join(', ')}`);
+    if (c.problem) problems.push(`${c.problem}; its records are kept as long as its frames`);
+  }
+  return { selections, periods, problems };
+}
+
+/**
+ * Applies every customer's frame and record retention at `now` (`vigil retain`, and `vigil serve`
+ * daily); `say` gets what it removes (or would, in a dry run). Returns the objects and bytes removed.
+ */
+export async function retain(store: Store, opts: { now: Date; dryRun?: boolean; say: (line: string) => void }): Promise<Removed> {
+  const none = { frames: { objects: 0, bytes: 0 }, records: { objects: 0, bytes: 0 } };
+  const { selections, periods, problems } = await retentionSelections(store, opts.now);
   if (selections.length === 0) {
-    opts.say('no customer has a retention period for frames (retention.frames in rules@master:/subscriptions.yaml)');
-    return { objects: 0, bytes: 0 };
+    opts.say('no customer has a retention period (retention.frames, retention.records in rules@master:/subscriptions.yaml)');
+    return none;
   }
   for (const line of periods) opts.say(`retention ${line}`);
+  for (const line of problems) opts.say(`warning: ${line}`);
   const plan = await planExpiry(store, selections);
   for (const line of describePlan(plan)) opts.say(line);
-  let bytes = 0;
-  for (const size of plan.objects.values()) bytes += size;
   if (opts.dryRun) {
+    let bytes = 0;
+    for (const o of plan.objects.values()) bytes += o.size;
     opts.say(`dry run: would remove ${plan.objects.size} objects (${formatBytes(bytes)})`);
-    return { objects: 0, bytes: 0 };
+    return none;
   }
   const removed = await applyExpiry(store, plan, { date: opts.now.toISOString(), reason: 'retention' });
-  opts.say(`removed ${removed.objects} objects (${formatBytes(removed.bytes)}) of expired frames; their records stay`);
-  if (plan.shared > 0) opts.say(`${plan.shared} expired files kept their bytes: frames still retained hold the same bytes`);
+  const { frames, records } = removed;
+  opts.say(
+    `removed ${frames.objects} objects (${formatBytes(frames.bytes)}) of expired frames` +
+      (records.objects > 0 ? `, ${records.objects} objects (${formatBytes(records.bytes)}) of expired records` : '; their records stay'),
+  );
+  if (plan.shared > 0) opts.say(`${plan.shared} expired files kept their bytes: files still retained hold the same bytes`);
   return removed;
 }

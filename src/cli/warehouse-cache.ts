@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import { REPOS } from '../contract/repos.js';
 import { PARTITION_KEYS, parsePartitionFile, type Partition } from '../contract/warehouse-partitions.js';
+import { describeExpiry } from '../engine/store/expiry.js';
 import { acquireLock } from '../engine/store/lock.js';
 import type { CommitInfo, Store } from '../engine/store/store.js';
 import { VigilError } from '../pfs/errors.js';
@@ -16,14 +17,16 @@ import { WarehouseDb, warehouseSql, warehouseTables } from '../../steps/report/w
  * changed since (a new frame: one small file per table it touched), so a query never waits on
  * the warehouse's whole history; the queries themselves read one columnar file instead of a
  * Parquet file per camera and day. Analysts' own DuckDB reads the partitions directly
- * (`vigil sql --print-setup`).
+ * (`vigil sql --print-setup`). A partition whose bytes expired (retention) has no rows here: the
+ * cache remembers it (`expired`, the reason) and every query notes it; `vigil retain` drops the
+ * cache when it expires partitions, so that no copy of their rows outlives them.
  */
 
 /** What the cache holds besides the tables, in a schema of its own so that analysts never see it. */
 const BOOKKEEPING = `
 CREATE SCHEMA vigil_cache;
 CREATE TABLE vigil_cache.source (schema_version VARCHAR NOT NULL, commit VARCHAR);
-CREATE TABLE vigil_cache.partitions (path VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL);
+CREATE TABLE vigil_cache.partitions (path VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, expired VARCHAR);
 `;
 
 /** A partition file of the warehouse repo: its repo path, table, partition and object. */
@@ -46,17 +49,30 @@ export async function warehouseHead(store: Store): Promise<CommitInfo> {
   return head;
 }
 
+/** Runs `fn` holding the cache's lock (one `vigil sql` or retention at a time), on the cache file's path. */
+async function withCacheFile<T>(store: Store, fn: (file: string) => Promise<T>): Promise<T> {
+  const dir = join(store.root, 'cache');
+  await mkdir(dir, { recursive: true });
+  const release = await acquireLock(join(dir, 'warehouse.lock'), { waitMs: 60_000, what: `the warehouse cache ${dir}` });
+  try {
+    return await fn(join(dir, 'warehouse.duckdb'));
+  } finally {
+    await release();
+  }
+}
+
+/** Removes the cache (it is made again from warehouse@master by the next query): what retention does when partitions expire. */
+export function dropWarehouseCache(store: Store): Promise<void> {
+  return withCacheFile(store, removeCache);
+}
+
 /**
  * Runs `fn` on the warehouse at the head of master, opened read-only once the cache is up to
  * date. One `vigil sql` at a time updates and reads the cache (a lock file beside it).
  */
 export async function withWarehouse<T>(store: Store, fn: (db: WarehouseDb, head: CommitInfo) => Promise<T>): Promise<T> {
   const head = await warehouseHead(store);
-  const dir = join(store.root, 'cache');
-  await mkdir(dir, { recursive: true });
-  const release = await acquireLock(join(dir, 'warehouse.lock'), { waitMs: 60_000, what: `the warehouse cache ${dir}` });
-  try {
-    const file = join(dir, 'warehouse.duckdb');
+  return withCacheFile(store, async (file) => {
     await update(store, file, head);
     const db = await WarehouseDb.open(file, { readOnly: true });
     try {
@@ -64,9 +80,18 @@ export async function withWarehouse<T>(store: Store, fn: (db: WarehouseDb, head:
     } finally {
       db.close();
     }
-  } finally {
-    await release();
-  }
+  });
+}
+
+/** The note for the partitions of the warehouse whose bytes expired, or null when none did: their rows are in no table. */
+export async function expiredPartitionsNote(db: WarehouseDb): Promise<string | null> {
+  const [row] = await db.query(
+    `SELECT count(*)::INTEGER AS n, min(day) AS first, max(day) AS last, min(expired) AS why
+     FROM (SELECT regexp_extract(path, '/day=([^/]+)/', 1) AS day, expired FROM vigil_cache.partitions WHERE expired IS NOT NULL)`,
+  );
+  if (!row || row.n === 0) return null;
+  const files = row.n === 1 ? '1 partition file' : `${row.n} partition files`;
+  return `note: ${files} of ${REPOS.warehouse}@master (days ${row.first} to ${row.last}) ${row.why}: their rows are in no table`;
 }
 
 /** Brings the cache file to `head`; a cache of another schema, or one that cannot be updated, is made afresh. */
@@ -110,20 +135,32 @@ async function applyChanges(db: WarehouseDb, store: Store, head: CommitInfo): Pr
     const parsed = parsePartitionFile(entry.path);
     if (parsed && tables.has(parsed.table)) wanted.set(entry.path, { path: entry.path, ...parsed, sha256: entry.sha256 });
   }
-  const held = new Map(
-    (await db.query(`SELECT path, sha256 FROM vigil_cache.partitions`)).map((r) => [r.path as string, r.sha256 as string]),
-  );
+  const rows = await db.query(`SELECT path, sha256, expired FROM vigil_cache.partitions`);
+  const held = new Map(rows.map((r) => [r.path as string, r.sha256 as string]));
+  const heldExpired = new Set(rows.filter((r) => r.expired !== null).map((r) => r.path as string));
   const removed = [...held].filter(([path, sha]) => wanted.get(path)?.sha256 !== sha);
   const added = [...wanted.values()].filter((f) => held.get(f.path) !== f.sha256);
+  const expired = new Map<string, string>();
+  for (const f of added) {
+    const expiry = await store.expiry.expiredNow(f.sha256);
+    if (expiry) expired.set(f.path, describeExpiry(expiry));
+  }
 
   await db.connection.run('BEGIN TRANSACTION');
   try {
     for (const [path, sha] of removed) {
       const { table, partition } = parsePartitionFile(path)!;
-      await db.removePartitionFile(table, store.objectPath(sha), partition);
+      if (!heldExpired.has(path)) await db.removePartitionFile(table, store.objectPath(sha), partition);
       await db.query(`DELETE FROM vigil_cache.partitions WHERE path = $path`, { path });
     }
-    await addFiles(db, store, added);
+    await addFiles(
+      db,
+      store,
+      added.filter((f) => !expired.has(f.path)),
+    );
+    for (const [path, why] of expired) {
+      await db.query(`INSERT INTO vigil_cache.partitions VALUES ($path, $sha256, $why)`, { path, sha256: wanted.get(path)!.sha256, why });
+    }
     await db.query(`UPDATE vigil_cache.source SET commit = $commit`, { commit: head.id });
     await db.connection.run('COMMIT');
   } catch (e) {
@@ -154,7 +191,7 @@ async function addFiles(db: WarehouseDb, store: Store, files: PartitionFile[]): 
       { objects: listValue(objects) },
     );
   }
-  await db.connection.run(`INSERT OR REPLACE INTO vigil_cache.partitions SELECT path, sha256 FROM added`);
+  await db.connection.run(`INSERT OR REPLACE INTO vigil_cache.partitions SELECT path, sha256, NULL FROM added`);
 }
 
 /** Changes when the tables, views or partition keys do: a cache of another version is rebuilt. */

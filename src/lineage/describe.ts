@@ -25,7 +25,7 @@ export function hashChecks(hop: Hop): boolean {
 export function hopLines(hop: Hop): string[] {
   const lines = [
     `${HOP_LABEL[hop.kind]} ${hopName(hop)}`,
-    `sha256 ${hop.sha256 ?? '(unknown)'} ${hashChecks(hop) ? '✓ the stored bytes match' : hop.expired ? `— ${hop.expired}: the bytes are gone, the record stays` : '✗'}`,
+    `sha256 ${hop.sha256 ?? '(unknown)'} ${hashChecks(hop) ? '✓ the stored bytes match' : hop.expired ? `— ${hop.expired}: the bytes are gone, the path and sha256 stay` : '✗'}`,
   ];
   if (hop.job) {
     const { datum } = hop.job;

@@ -9,7 +9,7 @@ import { describeErrors, validatorFor } from '../../specs/index.js';
 import type { Hop } from './hop.js';
 import type { StoreView } from './store-view.js';
 import type { VersionChecks } from './versions.js';
-import type { Read, Reader } from './walk.js';
+import { expiredRecord, type Read, type Reader } from './walk.js';
 
 /** A record kind: its schema (specs/<schema>.schema.json) and how a valid record reads. */
 interface RecordKind<K extends SchemaName> {
@@ -101,6 +101,7 @@ function checkMatchAgainstDetection(hop: Hop, match: Match): void {
 /** Reads the stored record and checks it against its schema before `kind` reads it; a bad record is a problem of its hop. */
 function recordReader<K extends SchemaName>(kind: RecordKind<K>, view: StoreView, versions: VersionChecks): Reader {
   return async ({ hop, entry }) => {
+    if (hop.expired) return expiredRecord(hop);
     let record: unknown;
     try {
       record = JSON.parse((await view.readObject(entry.sha256, `${hop.repo}@${hop.commit}:${hop.path}`)).toString('utf8'));

@@ -41,6 +41,15 @@ export async function noteDamage<T>(hop: Hop, fallback: T, read: () => Promise<T
   }
 }
 
+/**
+ * What a reader makes of a record whose bytes expired: the files it was made from were named in
+ * those bytes, so the walk stops at it, as expected rather than as a problem.
+ */
+export function expiredRecord(hop: Hop): Read {
+  hop.summary = 'what it was made from was written in its bytes, which expired: the trace stops here';
+  return { sources: [] };
+}
+
 export class Walk {
   constructor(
     private readonly view: StoreView,

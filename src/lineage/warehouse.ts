@@ -3,10 +3,11 @@
  * from in their lineage columns (repo, path, sha256, commit), read here with DuckDB.
  */
 import type { StoreView } from './store-view.js';
-import type { Reader } from './walk.js';
+import { expiredRecord, type Reader } from './walk.js';
 
 export function warehouseReader(view: StoreView): Reader {
   return async ({ hop, entry }) => {
+    if (hop.expired) return expiredRecord(hop);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();

@@ -167,6 +167,11 @@ export class IndexDb {
     return true;
   }
 
+  /** Whether the index holds `entry` of `repo` as it is (the same path and bytes). */
+  holds(repo: string, entry: FileEntry): boolean {
+    return this.files.get(repo)?.get(entry.path)?.sha256 === entry.sha256;
+  }
+
   /** Makes the threats' summaries again (SUMMARIES), in one transaction: pages see the old ones or the new. */
   async summarise(): Promise<void> {
     await this.writer.run('BEGIN TRANSACTION');

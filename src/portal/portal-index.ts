@@ -4,10 +4,13 @@
  * each) and syncs the repos whose head moved, file by file; the server refreshes every
  * `pollMs` and right after the portal's own commits, so new work shows within a second or two
  * of landing, whoever committed it. `version` changes with every head indexed: pages poll it to
- * reload themselves.
+ * reload themselves. A file whose bytes expired (retention, erasure) is left out, and its rows
+ * with it: when objects expire (the store's expiry stamp moves) every repo is synced again, so
+ * that nothing past its retention stays shown.
  */
 import { REPOS } from '../contract/repos.js';
-import type { Store } from '../engine/store/store.js';
+import { describeExpiry } from '../engine/store/expiry.js';
+import type { FileEntry, Store } from '../engine/store/store.js';
 import { VigilError } from '../pfs/errors.js';
 import { alertsSource } from './alerts.js';
 import { feedbackSource } from './feedback.js';
@@ -23,6 +26,10 @@ export class PortalIndex {
   private syncing = '';
   private refreshing: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The store's expiry stamp the index was last synced at. */
+  private expiryStamp = '';
+  /** Per repo, the files (`path\0sha256`) found expired since that stamp: left out without looking again. */
+  private expired = new Map<string, Set<string>>();
   /** Every camera's last frame and rhythm, as of the warehouse indexed (worked out once per warehouse commit). */
   cameras: CameraRhythm[] = [];
 
@@ -61,16 +68,20 @@ export class PortalIndex {
 
   private async refreshOnce(): Promise<boolean> {
     let changed = false;
+    const stamp = await this.store.expiry.stamp();
+    const recheck = stamp !== this.expiryStamp;
+    if (recheck) this.expired = new Map();
     for (const source of this.sources) {
       const head = await this.store.headCommit(source.repo).catch((e: unknown) => {
         if (e instanceof VigilError) return null; // the repo does not exist (yet)
         throw e;
       });
       const id = head?.id ?? '';
-      if (this.indexed.get(source.repo) === id) continue;
+      if (this.indexed.get(source.repo) === id && !recheck) continue;
       this.syncing = id;
       const started = Date.now();
-      const moved = await this.db.sync(source, head ? await this.store.listFiles(source.repo, head.id) : []);
+      const entries = head ? await this.withoutExpired(source, id, await this.store.listFiles(source.repo, head.id), recheck) : [];
+      const moved = await this.db.sync(source, entries);
       if (moved && source.repo === REPOS.warehouse && Date.now() - started > 1000) {
         this.log(`portal: indexed ${source.repo}@${id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
@@ -81,7 +92,36 @@ export class PortalIndex {
       this.indexed.set(source.repo, id);
       changed = true;
     }
+    this.expiryStamp = stamp;
     return changed;
+  }
+
+  /** The entries whose bytes are there (all looked at when `recheck`, else those not indexed yet); the expired are left out, and logged. */
+  private async withoutExpired(source: IndexSource, commit: string, entries: FileEntry[], recheck: boolean): Promise<FileEntry[]> {
+    const known = this.expired.get(source.repo) ?? new Set<string>();
+    this.expired.set(source.repo, known);
+    const found: string[] = [];
+    const kept: FileEntry[] = [];
+    for (const entry of entries) {
+      if (!source.wants(entry.path) || (!recheck && this.db.holds(source.repo, entry))) {
+        kept.push(entry);
+        continue;
+      }
+      const key = `${entry.path}\0${entry.sha256}`;
+      if (known.has(key)) continue;
+      const expiry = await this.store.expiry.expiredNow(entry.sha256);
+      if (!expiry) kept.push(entry);
+      else {
+        known.add(key);
+        found.push(describeExpiry(expiry));
+      }
+    }
+    if (found.length > 0) {
+      this.log(
+        `portal: ${found.length} file${found.length === 1 ? '' : 's'} of ${source.repo}@${commit} left out: ${found[0]}${found.length > 1 ? ' (and others)' : ''}`,
+      );
+    }
+    return kept;
   }
 
   /** Refreshes every `pollMs` until stopped; a refresh that fails is logged and tried again at the next tick. */

@@ -17,12 +17,13 @@ export function isIncidentRecord(path: string): boolean {
   return parseIncidentId(file.slice(0, -'.json'.length))?.source === source;
 }
 
-/** A record of a repo as JSON, from the store's object; null when it is not JSON. */
+/** A record of a repo as JSON, from the store's object; null when it is not JSON, or its bytes expired. */
 export async function readJsonObject(store: Store, sha256: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(store.objectPath(sha256), 'utf8'));
   } catch (e) {
     if (e instanceof SyntaxError) return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (await store.expiry.get(sha256))) return null;
     throw e;
   }
 }

@@ -27,17 +27,18 @@ export function parseDuration(text: string, option: string): number {
 export const commands: CliCommand[] = [
   defineCommand({
     verb: 'retain',
-    describe: "remove the bytes of frames older than each customer's retention.frames (rules@master:/subscriptions.yaml); records stay",
+    describe:
+      "remove the bytes of frames and records older than each customer's retention.frames and retention.records (rules@master:/subscriptions.yaml); paths and hashes stay",
     builder: (y) =>
       withRoot(y)
         .option('dry-run', { type: 'boolean', describe: 'print what would be removed, remove nothing' })
         .option('now', { type: 'string', describe: 'the time periods count back from (ISO 8601; default now)' }),
     handler: async (args) => {
-      const { retainFrames } = await import('../retention.js');
+      const { retain } = await import('../retention.js');
       const now = args.now ? new Date(args.now) : new Date();
       if (Number.isNaN(now.getTime())) throw new VigilError(`--now "${args.now}" is not a time`);
       const store = await openStore(args);
-      await retainFrames(store, { now, dryRun: args.dryRun === true, say });
+      await retain(store, { now, dryRun: args.dryRun === true, say });
     },
   }),
   defineCommand({
@@ -57,7 +58,7 @@ export const commands: CliCommand[] = [
       const to = args.to ? parseDay(args.to, 'to', true) : undefined;
       if (from && to && from >= to) throw new VigilError(`--from ${args.from} is after --to ${args.to}`);
       const store = await openStore(args);
-      const selection = { customer: args.customer, ...(args.camera ? { camera: args.camera } : {}), from, to };
+      const selection = { kind: 'frames' as const, customer: args.customer, ...(args.camera ? { camera: args.camera } : {}), from, to };
       const plan = await planExpiry(store, [selection]);
       const scope = `customer ${args.customer}${args.camera ? `, camera ${args.camera}` : ''}${args.from ? `, from ${args.from}` : ''}${args.to ? ` to ${args.to}` : ''}`;
       if (plan.files.length === 0) {
@@ -71,7 +72,7 @@ export const commands: CliCommand[] = [
       }
       const id = `er-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
       const date = new Date().toISOString();
-      const removed = await applyExpiry(store, plan, { date, reason: 'erasure', request: id });
+      const removed = (await applyExpiry(store, plan, { date, reason: 'erasure', request: id })).frames;
       await store.expiry.recordErasure({
         id,
         requestedBy: args.requestedBy ?? userInfo().username,
@@ -124,8 +125,8 @@ export const commands: CliCommand[] = [
   }),
 ];
 
-function sumSizes(objects: Map<string, number>): number {
+function sumSizes(objects: Map<string, { size: number }>): number {
   let n = 0;
-  for (const size of objects.values()) n += size;
+  for (const { size } of objects.values()) n += size;
   return n;
 }

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ModelEvaluation } from '../../../specs/index.js';
+import { parse as parseYaml } from 'yaml';
+import type { ModelEvaluation, SubscriptionsFile } from '../../../specs/index.js';
 import { assertValid } from '../../../specs/index.js';
 import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
+import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { findStoreRoot } from '../open-store.js';
 
@@ -59,6 +61,10 @@ export const commands: CliCommand[] = [
         ? await readModelLabels(resolve(args.models), args.models)
         : await import('../../../steps/detect/default-model.js').then((m) => [{ model: m.DEFAULT_MODEL_NAME, labels: m.COCO_LABELS }]);
       const loaded = compilePolicy(await readPolicyFiles(dir, args.dir), labels);
+      const { customerRetention } = await import('../retention.js');
+      const subscriptions = parseYaml(await readFile(join(dir, 'subscriptions.yaml'), 'utf8')) as SubscriptionsFile | null;
+      const problems = customerRetention(subscriptions, 'subscriptions.yaml').flatMap((c) => c.problem ?? []);
+      if (problems.length > 0) throw new VigilError(problems.join('\n'));
       const { ruleCount, users, deviceCount } = loaded.policy;
       process.stdout.write(
         `ok: ${ruleCount} rule(s), ${users.size} user(s), ${deviceCount} device subscription(s); ` +

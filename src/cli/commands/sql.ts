@@ -130,8 +130,10 @@ async function setupSql(location: string): Promise<string> {
 
 /** Runs `sql` on the warehouse at the head of warehouse@master (vigil sql's cache, brought up to date first). */
 async function queryWarehouse(args: { root?: string }, sql: string): Promise<QueryResult> {
-  const { withWarehouse } = await import('../warehouse-cache.js');
+  const { expiredPartitionsNote, withWarehouse } = await import('../warehouse-cache.js');
   return withWarehouse(await openStore(args), async (db, head) => {
+    const note = await expiredPartitionsNote(db);
+    if (note) process.stderr.write(`${note}\n`);
     try {
       return result(await db.connection.runAndReadAll(sql));
     } catch (e) {

@@ -7,7 +7,6 @@
  * datums lose their outputs when their input files go, the same is done by keeping the files
  * and expiring their bytes outside PFS (README, "Retention, erasure and garbage collection").
  */
-import { existsSync } from 'node:fs';
 import type { Datum } from '../datum/create.js';
 import type { Store } from '../store/store.js';
 
@@ -16,7 +15,7 @@ export async function setAsideExpired(store: Store, datums: Datum[]): Promise<{ 
   const isExpired = async (sha256: string): Promise<boolean> => {
     let known = gone.get(sha256);
     if (known === undefined) {
-      known = sha256 !== '' && !existsSync(store.objectPath(sha256)) && (await store.expiry.get(sha256)) !== null;
+      known = sha256 !== '' && (await store.expiry.expiredNow(sha256)) !== null;
       gone.set(sha256, known);
     }
     return known;

@@ -6,12 +6,15 @@
  * "missing".
  *
  *   expired/<sha[0:2]>/<sha[2:]>.json   {sha256, date, reason, request?}   (durable before the object goes)
+ *   expired/stamp                       changes with every expiry: readers that keep copies (an index) look again
  *   erasures/<request id>.json          who asked, when, the scope, how many objects: never the content
  *
  * An object that is expired and gone is not damage: `vigil fsck` and `vigil trace --verify`
  * report it as expected. Should the same bytes be stored again later (a new frame identical to
  * an expired one), the object is present again and reads succeed.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
@@ -72,6 +75,23 @@ export class ExpiryRegistry {
     return join(this.root, 'expired', sha256.slice(0, 2), `${sha256.slice(2)}.json`);
   }
 
+  private get stampPath(): string {
+    return join(this.root, 'expired', 'stamp');
+  }
+
+  /** A value that changes whenever objects expire ('' before the first expiry). */
+  async stamp(): Promise<string> {
+    return readFile(this.stampPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+  }
+
+  /** The object's expiry when its bytes are gone on purpose; null when they are there, or were never expired. */
+  async expiredNow(sha256: string): Promise<ExpiredObject | null> {
+    return existsSync(this.objectPath(sha256)) ? null : this.get(sha256);
+  }
+
   /** The object's expiry, or null when it was never expired. */
   async get(sha256: string): Promise<ExpiredObject | null> {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
@@ -104,6 +124,9 @@ export class ExpiryRegistry {
     });
     const dirs = [...new Set(unique.map((sha) => join(this.objectPath(sha), '..')))];
     await mapLimit(dirs, IO_PARALLEL, fsyncPath);
+    if (unique.length > 0) {
+      await atomicWriteFile(this.stampPath, `${new Date().toISOString()} ${randomBytes(8).toString('hex')}\n`, { tmpDir: this.tmpDir });
+    }
     return { objects: unique.length, bytes };
   }
 
