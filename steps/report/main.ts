@@ -19,12 +19,12 @@ import { subscribedCameras, type SubscribedCameras } from './core.js';
 async function readSubscriptions(rules: DatumInput): Promise<SubscribedCameras> {
   const where = rules.commit ? `${REPOS.rules}@${rules.commit}` : REPOS.rules;
   try {
-    const bytes = await readPolicyFile(rules.path, SUBSCRIPTIONS_FILE, where);
+    const bytes = await readPolicyFile(rules.root, SUBSCRIPTIONS_FILE, where);
     const problems = new Problems();
     const file = parsePolicyFile(SUBSCRIPTIONS_FILE, bytes, 'subscriptions', problems);
     problems.throwIfAny();
     const path = `/${SUBSCRIPTIONS_FILE}`;
-    return subscribedCameras(file!, fileRef({ ...rules, path: join(rules.path, SUBSCRIPTIONS_FILE), repoPath: path }, bytes));
+    return subscribedCameras(file!, fileRef({ ...rules, path: join(rules.root, SUBSCRIPTIONS_FILE), repoPath: path }, bytes));
   } catch (e) {
     if (!(e instanceof VigilError)) throw e;
     throw new JobFailure(`no daily report can say which cameras no subscription names: ${where}: ${e.message.split('\n').join('; ')}`);
@@ -33,7 +33,7 @@ async function readSubscriptions(rules: DatumInput): Promise<SubscribedCameras> 
 
 /**
  * `vigil step report`: one datum is one UTC day's partitions of every warehouse table (a group
- * input on `warehouse`) crossed with the rules repo; writes /daily/<day>.html and .json.
+ * input on `warehouse`) crossed with the rules repo's /subscriptions.yaml; writes /daily/<day>.html and .json.
  */
 export async function main(): Promise<void> {
   // A commit never changes, so subscriptions.yaml is read once per rules commit.
