@@ -185,6 +185,8 @@ export class ObjectStore {
   /** Whether the object is pending here or stored (then claimed: see claimSync). */
   async has(sha256: string): Promise<boolean> {
     if (this.pending.has(sha256)) return true;
+    // New bytes, the common case, cost one stat here rather than a failed link in the thread pool.
+    if (!existsSync(this.path(sha256))) return false;
     const tmp = tmpPathFor(sha256, this.tmpDir);
     try {
       await link(this.path(sha256), tmp);
