@@ -29,11 +29,11 @@ interface PendingPut {
 }
 
 /**
- * Group commit: the one writer of a repo@branch in this process. Files put while the previous
- * commit is being written, or within `intervalMs` of the first of them, go into one commit
- * (one flush of all their objects); each put resolves only once its commit is durable (the
- * branch head moved), so an acknowledged file survives any kill. Commits are written one at
- * a time.
+ * Group commit: the one writer of a repo@branch in this process. Files put while a commit is
+ * being written go together into the next one as soon as it ends; with none being written, those
+ * within `intervalMs` of the first do (one flush of all their objects). Each put resolves only
+ * once its commit is durable (the branch head moved), so an acknowledged file survives any kill.
+ * Commits are written one at a time.
  *
  * It looks each path up in the head's tree (O(log N), whatever the camera's history), so a
  * resend of the same bytes is answered without storing anything and another file at a taken
@@ -51,8 +51,6 @@ export class CommitBatcher {
   private chain: Promise<void> = Promise.resolve();
   private writing = false;
   private timer: NodeJS.Timeout | undefined;
-  /** When the oldest pending put arrived (performance.now()). */
-  private firstPendingAt = 0;
   private closed = false;
 
   private constructor(
@@ -129,7 +127,6 @@ export class CommitBatcher {
         pending.waiters.push({ resolve: (r) => resolve({ ...r, stored: false }), reject });
         return;
       }
-      if (this.pending.size === 0) this.firstPendingAt = performance.now();
       this.pending.set(entry.path, { entry, waiters: [{ resolve, reject }] });
       this.schedule();
     });
@@ -155,9 +152,7 @@ export class CommitBatcher {
 
   /** Commits what is pending now and waits for it. */
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.size > 0) this.commitPending();
+    this.commitPending();
     await this.chain;
   }
 
@@ -167,18 +162,20 @@ export class CommitBatcher {
     await this.flush();
   }
 
+  /**
+   * While a commit is written, puts wait for it to end and then go together at once: they have
+   * waited long enough. With no commit being written, the first put waits `intervalMs` for
+   * others, or until they make a full batch.
+   */
   private schedule(): void {
-    if (this.pending.size >= this.opts.maxFiles && !this.writing) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    if (this.writing) return;
+    if (this.pending.size >= this.opts.maxFiles) {
       this.commitPending();
-    } else if (!this.timer && !this.writing) {
-      // The interval counts from the oldest put: those that waited through the last commit go at once.
-      const wait = Math.max(0, this.firstPendingAt + this.opts.intervalMs - performance.now());
-      this.timer = setTimeout(() => {
+    } else {
+      this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.commitPending();
-      }, wait);
+      }, this.opts.intervalMs);
     }
   }
 
@@ -188,17 +185,18 @@ export class CommitBatcher {
     return run;
   }
 
-  /** Takes the pending puts as one batch and commits it after the commits before it. */
+  /** Takes the pending puts as one batch and commits it after the commits before it; then the puts that arrived meanwhile. */
   private commitPending(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     for (const put of batch) this.committing.set(put.entry.path, put);
     this.pending.clear();
-    this.firstPendingAt = performance.now();
     this.writing = true;
     void this.exclusive(() => this.commitBatch(batch)).finally(() => {
       this.writing = false;
-      // What arrived while this commit was written goes next, at once if it is a full batch or has waited long enough.
-      if (this.pending.size > 0) this.schedule();
+      this.commitPending();
     });
   }
 

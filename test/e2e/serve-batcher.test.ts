@@ -51,3 +51,24 @@ test('a commit by another writer is seen before the next batch: its frames count
   await batcher.close();
   await assert.rejects(batcher.put(await entry(store, '/u1-cam1/y.jpg', 'y')), (e) => e instanceof Refusal && e.code === 'shutting_down');
 });
+
+test('frames that arrive while a commit is written go together as soon as it ends, without waiting the interval again', async () => {
+  const store = await Store.open(await tempDir());
+  await store.createRepo('raw');
+  const intervalMs = 30_000;
+  const batcher = await CommitBatcher.open(store, 'raw', 'master', { intervalMs, maxFiles: 100 });
+  const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((n) => entry(store, `/u1-cam1/${n}.jpg`, `frame ${n}`)));
+  const first = batcher.put(a!);
+  const flushed = batcher.flush(); // a's commit is being written from here on
+  const during = [batcher.put(b!), batcher.put(c!)];
+  let timer: NodeJS.Timeout | undefined;
+  const interval = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`b and c waited for the interval (${intervalMs} ms) after a's commit`)), intervalMs / 2);
+  });
+  const [one, [two, three]] = await Promise.race([Promise.all([first, Promise.all(during)]), interval]).finally(() => clearTimeout(timer));
+  await flushed;
+  assert.equal(two.commit, three.commit);
+  assert.notEqual(two.commit, one.commit);
+  assert.equal((await store.resolveCommit('raw', two.commit)).parent, one.commit);
+  assert.equal((await store.headCommit('raw'))!.id, two.commit);
+});

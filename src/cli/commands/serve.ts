@@ -46,7 +46,11 @@ export const commands: CliCommand[] = [
           default: 60,
           describe: 'seconds between runs of the pipelines off the path to an alert (warehouse, reports)',
         })
-        .option('commit-interval-ms', { type: 'number', default: 100, describe: 'group commit: how long a frame waits for others' })
+        .option('commit-interval-ms', {
+          type: 'number',
+          default: 100,
+          describe: 'group commit: how long a frame waits for others while no commit is being written',
+        })
         .option('commit-max-frames', { type: 'number', default: 256, describe: 'group commit: frames that make a commit at once' })
         .option('queue-frames', { type: 'number', default: 1024, describe: 'frames admitted and not yet answered, at most (then 503)' })
         .option('queue-mb', { type: 'number', default: 256, describe: 'their bytes, at most, MiB (then 503)' })

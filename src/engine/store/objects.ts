@@ -13,7 +13,7 @@ import { mapLimit } from './parallel.js';
 const READ_WHOLE_MAX = 16 * 1024 * 1024;
 /** fsyncs and renames in flight at once: enough for the disk to merge them into few journal commits. */
 const IO_PARALLEL = 32;
-/** A batch of at least this many files is flushed with one syncfs rather than one fsync each. */
+/** At least this many files (or folders) are flushed with one syncfs rather than one fsync each. */
 const SYNCFS_MIN = 64;
 /** How much of an object a check reads at a time. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -30,8 +30,8 @@ export type ObjectSource = string | Uint8Array | AsyncIterable<Uint8Array>;
  * Adding an object writes and fsyncs a temporary file, renames it into place and fsyncs its
  * folder. With `batch: true` all of that waits for flush(), which a commit calls for all its
  * objects at once: the files are flushed together (one syncfs for a big batch, else parallel
- * fsyncs), then renamed, then each folder fsynced once (at most 256), instead of two
- * journal commits per file.
+ * fsyncs), then renamed, then their folders flushed the same way, instead of two journal
+ * commits per file.
  *
  * Garbage collection (gc/collect.ts) may delete an object no commit names, so a writer never
  * trusts that an object it saw stays: adding bytes that are already stored *claims* the object,
@@ -185,6 +185,8 @@ export class ObjectStore {
   /** Whether the object is pending here or stored (then claimed: see claimSync). */
   async has(sha256: string): Promise<boolean> {
     if (this.pending.has(sha256)) return true;
+    // New bytes, the common case, cost one stat here rather than a failed link in the thread pool.
+    if (!existsSync(this.path(sha256))) return false;
     const tmp = tmpPathFor(sha256, this.tmpDir);
     try {
       await link(this.path(sha256), tmp);
@@ -252,13 +254,14 @@ export class ObjectStore {
   /**
    * Makes the objects of `shas` visible and durable: flush the pending ones' files, mark them
    * new (mtime: see the class), rename them into place, then fsync every folder holding one.
-   * Once this returns, a commit record naming them may be written.
+   * `files`, written (not fsynced) in the tmp folder, go into place in the same passes: a commit
+   * record naming the objects costs no barrier of its own. Once this returns, a record naming
+   * the objects may be written, or a branch may name the record.
    */
-  async flush(shas: Iterable<string>): Promise<void> {
+  async flush(shas: Iterable<string>, files: readonly PlacedFile[] = []): Promise<void> {
     const toRename = [...new Set(shas)].filter((sha) => this.pending.has(sha));
-    if (toRename.length === 0) return;
-    const files = toRename.map((sha) => this.pending.get(sha)!);
-    if (files.length < SYNCFS_MIN || !(await syncFilesystem(this.tmpDir))) await mapLimit(files, IO_PARALLEL, fsyncPath);
+    if (toRename.length === 0 && files.length === 0) return;
+    await this.syncAll([...toRename.map((sha) => this.pending.get(sha)!), ...files.map((f) => f.tmp)]);
     const now = new Date();
     await mapLimit(toRename, IO_PARALLEL, async (sha) => {
       const tmp = this.pending.get(sha)!;
@@ -272,13 +275,24 @@ export class ObjectStore {
       // A claim's link to the very file it replaces stays after the rename (rename does nothing then).
       if (this.claimed.has(sha)) await rm(tmp, { force: true });
     });
-    const dirs = [...new Set(toRename.map((sha) => dirname(this.path(sha))))];
-    await mapLimit(dirs, IO_PARALLEL, fsyncPath);
+    await mapLimit(files, IO_PARALLEL, (f) => rename(f.tmp, f.path));
+    await this.syncAll([...new Set([...toRename.map((sha) => dirname(this.path(sha))), ...files.map((f) => dirname(f.path))])]);
     for (const sha of toRename) {
       this.pending.delete(sha);
       this.claimed.delete(sha);
     }
   }
+
+  /** fsyncs files or folders of the store: many with one syncfs, a few each on its own. */
+  private async syncAll(paths: string[]): Promise<void> {
+    if (paths.length < SYNCFS_MIN || !(await syncFilesystem(this.tmpDir))) await mapLimit(paths, IO_PARALLEL, fsyncPath);
+  }
+}
+
+/** A file written in the tmp folder that a flush puts at `path` with the objects (a commit record). */
+export interface PlacedFile {
+  tmp: string;
+  path: string;
 }
 
 /** null when an object's bytes hash to its name, else its fault. */

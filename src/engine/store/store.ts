@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VigilError } from '../../pfs/errors.js';
-import { atomicWriteFile, fsyncPath, removeStaleTmpFiles } from '../../pfs/durable.js';
+import { atomicWriteFile, fsyncPath, removeStaleTmpFiles, tmpPathFor, writeNewFile } from '../../pfs/durable.js';
 import { sha256 as sha256Of } from '../../pfs/files.js';
 import { namingDamage, objectFault, StoreDamageError } from './damage.js';
 import { acquireLock } from './lock.js';
@@ -88,11 +88,12 @@ const writeQueues = new Map<string, Promise<void>>();
  *   tmp/                            files being written; leftovers of dead processes go at open
  *   lock                            held by the one process writing metadata
  *
- * A commit becomes durable in this order, each step fsynced before the next: its objects, its
- * tree's new nodes (objects), its record, and last the branch head, replaced atomically by rename. A
- * process killed anywhere leaves the head on the old commit or the new one; a record that no
- * head reaches yet is invisible (listCommits walks from heads). Readers take no lock: everything
- * they read is immutable except heads, which change atomically.
+ * A commit becomes durable in two steps: its objects, its tree's new nodes (objects) and its
+ * record together (one pass of fsyncs, renames, then folder fsyncs), and then the branch head,
+ * replaced atomically by rename, under the lock. A process killed anywhere leaves the head on the
+ * old commit or the new one; a record that no head reaches yet is invisible (listCommits walks
+ * from heads). Readers take no lock: everything they read is immutable except heads, which
+ * change atomically.
  */
 export class Store {
   private readonly commitCache = new Map<string, CommitRecord>();
@@ -567,42 +568,22 @@ export class Store {
         `commit to ${repo}@${branch}: ${missing.length} object(s) not in the store (e.g. ${missing[0]}); add them with addObject first`,
       );
     }
-    // The tree is made before the lock from the head as it is now, and its new nodes flushed with
-    // the change's objects, one flush for both (objects need no lock: content-addressed, renamed
-    // into place whole). Under the lock it stands unless another writer moved the head meanwhile.
-    const makeTree = (base: CommitRecord | null | undefined) => {
-      try {
-        return namingDamage(`${repo}@${base?.id ?? branch}`, () =>
-          applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`),
-        );
-      } catch (e) {
-        throw this.writeError(e);
-      }
-    };
+    if (opts.id !== undefined) await this.checkIdUnused(repo, opts.id);
     const onto = opts.onto !== undefined ? await this.readCommit(repo, opts.onto) : undefined;
-    let parent = await this.headRecord(repo, branch);
-    let tree = makeTree(onto ?? parent);
-    await this.mapWriteErrors(() => this.objects.flush([...putShas, ...tree.written]));
-
-    return this.locked(async () => {
-      await this.requireRepo(repo);
-      for (const p of opts.provenance ?? []) {
-        await this.requireRepo(p.repo);
-        await this.readCommit(p.repo, p.id);
-      }
-      if (opts.id !== undefined) await this.checkIdUnused(repo, opts.id);
-      const head = await this.headRecord(repo, branch);
-      if (head?.id !== parent?.id) {
-        parent = head;
-        if (!onto) {
-          tree = makeTree(parent);
-          await this.objects.flush(tree.written);
-        }
-      }
-
+    const id = opts.id ?? randomUUID().replace(/-/g, '');
+    const dir = this.repoDir(repo);
+    const recordPath = join(dir, 'commits', `${id}.json`);
+    const branchPath = join(dir, 'branches', branch);
+    /**
+     * Makes the commit durable on `parent`, all but the head's move: the change's objects, the
+     * tree's new nodes and the record, in one flush (objects need no lock: content-addressed,
+     * renamed into place whole; a record no head reaches is no commit yet).
+     */
+    const place = async (parent: CommitRecord | null, shas: string[]): Promise<CommitRecord> => {
+      const tree = this.makeTree(repo, branch, onto ?? parent, change);
       const record: CommitRecord = {
         repo,
-        id: opts.id ?? randomUUID().replace(/-/g, ''),
+        id,
         branch,
         parent: parent?.id ?? null,
         started,
@@ -614,12 +595,53 @@ export class Store {
         ...(opts.description ? { description: opts.description } : {}),
         root: tree.hash,
       };
-      const dir = this.repoDir(repo);
-      await atomicWriteFile(join(dir, 'commits', `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`, { tmpDir: this.tmpDir });
-      await atomicWriteFile(join(dir, 'branches', branch), `${record.id}\n`, { tmpDir: this.tmpDir });
-      this.commitCache.set(`${repo}/${record.id}`, record);
-      return toInfo(record);
-    });
+      const tmp = tmpPathFor(recordPath, this.tmpDir);
+      try {
+        await writeNewFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { sync: false });
+        await this.objects.flush([...shas, ...tree.written], [{ tmp, path: recordPath }]);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      return record;
+    };
+    // The new head's file is written and fsynced beside the flush; under the lock only the head
+    // moves (a rename and its folder's fsync), unless another writer moved it meanwhile: then
+    // the commit is placed again on the new head, under the same id.
+    const branchTmp = tmpPathFor(branchPath, this.tmpDir);
+    let moved = false;
+    try {
+      let [record] = await this.mapWriteErrors(() =>
+        Promise.all([this.headRecord(repo, branch).then((head) => place(head, putShas)), writeNewFile(branchTmp, `${id}\n`)]),
+      );
+      return await this.locked(async () => {
+        await this.requireRepo(repo);
+        for (const p of opts.provenance ?? []) {
+          await this.requireRepo(p.repo);
+          await this.readCommit(p.repo, p.id);
+        }
+        const head = await this.headRecord(repo, branch);
+        if ((head?.id ?? null) !== record.parent) record = await place(head, []);
+        await rename(branchTmp, branchPath);
+        moved = true;
+        await fsyncPath(join(dir, 'branches'));
+        this.commitCache.set(`${repo}/${id}`, record);
+        return toInfo(record);
+      });
+    } catch (e) {
+      // Failed or refused before the head moved: the record no head reaches goes too.
+      if (!moved) await Promise.all([rm(branchTmp, { force: true }), rm(recordPath, { force: true })]);
+      throw e;
+    }
+  }
+
+  /** The tree of `base` (a commit of `repo`, or none) with `change` applied; its new nodes are pending objects. */
+  private makeTree(repo: string, branch: string, base: CommitRecord | null, change: TreeChange) {
+    try {
+      return namingDamage(`${repo}@${base?.id ?? branch}`, () => applyChange(this.trees, base?.root ?? null, change, `${repo}@${branch}`));
+    } catch (e) {
+      throw this.writeError(e);
+    }
   }
 
   /**
