@@ -1,10 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { JOB_FAILURE_EXIT_CODE, JobFailure, VigilError } from './errors.js';
-import { packageRoot } from './package-root.js';
 import { pfsRoot } from './paths.js';
+import {
+  decodeNextDatumRequest,
+  decodeNextDatumResponse,
+  encodeNextDatumRequest,
+  encodeNextDatumResponse,
+  type NextDatumRequest,
+  type NextDatumResponse,
+} from './worker-messages.js';
 
 /** One datum as a step sees it: Pachyderm's variables (`<input name>` = its path, `PACH_DATUM_ID`, ...). */
 export interface Datum {
@@ -13,22 +19,25 @@ export interface Datum {
 
 export type DatumHandler = (datum: Datum) => Promise<void>;
 
-interface NextDatumResponse {
-  env: string[];
-}
-
 type WorkerClient = grpc.Client & {
-  NextDatum(req: { error: string }, cb: (err: grpc.ServiceError | null, res: NextDatumResponse) => void): void;
+  NextDatum(req: NextDatumRequest, cb: (err: grpc.ServiceError | null, res: NextDatumResponse) => void): void;
 };
 
-/** The `pachyderm.worker.Worker` service definition, shared by this client and the embedded engine's server. */
-export function workerService(): grpc.ServiceDefinition {
-  const def = protoLoader.loadSync(join(packageRoot(), 'src', 'pfs', 'worker.proto'), { keepCase: true, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    pachyderm: { worker: { Worker: grpc.ServiceClientConstructor } };
-  };
-  return pkg.pachyderm.worker.Worker.service;
-}
+/**
+ * The `pachyderm.worker.Worker` service of worker.proto, shared by this client and the embedded
+ * engine's server.
+ */
+export const WORKER_SERVICE = {
+  NextDatum: {
+    path: '/pachyderm.worker.Worker/NextDatum',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: encodeNextDatumRequest,
+    requestDeserialize: decodeNextDatumRequest,
+    responseSerialize: encodeNextDatumResponse,
+    responseDeserialize: decodeNextDatumResponse,
+  },
+} satisfies grpc.ServiceDefinition;
 
 /**
  * Options for both ends of the NextDatum connection: no channelz (gRPC's live call statistics,
@@ -95,7 +104,7 @@ export async function forEachDatum(handle: DatumHandler): Promise<void> {
     }
     return;
   }
-  const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
+  const Client = grpc.makeGenericClientConstructor(WORKER_SERVICE, 'Worker');
   const address = `127.0.0.1:${process.env[WORKER_PORT_VAR]}`;
   const client = new Client(address, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as WorkerClient;
   const next = (error: string) =>

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { BATCHING_NOT_ENABLED, WORKER_CHANNEL_OPTIONS, workerService } from '../../pfs/datums.js';
+import type { NextDatumRequest, NextDatumResponse } from '../../pfs/worker-messages.js';
+import { BATCHING_NOT_ENABLED, WORKER_CHANNEL_OPTIONS, WORKER_SERVICE } from '../../pfs/datums.js';
 
 /**
  * Answers one NextDatum call: `error` closes the previous datum ('' = it succeeded; the first
@@ -23,8 +24,8 @@ export class NextDatumServer {
 
   static async start(handle: NextDatumHandler): Promise<NextDatumServer> {
     const server = new grpc.Server(WORKER_CHANNEL_OPTIONS);
-    server.addService(workerService(), {
-      NextDatum: (call: grpc.ServerUnaryCall<{ error: string }, { env: string[] }>, callback: grpc.sendUnaryData<{ env: string[] }>) => {
+    server.addService(WORKER_SERVICE, {
+      NextDatum: (call: grpc.ServerUnaryCall<NextDatumRequest, NextDatumResponse>, callback: grpc.sendUnaryData<NextDatumResponse>) => {
         handle(call.request.error ?? '').then(
           (env) => {
             if (env !== null) callback(null, { env });
