@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelEvaluation } from '../../../specs/index.js';
-import { assertValid } from '../../../specs/index.js';
 import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { findStoreRoot } from '../open-store.js';
@@ -15,7 +14,10 @@ async function currentEvaluation(
   report: string | undefined,
   root: string | null,
 ): Promise<{ evaluation: ModelEvaluation | null; why?: string }> {
-  if (report) return { evaluation: assertValid('model-evaluation', JSON.parse(await readFile(report, 'utf8')), report) };
+  if (report) {
+    const { assertValid } = await import('../../../specs/index.js');
+    return { evaluation: assertValid('model-evaluation', JSON.parse(await readFile(report, 'utf8')), report) };
+  }
   const { existingStore, storedEvaluation } = await import('../model-eval.js');
   const store = await existingStore(root);
   if (!store || !(await store.listRepos()).some((r) => r.name === REPOS.models) || !(await store.headCommit(REPOS.models))) {
