@@ -4,13 +4,18 @@ import * as grpc from '@grpc/grpc-js';
 import { JOB_FAILURE_EXIT_CODE, JobFailure, VigilError } from './errors.js';
 import { pfsRoot } from './paths.js';
 import {
+  BATCHING_NOT_ENABLED,
+  DATUM_ID_VAR,
   decodeNextDatumRequest,
   decodeNextDatumResponse,
   encodeNextDatumRequest,
   encodeNextDatumResponse,
+  NEXT_DATUM_PATH,
   type NextDatumRequest,
   type NextDatumResponse,
-} from './worker-messages.js';
+  parseEnvLines,
+  WORKER_PORT_VAR,
+} from './worker-protocol.js';
 
 /** One datum as a step sees it: Pachyderm's variables (`<input name>` = its path, `PACH_DATUM_ID`, ...). */
 export interface Datum {
@@ -23,13 +28,10 @@ type WorkerClient = grpc.Client & {
   NextDatum(req: NextDatumRequest, cb: (err: grpc.ServiceError | null, res: NextDatumResponse) => void): void;
 };
 
-/**
- * The `pachyderm.worker.Worker` service of worker.proto, shared by this client and the embedded
- * engine's server.
- */
+/** The `pachyderm.worker.Worker` service of worker.proto, as a grpc-js client calls it. */
 export const WORKER_SERVICE = {
   NextDatum: {
-    path: '/pachyderm.worker.Worker/NextDatum',
+    path: NEXT_DATUM_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: encodeNextDatumRequest,
@@ -40,20 +42,10 @@ export const WORKER_SERVICE = {
 } satisfies grpc.ServiceDefinition;
 
 /**
- * Options for both ends of the NextDatum connection: no channelz (gRPC's live call statistics,
- * which nothing here reads), whose bookkeeping would cost every call.
+ * Options for a NextDatum client: no channelz (gRPC's live call statistics, which nothing here
+ * reads), whose bookkeeping would cost every call.
  */
 export const WORKER_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
-
-/** `K=V` lines (the `.env` file and the RPC's `env` field) as a record. */
-export function parseEnvLines(lines: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of lines) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
 
 /** A user's error is its message alone (one clear line in the logs); anything else, a bug, its stack. */
 function describeError(e: unknown): string {
@@ -80,13 +72,6 @@ function endIfJobFailure(e: unknown): void {
 export function datumBatching(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[WORKER_PORT_VAR]) && !env[DATUM_ID_VAR];
 }
-
-/** The worker's gRPC port variable (client.PPSWorkerPortEnv) and the datum id's (client.DatumIDEnv). */
-export const WORKER_PORT_VAR = 'PPS_WORKER_GRPC_PORT';
-export const DATUM_ID_VAR = 'PACH_DATUM_ID';
-
-/** What Pachyderm's worker answers NextDatum when the pipeline does not batch datums (transform/status.go, NextDatum). */
-export const BATCHING_NOT_ENABLED = 'datum batching not enabled';
 
 /**
  * Runs `handle` on every datum of this worker. With datum batching (see datumBatching) it loops

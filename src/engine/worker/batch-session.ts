@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { WORKER_PORT_VAR } from '../../pfs/datums.js';
+import { WORKER_PORT_VAR } from '../../pfs/worker-protocol.js';
 import type { DatumRoot } from './datum-root.js';
 import { DatumSet } from './datum-sets.js';
 import type { Datum } from '../datum/create.js';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseEnvLines } from '../../pfs/datums.js';
+import { parseEnvLines } from '../../pfs/worker-protocol.js';
 import type { Datum } from '../datum/create.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { BatchWorker } from './batch-session.js';

@@ -1,4 +1,4 @@
-import { WORKER_PORT_VAR } from '../../pfs/datums.js';
+import { WORKER_PORT_VAR } from '../../pfs/worker-protocol.js';
 import type { Datum } from '../datum/create.js';
 import { StoreDamageError } from '../store/damage.js';
 import type { JobLog } from '../pps/logs.js';

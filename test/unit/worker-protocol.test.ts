@@ -1,5 +1,5 @@
 /**
- * The NextDatum messages' wire form (src/pfs/worker-messages.ts) against worker.proto itself, as
+ * The NextDatum messages' wire form (src/pfs/worker-protocol.ts) against worker.proto itself, as
  * protobufjs compiles it (through @grpc/proto-loader, as grpc's own Node examples load a
  * service): the same bytes out, the same messages in, so that a step speaks to Pachyderm's
  * worker (Go's protobuf) exactly as to the embedded engine.
@@ -14,7 +14,7 @@ import {
   decodeNextDatumResponse,
   encodeNextDatumRequest,
   encodeNextDatumResponse,
-} from '../../src/pfs/worker-messages.js';
+} from '../../src/pfs/worker-protocol.js';
 
 const proto = protoLoader.loadSync(join(packageRoot(), 'src', 'pfs', 'worker.proto'), { keepCase: true, defaults: true });
 const nextDatum = proto['pachyderm.worker.Worker'] as protoLoader.ServiceDefinition;

@@ -1,11 +1,33 @@
 /**
- * The protobuf wire form of worker.proto's two messages, which every datum-batching step and the
- * engine's NextDatum server exchange. Each message is one field (number 1, a length-delimited
- * string, once in the request, repeated in the response), so it is written out here rather than
- * compiled at start-up from worker.proto by protobufjs, which would load a protobuf compiler
- * into every step's process. test/unit/worker-messages.test.ts checks these bytes against
- * worker.proto as protobufjs reads it.
+ * The datum-batching protocol between a step and its worker, as Pachyderm's (worker.proto): the
+ * variables that find the worker, the one RPC, and the protobuf wire form of its two messages.
+ * Each message is one field (number 1, a length-delimited string, once in the request, repeated
+ * in the response), so it is written out here rather than compiled at start-up from
+ * worker.proto by protobufjs, which would load a protobuf compiler into every step's process.
+ * test/unit/worker-protocol.test.ts checks these bytes against worker.proto as protobufjs reads
+ * it. No gRPC library is loaded here: the engine's server (engine/worker/next-datum-server.ts)
+ * speaks gRPC over node:http2 itself.
  */
+
+/** The worker's gRPC port variable (client.PPSWorkerPortEnv) and the datum id's (client.DatumIDEnv). */
+export const WORKER_PORT_VAR = 'PPS_WORKER_GRPC_PORT';
+export const DATUM_ID_VAR = 'PACH_DATUM_ID';
+
+/** What Pachyderm's worker answers NextDatum when the pipeline does not batch datums (transform/status.go, NextDatum). */
+export const BATCHING_NOT_ENABLED = 'datum batching not enabled';
+
+/** The RPC's HTTP/2 path: `/<package>.<service>/<method>` of worker.proto. */
+export const NEXT_DATUM_PATH = '/pachyderm.worker.Worker/NextDatum';
+
+/** `K=V` lines (the `.env` file and the RPC's `env` field) as a record. */
+export function parseEnvLines(lines: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
 
 /** NextDatumRequest: the error the previous datum ended with ('' = it succeeded). */
 export interface NextDatumRequest {
