@@ -39,7 +39,6 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY specs ./specs
-COPY src/pfs/worker.proto ./src/pfs/worker.proto
 COPY pipelines ./pipelines
 COPY warehouse ./warehouse
 RUN ln -s /app/bin/vigil.js /usr/local/bin/vigil \

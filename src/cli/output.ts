@@ -1,7 +1,13 @@
 /** How the CLI prints: aligned tables for people, pachctl's JSON or YAML for `--raw`. */
+import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
-import { stringify } from 'yaml';
 import { VigilError } from '../pfs/errors.js';
+
+/**
+ * The yaml package, loaded by the one command that prints YAML (`--raw -o yaml`) rather than by
+ * every command's start (`vigil run` included). require, not import(), keeps printRaw synchronous.
+ */
+const loadYaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /** Columns padded to their widest cell, as pachctl's tables; the last column is not padded. */
 export function printTable(header: string[], rows: string[][]): void {
@@ -50,7 +56,7 @@ export type RawFormat = 'json' | 'yaml';
  */
 export function printRaw(objects: unknown[], format: RawFormat = 'json'): void {
   if (format === 'yaml') {
-    process.stdout.write(objects.map((o) => stringify(o, { indent: 2, sortMapEntries: true, lineWidth: 0 })).join('---\n'));
+    process.stdout.write(objects.map((o) => loadYaml().stringify(o, { indent: 2, sortMapEntries: true, lineWidth: 0 })).join('---\n'));
     return;
   }
   process.stdout.write(objects.map((o) => JSON.stringify(o, null, 2)).join(''));

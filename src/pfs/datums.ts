@@ -1,10 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { JOB_FAILURE_EXIT_CODE, JobFailure, VigilError } from './errors.js';
-import { packageRoot } from './package-root.js';
 import { pfsRoot } from './paths.js';
+import {
+  BATCHING_NOT_ENABLED,
+  DATUM_ID_VAR,
+  decodeNextDatumRequest,
+  decodeNextDatumResponse,
+  encodeNextDatumRequest,
+  encodeNextDatumResponse,
+  NEXT_DATUM_PATH,
+  type NextDatumRequest,
+  type NextDatumResponse,
+  parseEnvLines,
+  WORKER_PORT_VAR,
+} from './worker-protocol.js';
 
 /** One datum as a step sees it: Pachyderm's variables (`<input name>` = its path, `PACH_DATUM_ID`, ...). */
 export interface Datum {
@@ -13,38 +24,28 @@ export interface Datum {
 
 export type DatumHandler = (datum: Datum) => Promise<void>;
 
-interface NextDatumResponse {
-  env: string[];
-}
-
 type WorkerClient = grpc.Client & {
-  NextDatum(req: { error: string }, cb: (err: grpc.ServiceError | null, res: NextDatumResponse) => void): void;
+  NextDatum(req: NextDatumRequest, cb: (err: grpc.ServiceError | null, res: NextDatumResponse) => void): void;
 };
 
-/** The `pachyderm.worker.Worker` service definition, shared by this client and the embedded engine's server. */
-export function workerService(): grpc.ServiceDefinition {
-  const def = protoLoader.loadSync(join(packageRoot(), 'src', 'pfs', 'worker.proto'), { keepCase: true, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    pachyderm: { worker: { Worker: grpc.ServiceClientConstructor } };
-  };
-  return pkg.pachyderm.worker.Worker.service;
-}
+/** The `pachyderm.worker.Worker` service of worker.proto, as a grpc-js client calls it. */
+export const WORKER_SERVICE = {
+  NextDatum: {
+    path: NEXT_DATUM_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: encodeNextDatumRequest,
+    requestDeserialize: decodeNextDatumRequest,
+    responseSerialize: encodeNextDatumResponse,
+    responseDeserialize: decodeNextDatumResponse,
+  },
+} satisfies grpc.ServiceDefinition;
 
 /**
- * Options for both ends of the NextDatum connection: no channelz (gRPC's live call statistics,
- * which nothing here reads), whose bookkeeping would cost every call.
+ * Options for a NextDatum client: no channelz (gRPC's live call statistics, which nothing here
+ * reads), whose bookkeeping would cost every call.
  */
 export const WORKER_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
-
-/** `K=V` lines (the `.env` file and the RPC's `env` field) as a record. */
-export function parseEnvLines(lines: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of lines) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
 
 /** A user's error is its message alone (one clear line in the logs); anything else, a bug, its stack. */
 function describeError(e: unknown): string {
@@ -72,13 +73,6 @@ export function datumBatching(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[WORKER_PORT_VAR]) && !env[DATUM_ID_VAR];
 }
 
-/** The worker's gRPC port variable (client.PPSWorkerPortEnv) and the datum id's (client.DatumIDEnv). */
-export const WORKER_PORT_VAR = 'PPS_WORKER_GRPC_PORT';
-export const DATUM_ID_VAR = 'PACH_DATUM_ID';
-
-/** What Pachyderm's worker answers NextDatum when the pipeline does not batch datums (transform/status.go, NextDatum). */
-export const BATCHING_NOT_ENABLED = 'datum batching not enabled';
-
 /**
  * Runs `handle` on every datum of this worker. With datum batching (see datumBatching) it loops
  * on NextDatum, reporting each datum's failure in the next call; the worker ends the process
@@ -95,7 +89,7 @@ export async function forEachDatum(handle: DatumHandler): Promise<void> {
     }
     return;
   }
-  const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
+  const Client = grpc.makeGenericClientConstructor(WORKER_SERVICE, 'Worker');
   const address = `127.0.0.1:${process.env[WORKER_PORT_VAR]}`;
   const client = new Client(address, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as WorkerClient;
   const next = (error: string) =>

@@ -12,12 +12,12 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { forEachDatum, WORKER_CHANNEL_OPTIONS, workerService } from '../../src/pfs/datums.js';
+import { forEachDatum, WORKER_CHANNEL_OPTIONS, WORKER_SERVICE } from '../../src/pfs/datums.js';
 import { outDir, pfsRoot } from '../../src/pfs/paths.js';
 
 /** The worker's answer to one NextDatum call: `ok` or the error's message. */
 function askNextDatum(port: string): Promise<string> {
-  const Client = grpc.makeGenericClientConstructor(workerService(), 'Worker');
+  const Client = grpc.makeGenericClientConstructor(WORKER_SERVICE, 'Worker');
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as {
     NextDatum(req: { error: string }, cb: (err: grpc.ServiceError | null) => void): void;
     close(): void;

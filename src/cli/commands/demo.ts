@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { EVAL_SET, REPOS } from '../../contract/repos.js';
 import type { FileEntry, Store } from '../../engine/store/store.js';
 import { VigilError } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import { writeNewFile } from '../../pfs/durable.js';
-import { addUser } from '../../portal/users.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { defaultOutbox, formatSummary, summarise } from '../demo-summary.js';
 import { openOrCreateStore } from '../open-store.js';
@@ -23,6 +21,7 @@ export interface DemoFile {
 /** demo/frames.yaml: repo paths in `raw` and the sample photograph each one is. */
 async function demoFrames(demoDir: string): Promise<DemoFile[]> {
   const manifestPath = join(demoDir, 'frames.yaml');
+  const { parse } = await import('yaml');
   const manifest = parse(await readFile(manifestPath, 'utf8')) as { source: string; frames: Record<string, string> };
   const sourceDir = resolve(dirname(manifestPath), manifest.source);
   return Object.entries(manifest.frames).map(([path, file]) => ({ path: `/${path}`, source: join(sourceDir, file) }));
@@ -92,6 +91,7 @@ async function demo(store: Store, log: (line: string) => void): Promise<number> 
   const processed = outcomes.reduce((n, o) => n + (o.job?.dataProcessed ?? 0), 0);
   log(processed === 0 ? 'nothing new to process: every pipeline is up to date' : `processed ${processed} datums`);
   const password = await demoPassword(store.root);
+  const { addUser } = await import('../../portal/users.js');
   await addUser(store.root, { name: DEMO_USER, password, replace: true });
   log('');
   log(formatSummary(await summarise(store, defaultOutbox(store.root)), store.root, { user: DEMO_USER, password }));

@@ -1,6 +1,5 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { parse } from 'yaml';
 import type { AlertTargets } from '../../../specs/index.js';
 import { REPOS } from '../../contract/repos.js';
 import { OPERATOR_SECRETS } from '../../contract/secret-names.js';
@@ -47,6 +46,7 @@ async function alertSecretKeys(rulesDir: string): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => {
     throw new VigilError(`${file}: cannot read it (the customers whose secrets the alert steps need)`);
   });
+  const { parse } = await import('yaml');
   const subscriptions = parse(text) as { users?: Array<{ id: string; alerts?: AlertTargets }> } | null;
   const keys = new Set<string>(OPERATOR_SECRETS);
   for (const user of subscriptions?.users ?? []) {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { assertValid, type DailyReport } from '../../../specs/index.js';
+import type { DailyReport } from '../../../specs/index.js';
 import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
 import { openStore } from '../open-store.js';
@@ -81,6 +81,7 @@ export const commands: CliCommand[] = [
         );
       }
       const json = `/daily/${day}.json`;
+      const { assertValid } = await import('../../../specs/index.js');
       const report = assertValid(
         'daily-report',
         JSON.parse(await readFile(reports.blob(json), 'utf8')),

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { ModelEvaluation, SubscriptionsFile } from '../../../specs/index.js';
-import { assertValid } from '../../../specs/index.js';
 import { MODEL_BRANCHES, REPOS } from '../../contract/repos.js';
 import { VigilError } from '../../pfs/errors.js';
 import { defineCommand, withRoot, type CliCommand } from '../command.js';
@@ -17,7 +15,10 @@ async function currentEvaluation(
   report: string | undefined,
   root: string | null,
 ): Promise<{ evaluation: ModelEvaluation | null; why?: string }> {
-  if (report) return { evaluation: assertValid('model-evaluation', JSON.parse(await readFile(report, 'utf8')), report) };
+  if (report) {
+    const { assertValid } = await import('../../../specs/index.js');
+    return { evaluation: assertValid('model-evaluation', JSON.parse(await readFile(report, 'utf8')), report) };
+  }
   const { existingStore, storedEvaluation } = await import('../model-eval.js');
   const store = await existingStore(root);
   if (!store || !(await store.listRepos()).some((r) => r.name === REPOS.models) || !(await store.headCommit(REPOS.models))) {
@@ -62,6 +63,7 @@ export const commands: CliCommand[] = [
         : await import('../../../steps/detect/default-model.js').then((m) => [{ model: m.DEFAULT_MODEL_NAME, labels: m.COCO_LABELS }]);
       const loaded = compilePolicy(await readPolicyFiles(dir, args.dir), labels);
       const { customerRetention } = await import('../retention.js');
+      const { parse: parseYaml } = await import('yaml');
       const subscriptions = parseYaml(await readFile(join(dir, 'subscriptions.yaml'), 'utf8')) as SubscriptionsFile | null;
       const problems = customerRetention(subscriptions, 'subscriptions.yaml').flatMap((c) => c.problem ?? []);
       if (problems.length > 0) throw new VigilError(problems.join('\n'));

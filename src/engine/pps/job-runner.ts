@@ -201,7 +201,7 @@ async function runPipeline(store: Store, record: PipelineRecord, opts: RunOption
   const trees = new DatumTrees(store);
   const results: DatumResult[] = [];
   let plan: JobPlan | undefined;
-  const planned = (async (): Promise<Datum[]> => {
+  const makePlan = async (): Promise<Datum[]> => {
     plan = await planJob(store, trees, record, lastSuccess, branches, heads);
     const { run, expired } = await setAsideExpired(store, plan.toProcess);
     plan.toProcess = run;
@@ -211,10 +211,9 @@ async function runPipeline(store: Store, record: PipelineRecord, opts: RunOption
     await startJob(root, job);
     opts.progress?.jobStarted(job, plan.toProcess.length);
     return plan.toProcess;
-  })();
-  planned.catch(() => {}); // processDatums awaits it and throws its error; until then it must not count as unhandled
+  };
 
-  const { fatal, stopped } = await executeJob(store, record, job, planned, opts, (result) => {
+  const { fatal, stopped } = await executeJob(store, record, job, makePlan, opts, (result) => {
     results.push(result);
     if (result.state === 'SUCCESS') job.dataProcessed++;
     else if (result.state === 'FAILED') job.dataFailed++;
@@ -237,7 +236,7 @@ async function executeJob(
   store: Store,
   record: PipelineRecord,
   job: JobRecord,
-  plan: Promise<Datum[]>,
+  plan: () => Promise<Datum[]>,
   opts: RunOptions,
   onResult: (result: DatumResult) => void,
 ): Promise<{ fatal?: string; stopped?: string }> {

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { WORKER_PORT_VAR } from '../../pfs/datums.js';
+import { WORKER_PORT_VAR } from '../../pfs/worker-protocol.js';
 import type { DatumRoot } from './datum-root.js';
 import { DatumSet } from './datum-sets.js';
 import type { Datum } from '../datum/create.js';
@@ -186,6 +186,7 @@ class BatchSession implements ParkedStep {
       if (stream === 'stderr') this.tail.add(line);
     });
     void this.proc.exited.then((exit) => this.onStepExit(exit));
+    ctx.stepStarted();
     return this.ended;
   }
 
@@ -286,6 +287,7 @@ class BatchSession implements ParkedStep {
     this.tail.clear();
     this.ctx.signal.addEventListener('abort', this.onAbort, { once: true });
     this.resumeWith?.(true);
+    this.ctx.stepStarted();
     if (this.ctx.signal.aborted) this.onAbort();
     return this.ended;
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseEnvLines } from '../../pfs/datums.js';
+import { parseEnvLines } from '../../pfs/worker-protocol.js';
 import type { Datum } from '../datum/create.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { BatchWorker } from './batch-session.js';
@@ -29,14 +29,17 @@ export function workerCount(spec: PipelineSpec, datums: number): number {
 }
 
 /**
- * Processes every datum of `plan`, reporting each result as it comes; returns a reason when the
- * step cannot run at all. A datum-batching step is started before the plan is ready, so that its
- * start-up (often the longest part of a small incremental job) overlaps the datum diffing.
+ * Processes every datum `plan` makes, reporting each result as it comes; returns a reason when
+ * the step cannot run at all. A datum-batching step is started first and the plan made once its
+ * process runs, so that the step's start-up (often the longest part of a small incremental job)
+ * overlaps the datum diffing, which would otherwise hold the event loop before the spawn.
  */
-export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Datum[]>): Promise<{ fatal?: string }> {
+export async function processDatums(opts: ProcessDatumsOptions, plan: () => Promise<Datum[]>): Promise<{ fatal?: string }> {
   const stop = new AbortController();
   const batching = opts.spec.transform.datumBatching;
   const warmKey = batching && opts.workers ? WarmWorkers.keyOf(opts.spec, opts.env) : undefined;
+  let stepStarted = () => {};
+  const firstStep = batching ? new Promise<void>((resolve) => (stepStarted = resolve)) : Promise.resolve();
   const ctx: JobContext = {
     ...opts,
     signal: AbortSignal.any([opts.signal, stop.signal]),
@@ -46,7 +49,8 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     checkedObjects: new Set(),
     datums: [],
     setLimit: UNLIMITED_SET,
-    planned: plan.then((datums) => {
+    stepStarted: () => stepStarted(),
+    planned: firstStep.then(plan).then((datums) => {
       ctx.datums = inPathOrder(datums);
       // A warm worker of `vigil serve` keeps its step across sets and jobs (README, "Run on Pachyderm", "What still differs").
       if (!warmKey) ctx.setLimit = datumSetLimit(opts.spec, datums.length, workerCount(opts.spec, datums.length));
@@ -74,6 +78,8 @@ export async function processDatums(opts: ProcessDatumsOptions, plan: Promise<Da
     }
   };
   const workers = batching ? [startWorker(0)] : [];
+  // A worker that ends before its step runs (it cannot start, the job is stopped) lets the plan go on all the same.
+  for (const worker of workers) void worker.then(ctx.stepStarted, ctx.stepStarted);
   try {
     try {
       await ctx.planned;

@@ -1,4 +1,4 @@
-import { WORKER_PORT_VAR } from '../../pfs/datums.js';
+import { WORKER_PORT_VAR } from '../../pfs/worker-protocol.js';
 import type { Datum } from '../datum/create.js';
 import { StoreDamageError } from '../store/damage.js';
 import type { JobLog } from '../pps/logs.js';
@@ -46,6 +46,8 @@ export interface JobContext extends ProcessDatumsOptions {
   /** The job's datums to process, once `planned` has settled. */
   datums: Datum[];
   planned: Promise<void>;
+  /** A datum-batching worker's step runs (started, or resumed warm): the plan is made from then on (see processDatums). */
+  stepStarted(): void;
   /** The next datum no worker has taken. */
   next: number;
   /** How much a datum-batching step's process serves before it is restarted, once `planned` has settled (datum-sets.ts). */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { parseEnvLines } from '../../pfs/datums.js';
+import { parseEnvLines } from '../../pfs/worker-protocol.js';
 import { JOB_FAILURE_EXIT_CODE } from '../../pfs/errors.js';
 import { packageRoot } from '../../pfs/package-root.js';
 import type { Datum } from '../datum/create.js';
