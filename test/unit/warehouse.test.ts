@@ -339,5 +339,5 @@ test("the pipeline specs pass Pachyderm's CreatePipelineRequest schema and wire 
     'group' in days! && 'pfs' in days.group[0] && [days.group[0].pfs.repo, days.group[0].pfs.glob, days.group[0].pfs.groupBy],
     ['warehouse', '/parquet/*/day=(????-??-??)', '$1'],
   );
-  assert.deepEqual('pfs' in rules! && [rules.pfs.repo, rules.pfs.glob], ['rules', '/']);
+  assert.deepEqual('pfs' in rules! && [rules.pfs.repo, rules.pfs.glob], ['rules', '/subscriptions.yaml']);
 });
