@@ -8,7 +8,7 @@
  * nowhere in the store, its logs or the step's output.
  */
 import assert from 'node:assert/strict';
-import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertValid } from '../../specs/index.js';
@@ -17,6 +17,7 @@ import { sha256 } from '../../src/pfs/files.js';
 import { packageRoot } from '../../src/pfs/package-root.js';
 import { matchRecord, times } from '../helpers/alert.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
+import { filesHolding } from '../helpers/marked-frames.js';
 import { HAS_OPENSSL, makeCertificates, startPagerDuty } from '../helpers/pagerduty-server.js';
 
 const PIPELINES = join(packageRoot(), 'pipelines');
@@ -24,17 +25,6 @@ const FRAME = await readFile(join(packageRoot(), 'test', 'fixtures', 'astronaut.
 const ROUTING_KEY = 'rk-planted-7f3a9c2e51';
 const SMTP_PASSWORD = 'smtp-planted-Pa55w0rd';
 const INCIDENT = 'u1-cam1-r200-20261126T041500Z';
-
-/** Every file under `dir` whose bytes contain `needle`. */
-async function filesHolding(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    if ((await readFile(path)).includes(needle)) found.push(path);
-  }
-  return found;
-}
 
 describe('alert: withdrawn incidents', {
   skip: !HAS_OPENSSL && 'openssl not found (needed for the PagerDuty test CA)',

@@ -23,17 +23,16 @@ import { PortalIndex } from '../../src/portal/portal-index.js';
 import { matchRecord } from '../helpers/alert.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 import { filesHolding, markedFrame } from '../helpers/marked-frames.js';
+import { retentionStore, retentionSubscriptions } from '../helpers/retention-store.js';
 import { detection } from '../helpers/warehouse-records.js';
 
 const PIPELINES = join(packageRoot(), 'pipelines');
 const DAY_MS = 86_400_000;
-const subscriptions = (retention: string) =>
-  `users:\n  - id: u1\n    retention: ${retention}\n    devices:\n      - id: cam1\n        rules: []\n`;
 
 test('vigil rules check refuses records kept shorter than their frames, naming the user and both periods', async () => {
   const dir = await tempDir('vigil-retention-rules-');
   await writeFile(join(dir, 'rules.yaml'), 'rules: []\n');
-  await writeFile(join(dir, 'subscriptions.yaml'), subscriptions('{ frames: 30d, records: 2w }'));
+  await writeFile(join(dir, 'subscriptions.yaml'), retentionSubscriptions('{ frames: 30d, records: 2w }'));
   const bad = await vigil(['rules', 'check', dir], { root: await tempDir() });
   assert.equal(bad.code, 1);
   assert.equal(
@@ -59,19 +58,7 @@ test('20-day records retention over 40 days: expired records gone everywhere, ne
     await writeFile(join(files, 'raw', 'u1-cam1', `${ts}.jpg`), await markedFrame(1 + day / 200, `frame of day ${day}`));
     markers.set(day, `VIGIL-RECORD-MARKER-${randomBytes(8).toString('hex')}-day${day}`);
   }
-  await mkdir(join(files, 'rules'), { recursive: true });
-  await writeFile(join(files, 'rules', 'rules.yaml'), 'rules: []\n');
-  await writeFile(join(files, 'rules', 'subscriptions.yaml'), subscriptions('{ frames: 10d, records: 20d }'));
-  await mkdir(join(files, 'models', 'centernet'), { recursive: true });
-  await writeFile(join(files, 'models', 'centernet', 'model.json'), '{"weightsManifest": []}');
-  for (const repo of ['raw', 'rules', 'models']) {
-    await vigilOk(['create', 'repo', repo], { root });
-    await vigilOk(['put', 'file', '-r', `${repo}@master:/`, '-f', join(files, repo)], { root });
-  }
-  const check = await vigil(['rules', 'check', join(files, 'rules')], { root });
-  assert.equal(check.code, 0, check.stdout + check.stderr);
-  await vigilOk(['create', 'pipeline', '-f', join(PIPELINES, 'validated.yaml')], { root });
-  await vigilOk(['run'], { root });
+  await retentionStore(root, files, { retention: '{ frames: 10d, records: 20d }', modelJson: '{"weightsManifest": []}' });
 
   // Detections (what detect would make) of every frame, each with its day's marker; matches for days 5 and 35.
   const head = async (repo: string) =>

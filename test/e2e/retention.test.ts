@@ -20,6 +20,7 @@ import { packageRoot } from '../../src/pfs/package-root.js';
 import { matchRecord } from '../helpers/alert.js';
 import { tempDir, vigil, vigilOk } from '../helpers/cli.js';
 import { filesHolding, markedFrame } from '../helpers/marked-frames.js';
+import { retentionStore } from '../helpers/retention-store.js';
 
 const PIPELINES = join(packageRoot(), 'pipelines');
 const DAY_MS = 86_400_000;
@@ -43,22 +44,7 @@ test('30-day retention over 60 days of frames: expired bytes gone everywhere, re
     markers.set(day, marker);
     await writeFile(join(files, 'raw', 'u1-cam1', `${formatTimestamp(at(day))}.jpg`), await frameOf(day, marker));
   }
-  await mkdir(join(files, 'rules'), { recursive: true });
-  await writeFile(join(files, 'rules', 'rules.yaml'), 'rules: []\n');
-  await writeFile(
-    join(files, 'rules', 'subscriptions.yaml'),
-    'users:\n  - id: u1\n    retention: { frames: 30d, records: 2y }\n    devices:\n      - id: cam1\n        rules: []\n',
-  );
-  await mkdir(join(files, 'models', 'centernet'), { recursive: true });
-  await writeFile(join(files, 'models', 'centernet', 'model.json'), '{"v": 1}');
-  for (const repo of ['raw', 'rules', 'models']) {
-    await vigilOk(['create', 'repo', repo], { root });
-    await vigilOk(['put', 'file', '-r', `${repo}@master:/`, '-f', join(files, repo)], { root });
-  }
-  const check = await vigil(['rules', 'check', join(files, 'rules')], { root });
-  assert.equal(check.code, 0, check.stdout + check.stderr);
-  await vigilOk(['create', 'pipeline', '-f', join(PIPELINES, 'validated.yaml')], { root });
-  await vigilOk(['run'], { root });
+  await retentionStore(root, files, { retention: '{ frames: 30d, records: 2y }', modelJson: '{"v": 1}' });
 
   // Matches (what detect and match would make) for the frames of days 5 and 50: one incident each.
   const validatedHead = JSON.parse(await vigilOk(['inspect', 'commit', 'validated@master', '--raw'], { root })).commit.id as string;
