@@ -88,7 +88,12 @@ export class PipelineScheduler {
 
   constructor(private readonly opts: SchedulerOptions) {
     this.batchLoop = this.runBatches();
-    void this.refreshStages().then(() => this.notify());
+    void listPipelines(opts.store)
+      .then((records) => this.refreshStages(records))
+      .then(
+        () => this.notify(),
+        () => {},
+      );
     this.poller = setInterval(() => void this.pollInputs(), opts.pollMs);
   }
 
@@ -118,9 +123,7 @@ export class PipelineScheduler {
   }
 
   /** Starts a loop for each urgent pipeline that has none; a loop whose pipeline is no longer urgent ends by itself. */
-  private async refreshStages(): Promise<void> {
-    const records = await listPipelines(this.opts.store).catch(() => null);
-    if (!records) return;
+  private refreshStages(records: PipelineRecord[]): void {
     this.urgentNames = urgentClosure(this.opts.urgent, records);
     for (const name of this.urgentNames) {
       if (this.stages.has(name) || this.stopped) continue;
@@ -219,7 +222,7 @@ export class PipelineScheduler {
         this.batchDue = true;
         this.batch.raise();
       }
-      await this.refreshStages();
+      this.refreshStages(records);
       const outputs = new Set(records.map((r) => r.name));
       const inputs = [
         ...new Set(
