@@ -7,11 +7,14 @@
  * job in progress of each stage, not for a whole pass over every stage, and a stage's job runs
  * while the stage before it works on the next frames. The other pipelines (warehouse, reports)
  * run together, at most once per `batchIntervalMs`, beside the urgent ones and never in their
- * way. A cron input whose tick has come due wakes them (runPipelines commits the tick, as
+ * way. A commit wakes only the stages that read its repo; one that reads it only `lazy` (the
+ * alerts read validated frames only for the pictures of their incidents) runs for it within
+ * `batchIntervalMs`, or sooner with its next other change: a new frame re-runs a device-day's
+ * alerts once its matches change, not at every frame. A cron input whose tick has come due wakes them (runPipelines commits the tick, as
  * `vigil run` does), so a schedule ticks with no frame arriving.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inputBranches } from '../engine/pps/inputs.js';
+import { inputBranches, pfsInputs } from '../engine/pps/inputs.js';
 import type { JobRecord } from '../engine/pps/job-records.js';
 import { runPipelines, upstreamOf, type PipelineOutcome, type RunProgress } from '../engine/pps/job-runner.js';
 import { dependencyOrder, listPipelines, type PipelineRecord } from '../engine/pps/pipelines.js';
@@ -49,10 +52,19 @@ export interface RunningJob {
 class Signal {
   private due = true;
   private waiting: (() => void) | undefined;
+  private deferred: NodeJS.Timeout | undefined;
 
   raise(): void {
+    clearTimeout(this.deferred);
+    this.deferred = undefined;
     this.due = true;
     this.waiting?.();
+  }
+
+  /** Raises in `ms` unless raised before (a run then covers what this wake was for). */
+  raiseWithin(ms: number): void {
+    if (this.due || this.deferred) return;
+    this.deferred = setTimeout(() => this.raise(), ms).unref();
   }
 
   /** Waits until raised (at once if raised meanwhile), or `ms` if given; clears the signal. */
@@ -79,11 +91,14 @@ export class PipelineScheduler {
   private lastBatch = 0;
   /** The urgent pipelines as last read, upstream first. */
   private urgentNames: string[] = [];
+  /** By repo, the pipelines reading it, as last read. */
+  private readers = new Map<string, Map<string, Reading>>();
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly batchLoop: Promise<void>;
   private readonly poller: NodeJS.Timeout;
-  private inputHeads = '';
+  /** The input repos' heads at the last poll, by `repo@branch`. */
+  private inputHeads = new Map<string, string>();
   private readonly live = new Map<string, RunningJob>();
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -102,11 +117,21 @@ export class PipelineScheduler {
     return this.live;
   }
 
-  /** An input commit landed: run soon. */
-  notify(): void {
+  /** Commits landed in `repos` (every repo when not given): wake the pipelines that read them. */
+  notify(repos?: Iterable<string>): void {
     this.batchDue = true;
-    for (const { signal } of this.stages.values()) signal.raise();
+    if (repos === undefined) for (const { signal } of this.stages.values()) signal.raise();
+    else for (const repo of repos) this.wakeReaders(repo);
     this.batch.raise();
+  }
+
+  /** Wakes the urgent stages reading `repo`: at once, or within the batch interval for a lazy input. */
+  private wakeReaders(repo: string): void {
+    for (const [pipeline, reading] of this.readers.get(repo) ?? []) {
+      const signal = this.stages.get(pipeline)?.signal;
+      if (reading === 'eager') signal?.raise();
+      else signal?.raiseWithin(this.opts.batchIntervalMs);
+    }
   }
 
   /**
@@ -125,6 +150,7 @@ export class PipelineScheduler {
   /** Starts a loop for each urgent pipeline that has none; a loop whose pipeline is no longer urgent ends by itself. */
   private refreshStages(records: PipelineRecord[]): void {
     this.urgentNames = urgentClosure(this.opts.urgent, records);
+    this.readers = readersByRepo(records);
     for (const name of this.urgentNames) {
       if (this.stages.has(name) || this.stopped) continue;
       const signal = new Signal();
@@ -147,7 +173,7 @@ export class PipelineScheduler {
         }
         if (outcomes.some((o) => o.job)) {
           this.batchDue = true;
-          for (const [other, stage] of this.stages) if (other !== name) stage.signal.raise();
+          this.wakeReaders(name);
         }
         if (name === this.opts.urgent)
           await this.opts.afterUrgentRun?.(outcomes).catch((e) => this.opts.log(`after the run: ${(e as Error).message}`));
@@ -233,18 +259,36 @@ export class PipelineScheduler {
         ),
       ];
       const heads = await Promise.all(
-        inputs.sort().map(async (rb) => {
+        inputs.map(async (rb): Promise<[string, string]> => {
           const [repo, branch] = rb.split('@') as [string, string];
-          return `${rb}=${(await this.opts.store.headCommit(repo, branch).catch(() => null))?.id ?? ''}`;
+          return [rb, (await this.opts.store.headCommit(repo, branch).catch(() => null))?.id ?? ''];
         }),
       );
-      const key = heads.join(',');
-      if (this.inputHeads && key !== this.inputHeads) this.notify();
-      this.inputHeads = key;
+      if (this.inputHeads.size > 0) {
+        const changed = heads.filter(([rb, head]) => this.inputHeads.get(rb) !== head).map(([rb]) => rb.slice(0, rb.indexOf('@')));
+        if (changed.length > 0) this.notify(changed);
+      }
+      this.inputHeads = new Map(heads);
     } catch {
       // A repo deleted meanwhile: the next poll sees the new state.
     }
   }
+}
+
+/** How a pipeline reads a repo: through at least one input that is not lazy, or only through lazy ones. */
+type Reading = 'eager' | 'lazy';
+
+/** For each repo, the pipelines that read it and how. */
+function readersByRepo(records: PipelineRecord[]): Map<string, Map<string, Reading>> {
+  const readers = new Map<string, Map<string, Reading>>();
+  for (const { name, spec } of records) {
+    for (const input of pfsInputs(spec.input)) {
+      const byPipeline = readers.get(input.repo) ?? new Map<string, Reading>();
+      readers.set(input.repo, byPipeline);
+      if (byPipeline.get(name) !== 'eager') byPipeline.set(name, input.lazy ? 'lazy' : 'eager');
+    }
+  }
+  return readers;
 }
 
 /** The urgent pipeline and every pipeline upstream of it, upstream first. */

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ppsDir } from '../engine/pps/pipelines.js';
 import type { Store } from '../engine/store/store.js';
+import { REPOS } from '../contract/repos.js';
 import { WarmWorkers } from '../engine/worker/warm-workers.js';
 import type { QueueLimits } from './admission.js';
 import { AlertLatency } from './alert-latency.js';
@@ -86,7 +87,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     queue: opts.queue,
     batch: opts.batch,
     metrics,
-    onCommit: () => scheduler?.notify(),
+    onCommit: () => scheduler?.notify([REPOS.raw]),
     log,
   });
   const { batcher, queue } = ingest;

@@ -19,6 +19,13 @@ test('a frame with a person after hours becomes an email in the outbox, with no 
   const token = await addDevice(root, 'u1-cam1');
   const server = await startServer(root, ['--batch-interval', '3600']);
   try {
+    // The first jobs, with nothing to process, are done before the frame comes.
+    await server.waitForLog(/job alerts@[0-9a-f]{32} JOB_SUCCESS/, 120_000);
+    for (let size = -1, until = Date.now() + 60_000; size !== server.log().length && Date.now() < until; ) {
+      size = server.log().length;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const before = server.log().length;
     const frame = frameName(5, 'png');
     const sent = await sendFrame(
       server.url,
@@ -47,6 +54,11 @@ test('a frame with a person after hours becomes an email in the outbox, with no 
         `the log shows the ${pipeline} job`,
       );
     }
+    // alerts reads validated lazily: the new frame alone does not run it, its match does, once.
+    const since = server.log().slice(before);
+    const alertJobs = [...since.matchAll(/job alerts@[0-9a-f]{32} started/g)];
+    assert.equal(alertJobs.length, 1, since);
+    assert.ok(alertJobs[0]!.index! > since.search(/job matches@[0-9a-f]{32} JOB_SUCCESS/), since);
     // The latency is measured from the alert records once the run is over.
     const scrape = async () =>
       parsePrometheus(await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()).samples;

@@ -41,6 +41,11 @@ export const commands: CliCommand[] = [
           describe: 'run the pipelines as frames arrive (--no-pipelines: only store)',
         })
         .option('warm', { type: 'boolean', default: true, describe: "keep datum-batching steps' processes warm between jobs" })
+        .option('debounce-ms', {
+          type: 'number',
+          default: 250,
+          describe: 'after frames land, how long the first stage waits for more before its job (frames arriving together share it)',
+        })
         .option('batch-interval', {
           type: 'number',
           default: 60,
@@ -110,7 +115,7 @@ export const commands: CliCommand[] = [
           ? {
               pipelines: {
                 urgent: REPOS.alerts,
-                debounceMs: 50,
+                debounceMs: args.debounceMs,
                 batchIntervalMs: args.batchInterval * 1000,
                 pollMs: 1000,
                 warm: args.warm,

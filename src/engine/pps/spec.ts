@@ -36,6 +36,12 @@ export interface PfsInput {
   outerJoin?: boolean;
   groupBy?: string;
   emptyFiles?: boolean;
+  /**
+   * The step reads only some of the input's files. The datum's files are there either way (hard
+   * links to the store); `vigil serve` runs a job for a change to lazy inputs alone at its batch
+   * interval rather than at once (serve/scheduler.ts).
+   */
+  lazy?: boolean;
   /** A cron input, as Pachyderm turns one into a pfs input: repo `<pipeline>_<name>`, glob `/*`, ticked by ticker.ts. */
   cron?: CronInput;
 }
@@ -342,11 +348,12 @@ function normaliseInput(node: RequestInput, at: string, fail: (msg: string) => n
       ...(pfs.joinOn ? { joinOn: pfs.joinOn } : {}),
       ...(pfs.outerJoin ? { outerJoin: true } : {}),
       ...(pfs.groupBy ? { groupBy: pfs.groupBy } : {}),
-      // `lazy` needs nothing here: every file is a hard link to the store's object, nothing is
+      // `lazy` changes no datum: every file is a hard link to the store's object, nothing is
       // copied up front, and the step reads the same bytes; a link to one in out/ stores the file,
       // as Pachyderm's handleSymlinks copies it. With emptyFiles too, the worker downloads lazily
       // (internal/pfssync/sync.go): the files are there.
       ...(pfs.emptyFiles && !pfs.lazy ? { emptyFiles: true } : {}),
+      ...(pfs.lazy ? { lazy: true } : {}),
     },
   };
 }
