@@ -5,8 +5,8 @@
  * 200 with cooldown 0, so every frame is an incident of its own). The baseline, in the same run:
  * the way before `vigil serve`, `vigil put file` then `vigil run`, per frame.
  */
-import { readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { listJobs } from '../src/engine/pps/job-records.js';
 import { packageRoot } from '../src/pfs/package-root.js';
@@ -124,6 +124,7 @@ export const bench: Bench = {
     }
     byHand.sort((a, b) => a - b);
     const baseline = percentile(byHand, 50);
+    await Promise.all([root, dirname(file)].map((dir) => rm(dir, { recursive: true, force: true })));
     return {
       name: 'frame-to-alert',
       value: p50,

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { formatTimestamp } from '../src/contract/frame-path.js';
@@ -88,6 +89,7 @@ export const bench: Bench = {
     }
     const head = await (await Store.open(root)).headCommit('raw');
     const stored = head ? (await (await Store.open(root)).listFiles('raw', head.id)).length : 0;
+    await rm(root, { recursive: true, force: true }); // 20 s of frames: a gigabyte or more
 
     const dir = await tempDir('vigil-bench-fsync-');
     const baseline = spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', 'fsync-server.js'), dir], {
@@ -106,6 +108,7 @@ export const bench: Bench = {
       plain = await load(`http://127.0.0.1:${port}`, {});
     } finally {
       baseline.kill('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
     }
     return {
       name: 'ingest',

@@ -8,6 +8,11 @@ export interface BatcherOptions {
   intervalMs: number;
   /** A batch this big is committed at once. */
   maxFiles: number;
+  /**
+   * How many puts are on their way (taken in, not yet put). When none is, a batch is committed
+   * at once rather than waiting `intervalMs` for frames that are not coming.
+   */
+  arriving?: () => number;
 }
 
 /** What a put came to: the commit that holds the file, and whether this put stored it (false: the same bytes were there). */
@@ -31,7 +36,8 @@ interface PendingPut {
 /**
  * Group commit: the one writer of a repo@branch in this process. Files put while a commit is
  * being written go together into the next one as soon as it ends; with none being written, those
- * within `intervalMs` of the first do (one flush of all their objects). Each put resolves only
+ * within `intervalMs` of the first do (one flush of all their objects), or those put until no
+ * other is on its way. Each put resolves only
  * once its commit is durable (the branch head moved), so an acknowledged file survives any kill.
  * Commits are written one at a time.
  *
@@ -73,9 +79,9 @@ export class CommitBatcher {
     return batcher;
   }
 
-  /** Files waiting for their commit. */
+  /** Files waiting for their commit or in the commit being written. */
   get waiting(): number {
-    return this.pending.size;
+    return this.pending.size + this.committing.size;
   }
 
   /** The head this batcher last saw or made. */
@@ -165,11 +171,11 @@ export class CommitBatcher {
   /**
    * While a commit is written, puts wait for it to end and then go together at once: they have
    * waited long enough. With no commit being written, the first put waits `intervalMs` for
-   * others, or until they make a full batch.
+   * others, or until they make a full batch or none is on its way.
    */
   private schedule(): void {
     if (this.writing) return;
-    if (this.pending.size >= this.opts.maxFiles) {
+    if (this.pending.size >= this.opts.maxFiles || this.opts.arriving?.() === 0) {
       this.commitPending();
     } else {
       this.timer ??= setTimeout(() => {

@@ -67,11 +67,19 @@ export async function openIngest(store: Store, setup: IngestSetup): Promise<Inge
   }
   const queue = new IngestQueue(setup.queue);
   metrics.queue = queue;
-  const batcher = await CommitBatcher.open(store, REPOS.raw, 'master', setup.batch, (_commit, files, seconds) => {
-    metrics.commitSeconds.observe(seconds);
-    metrics.commitFrames.observe(files);
-    setup.onCommit?.();
-  });
+  // Frames admitted and not yet put are still being read: with none, the batch has all it will get.
+  const arriving = () => queue.frames - batcher.waiting;
+  const batcher: CommitBatcher = await CommitBatcher.open(
+    store,
+    REPOS.raw,
+    'master',
+    { ...setup.batch, arriving },
+    (_commit, files, seconds) => {
+      metrics.commitSeconds.observe(seconds);
+      metrics.commitFrames.observe(files);
+      setup.onCommit?.();
+    },
+  );
   return new Ingest({
     store,
     batcher,

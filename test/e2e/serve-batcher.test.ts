@@ -72,3 +72,22 @@ test('frames that arrive while a commit is written go together as soon as it end
   assert.equal((await store.resolveCommit('raw', two.commit)).parent, one.commit);
   assert.equal((await store.headCommit('raw'))!.id, two.commit);
 });
+
+test('a batch goes as soon as no other frame is on its way, and waits the interval while one is', async () => {
+  const store = await Store.open(await tempDir());
+  await store.createRepo('raw');
+  let onTheirWay = 1;
+  const batcher = await CommitBatcher.open(store, 'raw', 'master', { intervalMs: 30_000, maxFiles: 100, arriving: () => onTheirWay });
+  const [a, b] = await Promise.all(['a', 'b'].map((n) => entry(store, `/u1-cam1/${n}.jpg`, `frame ${n}`)));
+  let settled = false;
+  const first = batcher.put(a!).finally(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(settled, false, 'a was committed while b was still on its way');
+  onTheirWay = 0; // b is the last one
+  const deadline = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('a and b waited for the interval')), 15_000).unref(),
+  );
+  const [one, two] = await Promise.race([Promise.all([first, batcher.put(b!)]), deadline]);
+  assert.equal(one.commit, two.commit);
+  assert.equal((await store.headCommit('raw'))!.id, one.commit);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -267,23 +268,47 @@ describe('vigil serve: frames over HTTP', () => {
   });
 });
 
+/** A PUT that sends the first half of `body` at once and the rest on finish(). */
+function slowUpload(url: string, token: string, body: Buffer): { finish(): void; answer: Promise<{ status: number; body: string }> } {
+  let req!: ClientRequest;
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = httpRequest(
+      url,
+      { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-length': body.byteLength }, timeout: 30_000 },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d) => (text += d))
+          .on('end', () => resolve({ status: res.statusCode!, body: text }));
+      },
+    );
+    req.on('error', reject);
+  });
+  const half = body.byteLength >> 1;
+  req.write(body.subarray(0, half));
+  return { finish: () => req.end(body.subarray(half)), answer };
+}
+
 describe('vigil serve: backpressure, TLS and stopping', () => {
   test('a full queue answers 503 with Retry-After; every admitted frame is committed', async () => {
     const root = await newStore();
     const token = await addDevice(root, 'u1-cam1');
-    const server = await startServer(root, ['--no-pipelines', '--queue-frames', '2', '--commit-interval-ms', '1500']);
+    const server = await startServer(root, ['--no-pipelines', '--queue-frames', '2']);
     try {
       const jpeg = await fixture('rocket.jpg');
       const names = [frameName(1), frameName(2)];
-      const admitted = names.map((name) => sendFrame(server.url, token, `u1-cam1/${name}`, jpeg));
+      // Two cameras on a slow link: admitted once their headers are in, their bodies still coming.
+      const uploads = names.map((name) => slowUpload(`${server.url}/v1/frames/u1-cam1/${name}`, token, jpeg));
       await new Promise((r) => setTimeout(r, 400));
       const refused = await sendFrame(server.url, token, `u1-cam1/${frameName(3)}`, jpeg);
       assert.equal(refused.status, 503);
       assert.equal(refused.json.error.code, 'queue_full');
       assert.equal(refused.headers.get('retry-after'), '1');
       assert.equal((await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(10_000) })).status, 503);
+      for (const upload of uploads) upload.finish();
       assert.deepEqual(
-        (await Promise.all(admitted)).map((a) => a.status),
+        (await Promise.all(uploads.map((u) => u.answer))).map((a) => a.status),
         [201, 201],
       );
       assert.deepEqual(Object.keys(await rawFiles(root)).sort(), names.map((name) => `/u1-cam1/${name}`).sort());
