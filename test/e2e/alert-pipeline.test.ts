@@ -33,7 +33,16 @@ describe('alert: pipeline spec', () => {
     assert.deepEqual(spec!.input, {
       group: [
         { pfs: { name: 'matches', repo: 'matches', branch: 'master', glob: '/(*)/(????)(??)(??)*', groupBy: '$1-$2$3$4' } },
-        { pfs: { name: 'validated', repo: 'validated', branch: 'master', glob: '/valid/(*)/(????)(??)(??)*', groupBy: '$1-$2$3$4' } },
+        {
+          pfs: {
+            name: 'validated',
+            repo: 'validated',
+            branch: 'master',
+            glob: '/valid/(*)/(????)(??)(??)*',
+            groupBy: '$1-$2$3$4',
+            lazy: true,
+          },
+        },
       ],
     });
     // The same check refuses a misspelt field, so the pass above means something.
