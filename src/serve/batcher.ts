@@ -37,9 +37,8 @@ interface PendingPut {
  * Group commit: the one writer of a repo@branch in this process. Files put while a commit is
  * being written go together into the next one as soon as it ends; with none being written, those
  * within `intervalMs` of the first do (one flush of all their objects), or those put until no
- * other is on its way. Each put resolves only
- * once its commit is durable (the branch head moved), so an acknowledged file survives any kill.
- * Commits are written one at a time.
+ * other is on its way. Each put resolves only once its commit is durable (the branch head
+ * moved), so an acknowledged file survives any kill. Commits are written one at a time.
  *
  * It looks each path up in the head's tree (O(log N), whatever the camera's history), so a
  * resend of the same bytes is answered without storing anything and another file at a taken

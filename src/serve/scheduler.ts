@@ -10,8 +10,9 @@
  * way. A commit wakes only the stages that read its repo; one that reads it only `lazy` (the
  * alerts read validated frames only for the pictures of their incidents) runs for it within
  * `batchIntervalMs`, or sooner with its next other change: a new frame re-runs a device-day's
- * alerts once its matches change, not at every frame. A cron input whose tick has come due wakes them (runPipelines commits the tick, as
- * `vigil run` does), so a schedule ticks with no frame arriving.
+ * alerts once its matches change, not at every frame. A cron input whose tick has come due
+ * wakes them (runPipelines commits the tick, as `vigil run` does), so a schedule ticks with no
+ * frame arriving.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inputBranches, pfsInputs } from '../engine/pps/inputs.js';
