@@ -19,12 +19,15 @@ test('a frame with a person after hours becomes an email in the outbox, with no 
   const token = await addDevice(root, 'u1-cam1');
   const server = await startServer(root, ['--batch-interval', '3600']);
   try {
-    // The first jobs, with nothing to process, are done before the frame comes.
+    // The first jobs, with nothing to process, are done before the frame comes: every job started
+    // has finished, and no other started for 2 s.
     await server.waitForLog(/job alerts@[0-9a-f]{32} JOB_SUCCESS/, 120_000);
-    for (let size = -1, until = Date.now() + 60_000; size !== server.log().length && Date.now() < until; ) {
+    const jobsInFlight = () => server.log().match(/ started: /g)!.length - (server.log().match(/ JOB_[A-Z_]+ in /g) ?? []).length;
+    for (let size = -1, until = Date.now() + 60_000; (size !== server.log().length || jobsInFlight() > 0) && Date.now() < until; ) {
       size = server.log().length;
       await new Promise((r) => setTimeout(r, 2000));
     }
+    assert.equal(jobsInFlight(), 0, `the first jobs did not end within 60 s:\n${server.log()}`);
     const before = server.log().length;
     const frame = frameName(5, 'png');
     const sent = await sendFrame(
